@@ -1,0 +1,828 @@
+//! Parse stage, attributes: reads `#[activity(..)]`, `#[handler(..)]` and `#[stepcraft(..)]`
+//! into typed values, checking each value against Step Functions' and Lambda's limits.
+//!
+//! Every option is read with [`parse_options`], which reports unknown keys (with the accepted
+//! list and a suggestion) and duplicates (at the second occurrence) and goes on, so that one
+//! expansion reports every mistake at once.
+
+use crate::ctxt::Ctxt;
+use crate::symbol::*;
+use proc_macro2::{Span, TokenStream};
+use syn::meta::ParseNestedMeta;
+use syn::spanned::Spanned as _;
+use syn::{Expr, ExprLit, Lit, LitStr, Path};
+
+/// Step Functions' bound on `TimeoutSeconds`, `HeartbeatSeconds` and `IntervalSeconds`.
+pub const MAX_SECONDS: u64 = 99_999_999;
+/// Step Functions' bound on `MaxAttempts`.
+pub const MAX_ATTEMPTS_LIMIT: u64 = 99_999_999;
+/// Step Functions' bound on `MaxDelaySeconds` (366 days).
+pub const MAX_DELAY_SECONDS: u64 = 31_622_400;
+/// Lambda's bound on a function's run time (15 minutes).
+pub const LAMBDA_MAX_SECONDS: u64 = 900;
+
+/// The error names Step Functions defines; no other name may start with `States.`.
+pub const PREDEFINED_ERRORS: &[&str] = &[
+    "States.ALL",
+    "States.TaskFailed",
+    "States.Timeout",
+    "States.HeartbeatTimeout",
+    "States.Permissions",
+    "States.Runtime",
+    "States.DataLimitExceeded",
+    "States.ResultPathMatchFailure",
+    "States.ParameterPathFailure",
+    "States.IntrinsicFailure",
+    "States.BranchFailed",
+    "States.NoChoiceMatched",
+    "States.ExceedToleratedFailureThreshold",
+    "States.ItemReaderFailed",
+    "States.ResultWriterFailed",
+    "States.QueryEvaluationError",
+];
+
+/// A value with the span of the tokens it came from.
+#[derive(Debug, Clone)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+/// `#[activity(..)]`.
+#[derive(Default)]
+pub struct ActivityAttrs {
+    pub name: Option<Spanned<String>>,
+    pub retry: Vec<RetryAttr>,
+    pub timeout: Option<Spanned<u64>>,
+    pub heartbeat: Option<Spanned<u64>>,
+    pub krate: Option<Path>,
+}
+
+/// One `retry(..)` of an activity: a Step Functions retrier.
+pub struct RetryAttr {
+    /// The `retry` keyword, for errors about the whole rule.
+    pub span: Span,
+    pub errors: Vec<ErrorRef>,
+    pub interval: Option<u64>,
+    pub max_attempts: Option<u64>,
+    pub backoff_rate: Option<f64>,
+    pub max_delay: Option<u64>,
+    pub jitter: Option<bool>,
+}
+
+/// An error a retry rule names.
+pub enum ErrorRef {
+    /// A variant of the activity's error type, by identifier: `GatewayDown`.
+    Variant(syn::Ident),
+    /// An error name as Step Functions sees it: `"Lambda.ServiceException"`, `"States.Timeout"`.
+    Name(LitStr),
+}
+
+/// `#[handler(..)]`.
+#[derive(Default)]
+pub struct HandlerAttrs {
+    pub kind: HandlerKind,
+    pub init: Option<Path>,
+    pub krate: Option<Path>,
+}
+
+/// What a handler is triggered by.
+#[derive(Default)]
+pub enum HandlerKind {
+    /// Any JSON event (custom payloads, S3, EventBridge, …).
+    #[default]
+    Json,
+    /// API Gateway or a function URL.
+    Http { cors: Option<CorsAttr> },
+    /// SQS batches, one record at a time.
+    Sqs,
+}
+
+/// `cors(..)` of an HTTP handler.
+#[derive(Default)]
+pub struct CorsAttr {
+    pub origins: Vec<String>,
+    pub methods: Vec<String>,
+    pub headers: Vec<String>,
+    pub expose: Vec<String>,
+    pub max_age: Option<u64>,
+    pub credentials: bool,
+}
+
+/// `#[stepcraft(..)]` on an error type or variant.
+#[derive(Default)]
+pub struct ErrorAttrs {
+    pub name: Option<Spanned<String>>,
+    pub status: Option<u16>,
+}
+
+/// Reads a comma-separated option list, calling `on` for each accepted key.
+///
+/// `what` names the list in messages (`activity`, `retry`, …). Unknown and duplicate keys are
+/// reported and their values skipped.
+pub fn parse_options(
+    cx: &Ctxt,
+    what: &str,
+    accepted: &[Symbol],
+    tokens: TokenStream,
+    mut on: impl FnMut(Symbol, &ParseNestedMeta<'_>) -> syn::Result<()>,
+) {
+    let mut seen: Vec<String> = Vec::new();
+    let parser = syn::meta::parser(|meta| {
+        let Some(key) = meta.path.get_ident() else {
+            cx.error_spanned_by(&meta.path, format!("expected a `{what}` option, found a path"));
+            return skip_value(&meta);
+        };
+        let key_str = key.to_string();
+        let Some(symbol) = accepted.iter().copied().find(|s| key == s) else {
+            let names: Vec<&str> = accepted.iter().map(|s| s.0).collect();
+            let hint = suggest(&key_str, &names).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
+            cx.error_spanned_by(
+                key,
+                format!("unknown `{what}` option `{key_str}`{hint}; supported options are: {}", names.join(", ")),
+            );
+            return skip_value(&meta);
+        };
+        if seen.contains(&key_str) && symbol != RETRY {
+            cx.error_spanned_by(key, format!("duplicate `{what}` option `{key_str}`; give it once"));
+            return skip_value(&meta);
+        }
+        seen.push(key_str);
+        on(symbol, &meta)
+    });
+    if let Err(e) = syn::parse::Parser::parse2(parser, tokens) {
+        cx.syn_error(e);
+    }
+}
+
+/// Consumes whatever follows a key: `= value`, `(..)`, or nothing.
+fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    if meta.input.peek(syn::Token![=]) {
+        meta.value()?.parse::<Expr>()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        let content;
+        syn::parenthesized!(content in meta.input);
+        content.parse::<TokenStream>()?;
+    }
+    Ok(())
+}
+
+/// The accepted name closest to a misspelt one, if it is close enough to be a typo.
+fn suggest<'a>(word: &str, names: &[&'a str]) -> Option<&'a str> {
+    fn distance(a: &str, b: &str) -> usize {
+        let b: Vec<char> = b.chars().collect();
+        let mut row: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut prev = row[0];
+            row[0] = i + 1;
+            for (j, cb) in b.iter().enumerate() {
+                let cur = row[j + 1];
+                row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+                prev = cur;
+            }
+        }
+        row[b.len()]
+    }
+    names
+        .iter()
+        .map(|n| (distance(word, n), *n))
+        .filter(|(d, n)| *d <= (n.len() / 3).max(1))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, n)| n)
+}
+
+/// The value after `key =`, parsed as an expression, or an error if the key has none.
+fn value_expr(cx: &Ctxt, meta: &ParseNestedMeta<'_>, key: Symbol, example: &str) -> syn::Result<Option<Expr>> {
+    if meta.input.peek(syn::Token![=]) {
+        return Ok(Some(meta.value()?.parse::<Expr>()?));
+    }
+    cx.error_spanned_by(&meta.path, format!("`{key}` expects a value, e.g. `{example}`"));
+    skip_value(meta)?;
+    Ok(None)
+}
+
+/// The tokens inside `key(..)`, or an error if the key is not followed by a list.
+fn nested_tokens(cx: &Ctxt, meta: &ParseNestedMeta<'_>, key: Symbol, example: &str) -> syn::Result<Option<TokenStream>> {
+    if meta.input.peek(syn::token::Paren) {
+        let content;
+        syn::parenthesized!(content in meta.input);
+        return Ok(Some(content.parse()?));
+    }
+    cx.error_spanned_by(&meta.path, format!("`{key}` expects a list of options, e.g. `{example}`"));
+    skip_value(meta)?;
+    Ok(None)
+}
+
+fn lit(expr: &Expr) -> Option<&Lit> {
+    match expr {
+        Expr::Lit(ExprLit { lit, .. }) => Some(lit),
+        Expr::Group(group) => lit(&group.expr),
+        _ => None,
+    }
+}
+
+/// A string literal.
+fn string(cx: &Ctxt, expr: &Expr, key: Symbol, example: &str) -> Option<LitStr> {
+    match lit(expr) {
+        Some(Lit::Str(s)) => Some(s.clone()),
+        _ => {
+            cx.error_spanned_by(expr, format!("`{key}` expects a string, e.g. `{example}`"));
+            None
+        }
+    }
+}
+
+/// A whole number within `range`.
+fn integer(cx: &Ctxt, expr: &Expr, key: Symbol, example: &str, range: std::ops::RangeInclusive<u64>) -> Option<u64> {
+    let Some(Lit::Int(int)) = lit(expr) else {
+        cx.error_spanned_by(expr, format!("`{key}` expects a whole number, e.g. `{example}`"));
+        return None;
+    };
+    match int.base10_parse::<u64>() {
+        Ok(n) if range.contains(&n) => Some(n),
+        _ => {
+            cx.error_spanned_by(
+                expr,
+                format!("`{key}` must be between {} and {}, e.g. `{example}`", range.start(), range.end()),
+            );
+            None
+        }
+    }
+}
+
+/// A boolean literal.
+fn boolean(cx: &Ctxt, expr: &Expr, key: Symbol, example: &str) -> Option<bool> {
+    match lit(expr) {
+        Some(Lit::Bool(b)) => Some(b.value),
+        _ => {
+            cx.error_spanned_by(expr, format!("`{key}` expects `true` or `false`, e.g. `{example}`"));
+            None
+        }
+    }
+}
+
+/// `["a", "b"]`: an array of string literals.
+fn strings(cx: &Ctxt, expr: &Expr, key: Symbol, example: &str) -> Option<Vec<LitStr>> {
+    let Expr::Array(array) = expr else {
+        cx.error_spanned_by(expr, format!("`{key}` expects a list of strings, e.g. `{example}`"));
+        return None;
+    };
+    let mut out = Vec::new();
+    for element in &array.elems {
+        match lit(element) {
+            Some(Lit::Str(s)) => out.push(s.clone()),
+            _ => cx.error_spanned_by(element, format!("`{key}` expects a list of strings, e.g. `{example}`")),
+        }
+    }
+    Some(out)
+}
+
+/// A duration string, whole seconds in `range`: `"90s"`, `"5m"`, `"1h30m"`, `"2d"`.
+fn duration(cx: &Ctxt, expr: &Expr, key: Symbol, example: &str, range: std::ops::RangeInclusive<u64>) -> Option<u64> {
+    let s = string(cx, expr, key, example)?;
+    match parse_duration(&s.value()) {
+        Ok(seconds) if range.contains(&seconds) => Some(seconds),
+        Ok(seconds) => {
+            let bound = if seconds < *range.start() {
+                format!("at least {}", format_seconds(*range.start()))
+            } else {
+                format!("at most {}", format_seconds(*range.end()))
+            };
+            cx.error_spanned_by(&s, format!("`{key}` must be {bound}, e.g. `{example}`"));
+            None
+        }
+        Err(why) => {
+            cx.error_spanned_by(&s, format!("`{key}` expects a duration string ({why}), e.g. `{example}`"));
+            None
+        }
+    }
+}
+
+/// Parses `"1h30m"`-style durations into seconds.
+pub fn parse_duration(text: &str) -> Result<u64, &'static str> {
+    if text.is_empty() {
+        return Err("the string is empty");
+    }
+    let mut total: u64 = 0;
+    let mut digits = String::new();
+    let mut rest = text.chars().peekable();
+    let mut last_unit = u64::MAX;
+    while let Some(c) = rest.next() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        if digits.is_empty() {
+            return Err("each unit needs a whole number before it");
+        }
+        let unit = match c {
+            'd' => 86_400,
+            'h' => 3_600,
+            'm' if rest.peek() == Some(&'s') => return Err("durations are whole seconds"),
+            'm' => 60,
+            's' => 1,
+            '.' | ',' => return Err("durations are whole numbers of `d`, `h`, `m` and `s`"),
+            _ => return Err("units are `d`, `h`, `m` and `s`"),
+        };
+        if unit >= last_unit {
+            return Err("give units once, largest first");
+        }
+        last_unit = unit;
+        let n: u64 = digits.parse().map_err(|_| "the number is too large")?;
+        total = n.checked_mul(unit).and_then(|v| v.checked_add(total)).ok_or("the duration is too long")?;
+        digits.clear();
+    }
+    if !digits.is_empty() {
+        return Err("a number needs a unit: `d`, `h`, `m` or `s`");
+    }
+    Ok(total)
+}
+
+/// Seconds as the shortest duration string: 90 → `"1m30s"`.
+pub fn format_seconds(seconds: u64) -> String {
+    let mut out = String::from("\"");
+    let mut rest = seconds;
+    for (unit, name) in [(86_400, 'd'), (3_600, 'h'), (60, 'm'), (1, 's')] {
+        if rest >= unit {
+            out.push_str(&(rest / unit).to_string());
+            out.push(name);
+            rest %= unit;
+        }
+    }
+    if seconds == 0 {
+        out.push_str("0s");
+    }
+    out.push('"');
+    out
+}
+
+/// `crate = "path::to::stepcraft"`.
+fn crate_path(cx: &Ctxt, expr: &Expr) -> Option<Path> {
+    let s = string(cx, expr, CRATE, "crate = \"my_sdk::stepcraft\"")?;
+    match s.parse::<Path>() {
+        Ok(path) => Some(path),
+        Err(_) => {
+            cx.error_spanned_by(&s, "`crate` expects a path, e.g. `crate = \"my_sdk::stepcraft\"`");
+            None
+        }
+    }
+}
+
+/// Names Lambda accepts as handler names and Step Functions as placeholders: 1–64 of
+/// `A-Z a-z 0-9 _ -`.
+fn function_name(cx: &Ctxt, expr: &Expr) -> Option<Spanned<String>> {
+    let s = string(cx, expr, NAME, "name = \"charge_card\"")?;
+    let value = s.value();
+    let valid = !value.is_empty()
+        && value.len() <= 64
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if !valid {
+        cx.error_spanned_by(&s, "`name` must be 1 to 64 letters, digits, `_` or `-`, e.g. `name = \"charge_card\"`");
+        return None;
+    }
+    Some(Spanned { value, span: s.span() })
+}
+
+const ACTIVITY_OPTIONS: &[Symbol] = &[NAME, RETRY, TIMEOUT, HEARTBEAT, CRATE];
+const RETRY_OPTIONS: &[Symbol] = &[ERRORS, INTERVAL, MAX_ATTEMPTS, BACKOFF_RATE, MAX_DELAY, JITTER];
+
+impl ActivityAttrs {
+    /// Reads the arguments of `#[activity(..)]`.
+    pub fn from_syn(cx: &Ctxt, args: TokenStream) -> Self {
+        let mut attrs = ActivityAttrs::default();
+        parse_options(cx, "activity", ACTIVITY_OPTIONS, args, |key, meta| {
+            if key == RETRY {
+                let example = "retry(errors = [GatewayDown], max_attempts = 3)";
+                if let Some(tokens) = nested_tokens(cx, meta, key, example)? {
+                    attrs.retry.push(RetryAttr::from_syn(cx, meta.path.span(), tokens));
+                }
+                return Ok(());
+            }
+            let example = match key {
+                NAME => "name = \"charge_card\"",
+                TIMEOUT => "timeout = \"30s\"",
+                HEARTBEAT => "heartbeat = \"10s\"",
+                _ => "crate = \"my_sdk::stepcraft\"",
+            };
+            let Some(expr) = value_expr(cx, meta, key, example)? else { return Ok(()) };
+            let spanned = |value| Spanned { value, span: expr.span() };
+            match key {
+                NAME => attrs.name = function_name(cx, &expr),
+                TIMEOUT => {
+                    attrs.timeout = duration_with_hint(cx, &expr, key, example, 1..=LAMBDA_MAX_SECONDS).map(spanned)
+                }
+                HEARTBEAT => attrs.heartbeat = duration(cx, &expr, key, example, 1..=MAX_SECONDS).map(spanned),
+                _ => attrs.krate = crate_path(cx, &expr),
+            }
+            Ok(())
+        });
+        attrs.check_heartbeat(cx);
+        check_retry_order(cx, &attrs.retry);
+        attrs
+    }
+
+    // Step Functions rejects a task whose HeartbeatSeconds is not below its TimeoutSeconds.
+    fn check_heartbeat(&self, cx: &Ctxt) {
+        if let (Some(heartbeat), Some(timeout)) = (&self.heartbeat, &self.timeout)
+            && heartbeat.value >= timeout.value
+        {
+            cx.error_at(
+                heartbeat.span,
+                format!(
+                    "`heartbeat` must be shorter than `timeout` ({}), e.g. `heartbeat = {}`",
+                    format_seconds(timeout.value),
+                    format_seconds((timeout.value / 3).max(1))
+                ),
+            );
+        }
+    }
+}
+
+/// A duration bounded by Lambda's 15 minutes, with advice when it is longer.
+fn duration_with_hint(
+    cx: &Ctxt,
+    expr: &Expr,
+    key: Symbol,
+    example: &str,
+    range: std::ops::RangeInclusive<u64>,
+) -> Option<u64> {
+    if let Some(Lit::Str(s)) = lit(expr)
+        && let Ok(seconds) = parse_duration(&s.value())
+        && seconds > LAMBDA_MAX_SECONDS
+    {
+        cx.error_spanned_by(
+            s,
+            "`timeout` must be at most \"15m\": an activity runs as a Lambda function, and Lambda stops \
+             functions after 15 minutes; split the work into several activities",
+        );
+        return None;
+    }
+    duration(cx, expr, key, example, range)
+}
+
+// `States.ALL` must be alone in its `ErrorEquals` and in the last retrier, or Step Functions
+// rejects the definition.
+fn check_retry_order(cx: &Ctxt, retry: &[RetryAttr]) {
+    for (i, rule) in retry.iter().enumerate() {
+        let all = rule.errors.iter().find_map(|e| match e {
+            ErrorRef::Name(s) if s.value() == "States.ALL" => Some(s),
+            _ => None,
+        });
+        if let Some(all) = all {
+            if rule.errors.len() > 1 {
+                cx.error_spanned_by(all, "`States.ALL` must be alone in `errors`; it already matches every error");
+            } else if i + 1 < retry.len() {
+                cx.error_spanned_by(all, "a `retry` for `States.ALL` must come last: the rules after it would never apply");
+            }
+        }
+    }
+}
+
+impl RetryAttr {
+    fn from_syn(cx: &Ctxt, span: Span, tokens: TokenStream) -> Self {
+        let mut rule = RetryAttr {
+            span,
+            errors: Vec::new(),
+            interval: None,
+            max_attempts: None,
+            backoff_rate: None,
+            max_delay: None,
+            jitter: None,
+        };
+        let mut has_errors = false;
+        parse_options(cx, "retry", RETRY_OPTIONS, tokens, |key, meta| {
+            let example = match key {
+                ERRORS => "retry(errors = [GatewayDown, \"Lambda.ServiceException\"])",
+                INTERVAL => "retry(interval = \"5s\")",
+                MAX_ATTEMPTS => "retry(max_attempts = 3)",
+                BACKOFF_RATE => "retry(backoff_rate = 2.0)",
+                MAX_DELAY => "retry(max_delay = \"1m\")",
+                _ => "retry(jitter = \"full\")",
+            };
+            let Some(expr) = value_expr(cx, meta, key, example)? else { return Ok(()) };
+            match key {
+                ERRORS => {
+                    has_errors = true;
+                    rule.errors = error_refs(cx, &expr, example);
+                }
+                INTERVAL => rule.interval = duration(cx, &expr, key, example, 1..=MAX_SECONDS),
+                MAX_ATTEMPTS => rule.max_attempts = integer(cx, &expr, key, example, 0..=MAX_ATTEMPTS_LIMIT),
+                BACKOFF_RATE => rule.backoff_rate = backoff_rate(cx, &expr, example),
+                MAX_DELAY => rule.max_delay = duration(cx, &expr, key, example, 1..=MAX_DELAY_SECONDS),
+                _ => rule.jitter = jitter(cx, &expr, example),
+            }
+            Ok(())
+        });
+        if !has_errors {
+            cx.error_at(
+                span,
+                "`retry` needs `errors`, the errors to retry, e.g. `retry(errors = [GatewayDown], max_attempts = 3)`",
+            );
+        }
+        rule
+    }
+}
+
+fn error_refs(cx: &Ctxt, expr: &Expr, example: &str) -> Vec<ErrorRef> {
+    let Expr::Array(array) = expr else {
+        cx.error_spanned_by(expr, format!("`errors` expects a list of error variants or names, e.g. `{example}`"));
+        return Vec::new();
+    };
+    if array.elems.is_empty() {
+        cx.error_spanned_by(array, format!("`errors` must name at least one error, e.g. `{example}`"));
+    }
+    let mut out = Vec::new();
+    for element in &array.elems {
+        match element {
+            Expr::Path(p) if p.qself.is_none() && p.path.get_ident().is_some() => {
+                out.push(ErrorRef::Variant(p.path.get_ident().cloned().expect("checked")));
+            }
+            _ => match lit(element) {
+                Some(Lit::Str(s)) => {
+                    if check_error_name(cx, s) {
+                        out.push(ErrorRef::Name(s.clone()));
+                    }
+                }
+                _ => cx.error_spanned_by(
+                    element,
+                    format!(
+                        "`errors` expects a variant of the activity's error type or an error name string, e.g. `{example}`"
+                    ),
+                ),
+            },
+        }
+    }
+    out
+}
+
+// Step Functions rejects definitions that name an unknown `States.*` error; other names are
+// free-form but never empty.
+fn check_error_name(cx: &Ctxt, name: &LitStr) -> bool {
+    let value = name.value();
+    if value.is_empty() {
+        cx.error_spanned_by(name, "an error name cannot be empty");
+        return false;
+    }
+    if value.starts_with("States.") && !PREDEFINED_ERRORS.contains(&value.as_str()) {
+        let hint = suggest(&value, PREDEFINED_ERRORS).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
+        cx.error_spanned_by(
+            name,
+            format!("`{value}` is not a Step Functions error; {hint}names starting with `States.` are reserved for: {}", PREDEFINED_ERRORS.join(", ")),
+        );
+        return false;
+    }
+    true
+}
+
+fn backoff_rate(cx: &Ctxt, expr: &Expr, example: &str) -> Option<f64> {
+    let value = match lit(expr) {
+        Some(Lit::Float(f)) => f.base10_parse::<f64>().ok(),
+        Some(Lit::Int(i)) => i.base10_parse::<u32>().ok().map(f64::from),
+        _ => None,
+    };
+    match value {
+        Some(v) if v.is_finite() && v >= 1.0 => Some(v),
+        Some(_) => {
+            cx.error_spanned_by(expr, format!("`backoff_rate` must be at least 1.0, e.g. `{example}`"));
+            None
+        }
+        None => {
+            cx.error_spanned_by(expr, format!("`backoff_rate` expects a number, e.g. `{example}`"));
+            None
+        }
+    }
+}
+
+fn jitter(cx: &Ctxt, expr: &Expr, example: &str) -> Option<bool> {
+    match lit(expr) {
+        Some(Lit::Bool(b)) => Some(b.value),
+        Some(Lit::Str(s)) if s.value().eq_ignore_ascii_case("full") => Some(true),
+        Some(Lit::Str(s)) if s.value().eq_ignore_ascii_case("none") => Some(false),
+        _ => {
+            cx.error_spanned_by(expr, format!("`jitter` expects `\"full\"` or `\"none\"`, e.g. `{example}`"));
+            None
+        }
+    }
+}
+
+const HANDLER_OPTIONS: &[Symbol] = &[INIT, HTTP, SQS, CRATE];
+const HTTP_OPTIONS: &[Symbol] = &[CORS];
+const CORS_OPTIONS: &[Symbol] = &[ORIGINS, METHODS, HEADERS, EXPOSE, MAX_AGE, CREDENTIALS];
+const HTTP_METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+
+impl HandlerAttrs {
+    /// Reads the arguments of `#[handler(..)]`.
+    pub fn from_syn(cx: &Ctxt, args: TokenStream) -> Self {
+        let mut attrs = HandlerAttrs::default();
+        let mut kind_span: Option<Span> = None;
+        parse_options(cx, "handler", HANDLER_OPTIONS, args, |key, meta| {
+            if key == HTTP || key == SQS {
+                if let Some(previous) = kind_span {
+                    let _ = previous;
+                    cx.error_spanned_by(&meta.path, "a handler is triggered by one kind of event: give `http` or `sqs`, not both");
+                    return skip_value(meta);
+                }
+                kind_span = Some(meta.path.span());
+                if key == SQS {
+                    attrs.kind = HandlerKind::Sqs;
+                    return skip_value(meta);
+                }
+                let mut cors = None;
+                if meta.input.peek(syn::token::Paren) {
+                    let content;
+                    syn::parenthesized!(content in meta.input);
+                    let tokens: TokenStream = content.parse()?;
+                    parse_options(cx, "http", HTTP_OPTIONS, tokens, |_, meta| {
+                        cors = Some(if meta.input.peek(syn::token::Paren) {
+                            let content;
+                            syn::parenthesized!(content in meta.input);
+                            CorsAttr::from_syn(cx, meta.path.span(), content.parse()?)
+                        } else {
+                            CorsAttr::any_origin()
+                        });
+                        Ok(())
+                    });
+                }
+                attrs.kind = HandlerKind::Http { cors };
+                return Ok(());
+            }
+            let example = if key == INIT { "init = make_clients" } else { "crate = \"my_sdk::stepcraft\"" };
+            let Some(expr) = value_expr(cx, meta, key, example)? else { return Ok(()) };
+            if key == INIT {
+                match expr {
+                    Expr::Path(p) if p.qself.is_none() => attrs.init = Some(p.path),
+                    other => cx.error_spanned_by(
+                        other,
+                        "`init` expects the path of an `async fn() -> Result<State, E>`, e.g. `init = make_clients`",
+                    ),
+                }
+            } else {
+                attrs.krate = crate_path(cx, &expr);
+            }
+            Ok(())
+        });
+        attrs
+    }
+}
+
+impl CorsAttr {
+    fn any_origin() -> Self {
+        CorsAttr { origins: vec!["*".into()], ..CorsAttr::default() }
+    }
+
+    fn from_syn(cx: &Ctxt, span: Span, tokens: TokenStream) -> Self {
+        let mut cors = CorsAttr::default();
+        let mut origins_span = None;
+        parse_options(cx, "cors", CORS_OPTIONS, tokens, |key, meta| {
+            let example = match key {
+                ORIGINS => "cors(origins = [\"https://app.example.com\"])",
+                METHODS => "cors(methods = [\"GET\", \"POST\"])",
+                HEADERS => "cors(headers = [\"content-type\", \"authorization\"])",
+                EXPOSE => "cors(expose = [\"x-request-id\"])",
+                MAX_AGE => "cors(max_age = \"1h\")",
+                _ => "cors(credentials = true)",
+            };
+            let Some(expr) = value_expr(cx, meta, key, example)? else { return Ok(()) };
+            match key {
+                ORIGINS => {
+                    origins_span = Some(expr.span());
+                    for origin in strings(cx, &expr, key, example).unwrap_or_default() {
+                        if valid_origin(&origin.value()) {
+                            cors.origins.push(origin.value());
+                        } else {
+                            cx.error_spanned_by(
+                                &origin,
+                                format!("`{}` is not an origin; write `\"*\"` or `scheme://host[:port]` with no path, e.g. `{example}`", origin.value()),
+                            );
+                        }
+                    }
+                }
+                METHODS => {
+                    for method in strings(cx, &expr, key, example).unwrap_or_default() {
+                        let upper = method.value().to_ascii_uppercase();
+                        if HTTP_METHODS.contains(&upper.as_str()) {
+                            cors.methods.push(upper);
+                        } else {
+                            cx.error_spanned_by(
+                                &method,
+                                format!("`{}` is not an HTTP method; use {}", method.value(), HTTP_METHODS.join(", ")),
+                            );
+                        }
+                    }
+                }
+                HEADERS => cors.headers = strings(cx, &expr, key, example).unwrap_or_default().iter().map(|s| s.value().to_ascii_lowercase()).collect(),
+                EXPOSE => cors.expose = strings(cx, &expr, key, example).unwrap_or_default().iter().map(|s| s.value().to_ascii_lowercase()).collect(),
+                MAX_AGE => cors.max_age = duration(cx, &expr, key, example, 0..=86_400),
+                _ => cors.credentials = boolean(cx, &expr, key, example).unwrap_or(false),
+            }
+            Ok(())
+        });
+        if cors.origins.is_empty() && origins_span.is_none() {
+            cx.error_at(span, "`cors` needs `origins`, e.g. `cors(origins = [\"https://app.example.com\"])`, or write `cors` alone to allow any origin");
+        }
+        // Browsers refuse `Access-Control-Allow-Origin: *` with credentials, and reflecting any
+        // origin instead would hand every site the user's cookies.
+        if cors.credentials && cors.origins.iter().any(|o| o == "*") {
+            cx.error_at(
+                origins_span.unwrap_or(span),
+                "`credentials = true` cannot be combined with `origins = [\"*\"]`: list the allowed origins, e.g. `origins = [\"https://app.example.com\"]`",
+            );
+        }
+        cors
+    }
+}
+
+fn valid_origin(origin: &str) -> bool {
+    if origin == "*" {
+        return true;
+    }
+    let Some((scheme, rest)) = origin.split_once("://") else { return false };
+    matches!(scheme, "http" | "https")
+        && !rest.is_empty()
+        && !rest.contains('/')
+        && rest.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+}
+
+impl ErrorAttrs {
+    /// Reads every `#[stepcraft(..)]` among `attrs`.
+    pub fn from_syn(cx: &Ctxt, attrs: &[syn::Attribute]) -> Self {
+        let mut out = ErrorAttrs::default();
+        for attr in attrs.iter().filter(|a| *a.path() == STEPCRAFT) {
+            let tokens = match &attr.meta {
+                syn::Meta::List(list) => list.tokens.clone(),
+                other => {
+                    cx.error_spanned_by(other, "expected `#[stepcraft(name = \"…\")]` or `#[stepcraft(status = 404)]`");
+                    continue;
+                }
+            };
+            parse_options(cx, "stepcraft", &[NAME, STATUS], tokens, |key, meta| {
+                let example = if key == NAME { "#[stepcraft(name = \"CardDeclined\")]" } else { "#[stepcraft(status = 404)]" };
+                let Some(expr) = value_expr(cx, meta, key, example)? else { return Ok(()) };
+                if key == NAME {
+                    if let Some(s) = string(cx, &expr, key, example) {
+                        if check_error_name(cx, &s) && s.value().starts_with("States.") {
+                            cx.error_spanned_by(&s, "names starting with `States.` are reserved for Step Functions' own errors; choose another name");
+                        } else if !s.value().is_empty() {
+                            out.name = Some(Spanned { value: s.value(), span: s.span() });
+                        }
+                    }
+                } else {
+                    out.status = integer(cx, &expr, key, example, 400..=599).map(|n| n as u16);
+                }
+                Ok(())
+            });
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90s"), Ok(90));
+        assert_eq!(parse_duration("1h30m"), Ok(5400));
+        assert_eq!(parse_duration("2d"), Ok(172_800));
+        assert!(parse_duration("").is_err());
+        assert!(parse_duration("5").is_err());
+        assert!(parse_duration("500ms").is_err());
+        assert!(parse_duration("1.5h").is_err());
+        assert!(parse_duration("30m1h").is_err());
+        assert!(parse_duration("99999999999999999999d").is_err());
+        assert_eq!(format_seconds(5400), "\"1h30m\"");
+        assert_eq!(format_seconds(900), "\"15m\"");
+    }
+
+    #[test]
+    fn suggestions_catch_typos_only() {
+        assert_eq!(suggest("max_attempt", &["max_attempts", "interval"]), Some("max_attempts"));
+        assert_eq!(suggest("retires", &["name", "retry", "timeout"]), Some("retry"));
+        assert_eq!(suggest("colour", &["name", "retry", "timeout"]), None);
+    }
+
+    #[test]
+    fn activity_attributes_are_read() {
+        let cx = Ctxt::new();
+        let attrs = ActivityAttrs::from_syn(
+            &cx,
+            quote::quote!(retry(errors = [GatewayDown, "Lambda.ServiceException"], interval = "2s", max_attempts = 3, backoff_rate = 2.0, max_delay = "1m", jitter = "full"), timeout = "30s", heartbeat = "10s"),
+        );
+        cx.check().unwrap();
+        let rule = &attrs.retry[0];
+        assert_eq!(rule.errors.len(), 2);
+        assert_eq!((rule.interval, rule.max_attempts, rule.max_delay, rule.jitter), (Some(2), Some(3), Some(60), Some(true)));
+        assert_eq!(rule.backoff_rate, Some(2.0));
+        assert_eq!(attrs.timeout.unwrap().value, 30);
+        assert_eq!(attrs.heartbeat.unwrap().value, 10);
+    }
+
+    #[test]
+    fn every_mistake_is_reported_at_once() {
+        let cx = Ctxt::new();
+        ActivityAttrs::from_syn(&cx, quote::quote!(retires = 3, timeout = "2h", timeout = "5s", retry(max_attempts = -1)));
+        let message = cx.check().unwrap_err().into_iter().map(|e| e.to_string()).collect::<Vec<_>>();
+        assert_eq!(message.len(), 5, "{message:#?}");
+    }
+}

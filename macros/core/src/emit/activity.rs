@@ -1,0 +1,126 @@
+//! Emits an activity: the function unchanged, a type of the same name implementing
+//! `Activity` (so the function can be hosted and called from workflows), and its defaults.
+
+use crate::ast::Activity;
+use crate::attr::{ErrorRef, RetryAttr};
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::Type;
+
+/// The expansion of a checked `#[activity]`.
+pub fn emit_activity(activity: &Activity<'_>) -> TokenStream {
+    let krate = super::crate_path(activity.attrs.krate.as_ref());
+    let private = quote!(#krate::__private);
+    let item = activity.original;
+    let vis = &item.vis;
+    let ident = &item.sig.ident;
+    let name = activity.name();
+    let (Some(input), Some((output, error))) = (activity.input, activity.output) else {
+        unreachable!("checked by the parse stage")
+    };
+    let doc = format!("The activity [`{ident}`](fn@{ident}): what `stepcraft::main!` hosts and workflows call.");
+    let timeout = option(activity.attrs.timeout.as_ref().map(|t| t.value));
+    let heartbeat = option(activity.attrs.heartbeat.as_ref().map(|t| t.value));
+    let retry = activity.attrs.retry.iter().map(|rule| emit_retrier(&private, rule, error));
+    let variant_checks = activity.attrs.retry.iter().flat_map(|r| &r.errors).filter_map(|e| variant_check(e, error));
+    let run = quote_spanned!(ident.span()=> #ident(input));
+    quote! {
+        #item
+
+        #[doc = #doc]
+        #[allow(non_camel_case_types)]
+        #vis struct #ident {}
+
+        const _: () = {
+            impl #private::Activity for #ident {
+                type Input = #input;
+                type Output = #output;
+                type Error = #error;
+                const NAME: &'static str = #name;
+
+                fn config() -> #private::ActivityConfig {
+                    #private::ActivityConfig {
+                        timeout_seconds: #timeout,
+                        heartbeat_seconds: #heartbeat,
+                        retry: #private::std::vec![#(#retry),*],
+                    }
+                }
+
+                fn run(input: #input) -> impl #private::core::future::Future<
+                    Output = #private::core::result::Result<#output, #error>,
+                > + ::core::marker::Send {
+                    #run
+                }
+            }
+
+            impl #private::Host for #ident {
+                fn entry() -> #private::Entry {
+                    #private::Entry::activity::<Self>()
+                }
+            }
+
+            #(#variant_checks)*
+        };
+    }
+}
+
+fn option(value: Option<u64>) -> TokenStream {
+    match value {
+        Some(v) => {
+            let v = v as u32;
+            quote!(::core::option::Option::Some(#v))
+        }
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+fn emit_retrier(private: &TokenStream, rule: &RetryAttr, error: &Type) -> TokenStream {
+    let names = rule.errors.iter().map(|e| match e {
+        ErrorRef::Name(s) => quote!(#private::std::string::String::from(#s)),
+        ErrorRef::Variant(v) => {
+            let variant = v.to_string();
+            quote! {
+                #private::std::string::String::from(
+                    <#error as #private::Error>::__name_of_variant(#variant).unwrap_or(#variant)
+                )
+            }
+        }
+    });
+    let mut settings = Vec::new();
+    if let Some(v) = rule.interval {
+        let v = v as u32;
+        settings.push(quote!(rule.interval_seconds = ::core::option::Option::Some(#v);));
+    }
+    if let Some(v) = rule.max_attempts {
+        let v = v as u32;
+        settings.push(quote!(rule.max_attempts = ::core::option::Option::Some(#v);));
+    }
+    if let Some(v) = rule.backoff_rate {
+        settings.push(quote!(rule.backoff_rate = ::core::option::Option::Some(#v);));
+    }
+    if let Some(v) = rule.max_delay {
+        let v = v as u32;
+        settings.push(quote!(rule.max_delay_seconds = ::core::option::Option::Some(#v);));
+    }
+    if let Some(full) = rule.jitter {
+        let jitter = if full { quote!(Full) } else { quote!(None) };
+        settings.push(quote!(rule.jitter_strategy = ::core::option::Option::Some(#private::Jitter::#jitter);));
+    }
+    let binding = if settings.is_empty() { quote!(rule) } else { quote!(mut rule) };
+    quote! {{
+        let #binding = #private::Retrier::new(#private::std::vec![#(#names),*]);
+        #(#settings)*
+        rule
+    }}
+}
+
+/// A check, spanned at the user's identifier, that a retried variant exists on the error enum.
+fn variant_check(error_ref: &ErrorRef, error: &Type) -> Option<TokenStream> {
+    let ErrorRef::Variant(variant) = error_ref else { return None };
+    let Type::Path(path) = error else { return None };
+    let path = &path.path;
+    Some(quote_spanned! {variant.span()=>
+        #[allow(unreachable_patterns, clippy::all)]
+        const _: fn(&#error) -> bool = |error| ::core::matches!(error, #path::#variant { .. });
+    })
+}

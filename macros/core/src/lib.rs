@@ -1,0 +1,70 @@
+//! The stepcraft compiler, a plain library behind the proc-macro shims of `stepcraft-macros`.
+//!
+//! Each attribute goes through the same stages: parse (`attr`, `ast`) → check (`check`) →
+//! emit (`emit`). Errors are collected in a [`ctxt::Ctxt`] so every mistake of an item is
+//! reported at once; on error the user's item is emitted unchanged, followed by the errors.
+
+#![allow(missing_debug_implementations)]
+
+pub mod ast;
+pub mod attr;
+pub mod check;
+pub mod ctxt;
+pub mod emit;
+pub mod symbol;
+
+use ctxt::{Ctxt, item_with_errors};
+use proc_macro2::TokenStream;
+
+/// Expands `#[activity(args)] item`.
+pub fn expand_activity(args: TokenStream, item: TokenStream) -> TokenStream {
+    let function: syn::ItemFn = match syn::parse2(item.clone()) {
+        Ok(function) => function,
+        Err(_) => return not_a_function(item, "#[activity]"),
+    };
+    let cx = Ctxt::new();
+    let attrs = attr::ActivityAttrs::from_syn(&cx, args);
+    let activity = ast::Activity::from_syn(&cx, attrs, &function);
+    match cx.check() {
+        Ok(()) => emit::activity::emit_activity(&activity),
+        Err(error) => item_with_errors(item, error),
+    }
+}
+
+/// Expands `#[handler(args)] item`.
+pub fn expand_handler(args: TokenStream, item: TokenStream) -> TokenStream {
+    let function: syn::ItemFn = match syn::parse2(item.clone()) {
+        Ok(function) => function,
+        Err(_) => return not_a_function(item, "#[handler]"),
+    };
+    let cx = Ctxt::new();
+    let attrs = attr::HandlerAttrs::from_syn(&cx, args);
+    let handler = ast::Handler::from_syn(&cx, attrs, &function);
+    check::check_one_handler_per_binary(&cx, &handler);
+    match cx.check() {
+        Ok(()) => emit::handler::emit_handler(&handler),
+        Err(error) => item_with_errors(item, error),
+    }
+}
+
+/// Expands `#[derive(stepcraft::Error)]`.
+pub fn expand_error(item: TokenStream) -> TokenStream {
+    let input: syn::DeriveInput = match syn::parse2(item) {
+        Ok(input) => input,
+        Err(error) => return error.into_compile_error(),
+    };
+    let cx = Ctxt::new();
+    let error = ast::ErrorType::from_syn(&cx, &input);
+    match cx.check() {
+        Ok(()) => emit::error::emit_error(&error),
+        Err(error) => error.into_compile_error(),
+    }
+}
+
+fn not_a_function(item: TokenStream, attr: &str) -> TokenStream {
+    let error = syn::Error::new(
+        proc_macro2::Span::call_site(),
+        format!("`{attr}` goes on an `async fn`, e.g. `{attr} async fn charge(order: Order) -> Result<Receipt, PaymentError>`"),
+    );
+    item_with_errors(item, error)
+}

@@ -1,0 +1,59 @@
+//! The names of attribute keys, in one place.
+
+use std::fmt::{self, Display};
+use syn::{Ident, Path};
+
+/// An attribute key.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Symbol(pub &'static str);
+
+pub const NAME: Symbol = Symbol("name");
+pub const RETRY: Symbol = Symbol("retry");
+pub const TIMEOUT: Symbol = Symbol("timeout");
+pub const HEARTBEAT: Symbol = Symbol("heartbeat");
+pub const CRATE: Symbol = Symbol("crate");
+
+pub const ERRORS: Symbol = Symbol("errors");
+pub const INTERVAL: Symbol = Symbol("interval");
+pub const MAX_ATTEMPTS: Symbol = Symbol("max_attempts");
+pub const BACKOFF_RATE: Symbol = Symbol("backoff_rate");
+pub const MAX_DELAY: Symbol = Symbol("max_delay");
+pub const JITTER: Symbol = Symbol("jitter");
+
+pub const INIT: Symbol = Symbol("init");
+pub const HTTP: Symbol = Symbol("http");
+pub const SQS: Symbol = Symbol("sqs");
+pub const CORS: Symbol = Symbol("cors");
+pub const ORIGINS: Symbol = Symbol("origins");
+pub const METHODS: Symbol = Symbol("methods");
+pub const HEADERS: Symbol = Symbol("headers");
+pub const EXPOSE: Symbol = Symbol("expose");
+pub const MAX_AGE: Symbol = Symbol("max_age");
+pub const CREDENTIALS: Symbol = Symbol("credentials");
+
+pub const STATUS: Symbol = Symbol("status");
+pub const STEPCRAFT: Symbol = Symbol("stepcraft");
+
+impl PartialEq<Symbol> for Ident {
+    fn eq(&self, word: &Symbol) -> bool {
+        self == word.0
+    }
+}
+
+impl PartialEq<Symbol> for &Ident {
+    fn eq(&self, word: &Symbol) -> bool {
+        *self == word.0
+    }
+}
+
+impl PartialEq<Symbol> for Path {
+    fn eq(&self, word: &Symbol) -> bool {
+        self.is_ident(word.0)
+    }
+}
+
+impl Display for Symbol {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(self.0)
+    }
+}

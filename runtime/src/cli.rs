@@ -1,0 +1,137 @@
+//! The `main` of every stepcraft binary: under Lambda it serves the function `_HANDLER` names;
+//! anywhere else it is a small command-line tool over the same functions.
+
+use crate::error::FunctionError;
+use crate::handler::Entry;
+use crate::lambda;
+use std::io::Write;
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: BINARY <command>
+
+commands:
+  list                                  the functions this binary hosts
+  invoke NAME [--input JSON | @FILE]    run one invocation locally (input from stdin if omitted)
+  schema NAME                           the JSON Schemas of an activity's input and output
+
+Under AWS Lambda (AWS_LAMBDA_RUNTIME_API set) the binary serves the function named by _HANDLER.";
+
+/// Runs the binary: serves on Lambda or answers the command line.
+pub fn main(entries: &[Entry]) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some_and(|v| !v.is_empty()) {
+        crate::log::init();
+        return runtime.block_on(serve(entries));
+    }
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run_command(entries, &args, &runtime) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("{message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(entries: &[Entry]) -> ExitCode {
+    let chosen = lambda::check_environment().and_then(|()| select(entries, std::env::var("_HANDLER").ok()));
+    let entry = match chosen {
+        Ok(entry) => entry,
+        Err(error) => {
+            tracing::error!(errorType = %error.error_type, "{}", error.message);
+            if let Err(e) = lambda::report_init_error(&error).await {
+                tracing::error!("cannot report the init error: {e}");
+            }
+            return ExitCode::FAILURE;
+        }
+    };
+    match (entry.serve)().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("the runtime stopped: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The function to serve: the one `_HANDLER` names, or the only one.
+fn select(entries: &[Entry], handler: Option<String>) -> Result<&Entry, FunctionError> {
+    if let [only] = entries {
+        return Ok(only);
+    }
+    let handler = handler.unwrap_or_default();
+    entries.iter().find(|e| e.name == handler).ok_or_else(|| {
+        let names: Vec<&str> = entries.iter().map(|e| e.name).collect();
+        FunctionError::new(
+            "Runtime.HandlerNotFound",
+            format!(
+                "this binary hosts {}; `_HANDLER` is `{handler}` (set the function's `Handler` to one of them)",
+                names.join(", ")
+            ),
+        )
+    })
+}
+
+fn find<'a>(entries: &'a [Entry], name: Option<&String>) -> Result<&'a Entry, String> {
+    let name = name.ok_or_else(|| format!("error: name a function\n\n{USAGE}"))?;
+    entries.iter().find(|e| e.name == name.as_str()).ok_or_else(|| {
+        let names: Vec<&str> = entries.iter().map(|e| e.name).collect();
+        format!("error: no function `{name}`; this binary hosts: {}", names.join(", "))
+    })
+}
+
+fn run_command(entries: &[Entry], args: &[String], runtime: &tokio::runtime::Runtime) -> Result<(), String> {
+    let mut stdout = std::io::stdout().lock();
+    match args.first().map(String::as_str) {
+        Some("list") => {
+            for entry in entries {
+                writeln!(stdout, "{}\t{}", entry.name, entry.kind()).map_err(|e| e.to_string())?;
+            }
+            Ok(())
+        }
+        Some("invoke") => {
+            let entry = find(entries, args.get(1))?;
+            let input = read_input(&args[2..])?;
+            match runtime.block_on((entry.invoke)(input)) {
+                Ok(output) => writeln!(stdout, "{output:#}").map_err(|e| e.to_string()),
+                Err(error) => {
+                    let report = serde_json::json!({ "errorType": error.error_type, "errorMessage": error.message });
+                    Err(format!("{report:#}"))
+                }
+            }
+        }
+        Some("schema") => {
+            let entry = find(entries, args.get(1))?;
+            let schemas = entry.schemas.ok_or_else(|| format!("error: `{}` has no declared schemas", entry.name))?;
+            let [input, output] = schemas();
+            let both = serde_json::json!({ "input": input, "output": output });
+            writeln!(stdout, "{both:#}").map_err(|e| e.to_string())
+        }
+        Some("help" | "--help" | "-h") => writeln!(stdout, "{USAGE}").map_err(|e| e.to_string()),
+        Some(other) => Err(format!("error: unknown command `{other}`\n\n{USAGE}")),
+        None => Err(USAGE.to_owned()),
+    }
+}
+
+/// `--input JSON`, `--input @FILE`, or standard input.
+fn read_input(args: &[String]) -> Result<Vec<u8>, String> {
+    match args {
+        [] => {
+            let mut input = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut input).map_err(|e| e.to_string())?;
+            Ok(input)
+        }
+        [flag, value] if flag == "--input" => match value.strip_prefix('@') {
+            Some(path) => std::fs::read(path).map_err(|e| format!("error: cannot read `{path}`: {e}")),
+            None => Ok(value.clone().into_bytes()),
+        },
+        _ => Err(format!("error: expected `--input JSON` or `--input @FILE`\n\n{USAGE}")),
+    }
+}

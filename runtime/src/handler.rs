@@ -1,0 +1,272 @@
+//! Handlers (`#[handler]`) and the table of functions a binary hosts.
+//!
+//! A hosted function is an [`Entry`]: its name, its kind, how to serve it on Lambda's loop and
+//! how to invoke it once from the command line. Both paths decode, call and report errors
+//! through the same code, so what `invoke` shows is what Lambda gets.
+
+use crate::activity::Activity;
+use crate::error::FunctionError;
+use crate::http::{self, Cors, FromHttpRequest, IntoHttpResponse};
+use crate::lambda::{self, BoxFuture, catch_panic};
+use crate::{BoxError, Error};
+use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use lambda_runtime::Context;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::future::Future;
+use tracing::Instrument;
+
+/// A Lambda entry point, implemented by `#[handler]`.
+pub trait Handler: 'static {
+    /// The handler's name (the function's identifier).
+    const NAME: &'static str;
+    /// State built once per cold start by the `init` function, `()` without one.
+    type State: Sync + 'static;
+    /// What one invocation receives (for SQS handlers: one record's decoded body).
+    type Event;
+    /// What one invocation returns.
+    type Output;
+    /// The failure, with stable names.
+    type Error: Error;
+
+    /// Builds the state; runs once, before the first invocation.
+    fn init() -> impl Future<Output = Result<Self::State, FunctionError>>;
+
+    /// Handles one event.
+    fn call(
+        event: Self::Event,
+        state: &'static Self::State,
+        context: Context,
+    ) -> impl Future<Output = Result<Self::Output, Self::Error>> + Send;
+}
+
+/// An HTTP handler (`#[handler(http)]`): its CORS policy.
+pub trait HttpHandler: Handler {
+    /// The CORS policy from `#[handler(http(cors(..)))]`.
+    const CORS: Option<Cors>;
+}
+
+/// A type that a binary can host: implemented by `#[activity]` for the activity's type.
+pub trait Host {
+    /// The table entry of this function.
+    fn entry() -> Entry;
+}
+
+/// What kind of function an entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// An `#[activity]`.
+    Activity,
+    /// A `#[handler]` of JSON events.
+    Json,
+    /// A `#[handler(http)]` behind API Gateway or a function URL.
+    Http,
+    /// A `#[handler(sqs)]` of SQS batches.
+    Sqs,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::Activity => "activity",
+            Kind::Json => "handler (JSON)",
+            Kind::Http => "handler (HTTP)",
+            Kind::Sqs => "handler (SQS)",
+        }
+    }
+}
+
+/// One function hosted by a binary.
+#[derive(Debug, Clone, Copy)]
+pub struct Entry {
+    pub(crate) name: &'static str,
+    pub(crate) kind: Kind,
+    pub(crate) serve: fn() -> BoxFuture<'static, Result<(), BoxError>>,
+    pub(crate) invoke: fn(Vec<u8>) -> BoxFuture<'static, Result<Value, FunctionError>>,
+    pub(crate) schemas: Option<fn() -> [schemars::Schema; 2]>,
+}
+
+impl Entry {
+    /// The entry of a hostable type (what `stepcraft::main!` lists).
+    pub fn of<T: Host>() -> Entry {
+        T::entry()
+    }
+
+    /// The entry of an activity.
+    pub fn activity<A: Activity>() -> Entry {
+        async fn call<A: Activity>(input: A::Input, _: Context) -> Result<A::Output, FunctionError> {
+            A::run(input).await.map_err(|e| FunctionError::from_error(&e))
+        }
+        Entry {
+            name: A::NAME,
+            kind: Kind::Activity,
+            serve: || Box::pin(lambda::serve_json(call::<A>)),
+            invoke: |event| Box::pin(invoke_json(event, call::<A>)),
+            schemas: Some(|| [A::input_schema(), A::output_schema()]),
+        }
+    }
+
+    /// The entry of a JSON handler.
+    pub fn json<H>() -> Entry
+    where
+        H: Handler,
+        H::Event: DeserializeOwned,
+        H::Output: Serialize,
+    {
+        Entry {
+            name: H::NAME,
+            kind: Kind::Json,
+            serve: || {
+                Box::pin(async {
+                    let state = init::<H>().await?;
+                    lambda::serve_json(move |event, context| call_json::<H>(event, state, context)).await
+                })
+            },
+            invoke: |event| {
+                Box::pin(async move {
+                    let state = leak(H::init().await?);
+                    invoke_json(event, move |event, context| call_json::<H>(event, state, context)).await
+                })
+            },
+            schemas: None,
+        }
+    }
+
+    /// The entry of an SQS handler: each record's body is decoded into `H::Event` and handled
+    /// on its own; the records that fail are reported in `batchItemFailures` so that only they
+    /// return to the queue (the event source mapping needs `ReportBatchItemFailures`).
+    pub fn sqs<H>() -> Entry
+    where
+        H: Handler<Output = ()>,
+        H::Event: DeserializeOwned,
+    {
+        Entry {
+            name: H::NAME,
+            kind: Kind::Sqs,
+            serve: || {
+                Box::pin(async {
+                    let state = init::<H>().await?;
+                    lambda::serve_json(move |batch, context| async move { Ok(sqs_batch::<H>(batch, state, context).await) })
+                        .await
+                })
+            },
+            invoke: |event| {
+                Box::pin(async move {
+                    let state = leak(H::init().await?);
+                    invoke_json(event, move |batch, context| async move { Ok(sqs_batch::<H>(batch, state, context).await) })
+                        .await
+                })
+            },
+            schemas: None,
+        }
+    }
+
+    /// The entry of an HTTP handler (API Gateway REST or HTTP API, function URL).
+    pub fn http<H>() -> Entry
+    where
+        H: HttpHandler,
+        H::Event: FromHttpRequest,
+        H::Output: IntoHttpResponse,
+    {
+        Entry {
+            name: H::NAME,
+            kind: Kind::Http,
+            serve: || {
+                Box::pin(async {
+                    let state = init::<H>().await?;
+                    http::serve::<H>(state).await
+                })
+            },
+            invoke: |event| {
+                Box::pin(async move {
+                    let state = leak(H::init().await?);
+                    http::invoke::<H>(event, state).await
+                })
+            },
+            schemas: None,
+        }
+    }
+
+    /// The function's name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// What kind of function this is, for people.
+    pub fn kind(&self) -> &'static str {
+        self.kind.as_str()
+    }
+}
+
+fn leak<T>(value: T) -> &'static T {
+    Box::leak(Box::new(value))
+}
+
+/// Runs the handler's init function once, reporting a failure to the Runtime API.
+async fn init<H: Handler>() -> Result<&'static H::State, BoxError> {
+    match catch_panic(H::init()).await {
+        Ok(state) => Ok(leak(state)),
+        Err(error) => {
+            tracing::error!(errorType = %error.error_type, "init failed: {}", error.message);
+            lambda::report_init_error(&error).await?;
+            Err(Box::new(error))
+        }
+    }
+}
+
+async fn call_json<H: Handler>(
+    event: H::Event,
+    state: &'static H::State,
+    context: Context,
+) -> Result<H::Output, FunctionError> {
+    H::call(event, state, context).await.map_err(|e| FunctionError::from_error(&e))
+}
+
+/// One invocation from the command line: the event is decoded, handled and encoded exactly as
+/// on Lambda.
+async fn invoke_json<In, Out, Fut>(
+    event: Vec<u8>,
+    function: impl FnOnce(In, Context) -> Fut,
+) -> Result<Value, FunctionError>
+where
+    In: DeserializeOwned,
+    Out: Serialize,
+    Fut: Future<Output = Result<Out, FunctionError>>,
+{
+    let input = lambda::decode::<In>(&event)?;
+    let output = catch_panic(function(input, local_context())).await?;
+    serde_json::to_value(output).map_err(|e| FunctionError::new("InvalidOutput", e.to_string()))
+}
+
+/// The context of an invocation made from the command line.
+pub(crate) fn local_context() -> Context {
+    let mut context = Context::default();
+    context.request_id = "local".into();
+    context
+}
+
+async fn sqs_batch<H>(batch: SqsEvent, state: &'static H::State, context: Context) -> SqsBatchResponse
+where
+    H: Handler<Output = ()>,
+    H::Event: DeserializeOwned,
+{
+    let mut response = SqsBatchResponse::default();
+    for record in batch.records {
+        let id = record.message_id.unwrap_or_default();
+        let body = record.body.unwrap_or_default();
+        let outcome = catch_panic(async {
+            let event = lambda::decode::<H::Event>(body.as_bytes())?;
+            call_json::<H>(event, state, context.clone()).await
+        })
+        .instrument(tracing::info_span!("record", messageId = %id))
+        .await;
+        if let Err(error) = outcome {
+            tracing::warn!(messageId = %id, errorType = %error.error_type, "record failed: {}", error.message);
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = id;
+            response.batch_item_failures.push(failure);
+        }
+    }
+    response
+}

@@ -1,0 +1,222 @@
+//! The Lambda glue every generated `main` runs: decoding events into the function's input
+//! with errors that name the field, catching panics, enforcing the payload limit, reporting
+//! init errors, all on `lambda_runtime`'s own loop.
+
+use crate::BoxError;
+use crate::error::FunctionError;
+use bytes::Bytes;
+use lambda_runtime::tower::{Service, layer::layer_fn};
+use lambda_runtime::{LambdaEvent, LambdaInvocation, Runtime, layers::TracingLayer, service_fn};
+use serde::de::{Deserialize, DeserializeOwned, Deserializer};
+use serde::Serialize;
+use std::cell::Cell;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::task::{Context as TaskContext, Poll};
+
+/// A boxed future, as stored in a binary's table of functions.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
+
+/// Lambda's limit on a synchronous invocation's payload (6 MiB).
+pub(crate) const MAX_PAYLOAD: usize = 6 * 1024 * 1024;
+
+/// Environment variables Lambda sets for a custom runtime; `lambda_runtime` needs them all.
+const REQUIRED_ENV: [&str; 4] = [
+    "AWS_LAMBDA_RUNTIME_API",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+];
+
+thread_local! {
+    // The size of an event the payload limit refused, for `Decoded` to report. The runtime
+    // loop handles one invocation at a time on one thread, and deserialises the event
+    // synchronously inside the limit layer's `call`, so the hand-over cannot leak to another
+    // invocation.
+    static REFUSED_PAYLOAD: Cell<Option<usize>> = const { Cell::new(None) };
+}
+
+/// An event decoded into `T`, or the error that says why it could not be.
+///
+/// Deserialising never fails: a bad event becomes a `FunctionError` named `InvalidInput`
+/// (with the path of the offending field) that the function reports, instead of
+/// `lambda_runtime`'s own error whose `errorType` is a Rust type name.
+pub(crate) struct Decoded<T>(pub(crate) Result<T, FunctionError>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Decoded<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        if let Some(len) = REFUSED_PAYLOAD.take() {
+            return Ok(Decoded(Err(FunctionError::new(
+                FunctionError::PAYLOAD_TOO_LARGE,
+                format!("the event is {len} bytes; Lambda accepts at most {MAX_PAYLOAD} bytes"),
+            ))));
+        }
+        let mut track = serde_path_to_error::Track::new();
+        let tracked = serde_path_to_error::Deserializer::new(deserializer, &mut track);
+        Ok(Decoded(match T::deserialize(tracked) {
+            Ok(value) => Ok(value),
+            Err(error) => Err(FunctionError::invalid_input(&track.path().to_string(), error)),
+        }))
+    }
+}
+
+/// Decodes a JSON document the way an invocation's event is decoded.
+pub(crate) fn decode<T: DeserializeOwned>(json: &[u8]) -> Result<T, FunctionError> {
+    if json.len() > MAX_PAYLOAD {
+        REFUSED_PAYLOAD.set(Some(json.len()));
+    }
+    let mut de = serde_json::Deserializer::from_slice(json);
+    let decoded = Decoded::<T>::deserialize(&mut de).map_err(|e| FunctionError::invalid_input(".", e))?;
+    let value = decoded.0?;
+    de.end().map_err(|e| FunctionError::invalid_input(".", e))?;
+    Ok(value)
+}
+
+/// Replaces an event over [`MAX_PAYLOAD`] before it is deserialised, so that a huge event is
+/// answered with `PayloadTooLarge` instead of being parsed.
+#[derive(Clone)]
+struct PayloadLimit<S>(S);
+
+impl<S> Service<LambdaInvocation> for PayloadLimit<S>
+where
+    S: Service<LambdaInvocation, Response = (), Error = BoxError>,
+{
+    type Response = ();
+    type Error = BoxError;
+    type Future = S::Future;
+
+    fn poll_ready(&mut self, cx: &mut TaskContext<'_>) -> Poll<Result<(), BoxError>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut invocation: LambdaInvocation) -> S::Future {
+        if invocation.body.len() > MAX_PAYLOAD {
+            REFUSED_PAYLOAD.set(Some(invocation.body.len()));
+            invocation.body = Bytes::from_static(b"null");
+        }
+        let future = self.0.call(invocation);
+        REFUSED_PAYLOAD.set(None);
+        future
+    }
+}
+
+/// Runs `future`, turning a panic while polling it into a `Panic` error.
+pub(crate) async fn catch_panic<T>(
+    future: impl Future<Output = Result<T, FunctionError>>,
+) -> Result<T, FunctionError> {
+    let mut future = std::pin::pin!(future);
+    std::future::poll_fn(move |cx| {
+        match std::panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+            Ok(poll) => poll,
+            Err(payload) => Poll::Ready(Err(FunctionError::from_panic(&*payload))),
+        }
+    })
+    .await
+}
+
+/// Serves a JSON function on `lambda_runtime` until the process ends.
+pub(crate) async fn serve_json<In, Out, F, Fut>(function: F) -> Result<(), BoxError>
+where
+    In: DeserializeOwned,
+    Out: Serialize,
+    F: Fn(In, lambda_runtime::Context) -> Fut + Clone,
+    Fut: Future<Output = Result<Out, FunctionError>>,
+{
+    let service = service_fn(move |event: LambdaEvent<Decoded<In>>| {
+        let function = function.clone();
+        catch_panic(async move { function(event.payload.0?, event.context).await })
+    });
+    Runtime::new(service)
+        .layer(layer_fn(PayloadLimit))
+        .layer(TracingLayer::new())
+        .run()
+        .await
+}
+
+/// Checks that the process runs as a Lambda custom runtime would have started it.
+pub(crate) fn check_environment() -> Result<(), FunctionError> {
+    match REQUIRED_ENV.iter().find(|name| std::env::var_os(name).is_none()) {
+        None => Ok(()),
+        Some(name) => Err(FunctionError::new(
+            "Runtime.InitError",
+            format!("the environment variable `{name}` is not set; is this process started by Lambda?"),
+        )),
+    }
+}
+
+/// Reports a failed initialisation to the Runtime API (`/runtime/init/error`).
+pub(crate) async fn report_init_error(error: &FunctionError) -> Result<(), BoxError> {
+    use lambda_runtime_api_client::{Client, body::Body, build_request};
+    let body = serde_json::to_vec(&serde_json::json!({
+        "errorType": error.error_type,
+        "errorMessage": error.message,
+    }))?;
+    let request = build_request()
+        .method("POST")
+        .uri("/2018-06-01/runtime/init/error")
+        .header("lambda-runtime-function-error-type", error.error_type.as_ref())
+        .body(Body::from(body))?;
+    let response = Client::builder().build()?.call(request).await?;
+    if !response.status().is_success() {
+        return Err(format!("the Runtime API answered {} to the init error", response.status()).into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Order {
+        id: String,
+        items: Vec<Item>,
+    }
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Item {
+        qty: u32,
+    }
+
+    #[test]
+    fn a_mistyped_nested_field_is_named_by_its_path() {
+        let err = decode::<Order>(br#"{"id":"o1","items":[{"qty":1},{"qty":"two"}]}"#).unwrap_err();
+        assert_eq!(err.error_type, "InvalidInput");
+        assert!(err.message.starts_with("invalid input at `items[1].qty`: invalid type: string \"two\""), "{}", err.message);
+    }
+
+    #[test]
+    fn a_missing_field_is_named() {
+        let err = decode::<Order>(br#"{"items":[]}"#).unwrap_err();
+        assert!(err.message.contains("missing field `id`"), "{}", err.message);
+    }
+
+    #[test]
+    fn malformed_json_is_invalid_input() {
+        let err = decode::<Order>(br#"{"id": "#).unwrap_err();
+        assert_eq!(err.error_type, "InvalidInput");
+        assert!(err.message.contains("EOF while parsing"), "{}", err.message);
+        let err = decode::<Order>(br#"{"id":"a","items":[]} trailing"#).unwrap_err();
+        assert!(err.message.contains("trailing characters"), "{}", err.message);
+    }
+
+    #[test]
+    fn an_oversized_payload_is_refused_before_parsing() {
+        let big = vec![b' '; MAX_PAYLOAD + 1];
+        let err = decode::<Order>(&big).unwrap_err();
+        assert_eq!(err.error_type, "PayloadTooLarge");
+        assert!(REFUSED_PAYLOAD.get().is_none());
+    }
+
+    #[test]
+    fn a_panic_becomes_an_error() {
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let result: Result<(), _> = rt.block_on(catch_panic(async { panic!("boom") }));
+        let err = result.unwrap_err();
+        assert_eq!(err.error_type, "Panic");
+        assert_eq!(err.message, "the function panicked: boom");
+    }
+}

@@ -1,0 +1,28 @@
+//! What generated code reaches, and only through `::stepcraft::__private`. Not a public API:
+//! it changes in any release.
+
+pub use crate::activity::{Activity, ActivityConfig};
+pub use crate::asl::{Jitter, Retrier};
+pub use crate::cli::main;
+pub use crate::error::{Error, FunctionError};
+pub use crate::handler::{Entry, Handler, Host, HttpHandler};
+pub use crate::http::{Cors, FromHttpRequest, IntoHttpResponse};
+pub use crate::lambda::BoxFuture;
+pub use ::core;
+pub use ::lambda_runtime::Context;
+pub use ::schemars;
+pub use ::serde;
+pub use ::serde_json;
+pub use ::std;
+
+/// Compile-time assertions placed at the user's tokens by generated code.
+pub mod assert {
+    /// An activity's or handler's input must be decodable from the invocation's JSON.
+    pub fn input<T: ::serde::de::DeserializeOwned + ::schemars::JsonSchema>() {}
+    /// An activity's output must be encodable to JSON and describable by a JSON Schema.
+    pub fn output<T: ::serde::Serialize + ::schemars::JsonSchema>() {}
+    /// An activity's or handler's error must have stable names.
+    pub fn error<E: crate::Error>() {}
+    /// The future of an activity must be `Send`: Step Functions runs activities concurrently.
+    pub fn send<F: ::core::future::Future + Send>(_: &F) {}
+}
