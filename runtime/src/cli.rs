@@ -27,9 +27,10 @@ pub fn main(entries: &[Entry]) -> ExitCode {
         }
     };
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some_and(|v| !v.is_empty()) {
-        crate::log::init();
+        crate::log::init(false);
         return runtime.block_on(serve(entries));
     }
+    crate::log::init(true);
     let args: Vec<String> = std::env::args().skip(1).collect();
     match run_command(entries, &args, &runtime) {
         Ok(()) => ExitCode::SUCCESS,

@@ -20,12 +20,13 @@ use std::fmt;
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
 
-/// Installs the JSON-lines subscriber (once; later calls do nothing) and a panic hook that logs
+/// Installs the JSON-lines subscriber (on stdout, or stderr for the command line, whose stdout
+/// is the invocation's result) (once; later calls do nothing) and a panic hook that logs
 /// panics as JSON lines too.
 ///
 /// The level comes from `AWS_LAMBDA_LOG_LEVEL` (Lambda's advanced logging controls), else
 /// `RUST_LOG`, else `INFO`.
-pub(crate) fn init() {
+pub(crate) fn init(to_stderr: bool) {
     let directives = std::env::var("AWS_LAMBDA_LOG_LEVEL")
         .or_else(|_| std::env::var("RUST_LOG"))
         .unwrap_or_default();
@@ -36,7 +37,7 @@ pub(crate) fn init() {
         .with_env_filter(filter)
         .fmt_fields(JsonFields::new())
         .event_format(JsonLines)
-        .with_writer(std::io::stdout)
+        .with_writer(if to_stderr { Output::Stderr } else { Output::Stdout })
         .try_init()
         .is_ok();
     if installed {
@@ -81,6 +82,44 @@ where
         event.record(&mut FieldsToJson(&mut line));
         let text = serde_json::to_string(&line).map_err(|_| fmt::Error)?;
         writeln!(writer, "{text}")
+    }
+}
+
+/// Where log lines go.
+#[derive(Clone, Copy)]
+enum Output {
+    Stdout,
+    Stderr,
+}
+
+/// A locked standard stream.
+enum OutputLock {
+    Stdout(std::io::StdoutLock<'static>),
+    Stderr(std::io::StderrLock<'static>),
+}
+
+impl std::io::Write for OutputLock {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            OutputLock::Stdout(out) => out.write(buf),
+            OutputLock::Stderr(err) => err.write(buf),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            OutputLock::Stdout(out) => out.flush(),
+            OutputLock::Stderr(err) => err.flush(),
+        }
+    }
+}
+
+impl<'a> subscriber::fmt::MakeWriter<'a> for Output {
+    type Writer = OutputLock;
+    fn make_writer(&'a self) -> OutputLock {
+        match self {
+            Output::Stdout => OutputLock::Stdout(std::io::stdout().lock()),
+            Output::Stderr => OutputLock::Stderr(std::io::stderr().lock()),
+        }
     }
 }
 

@@ -182,9 +182,9 @@ impl<'a> Activity<'a> {
     /// Reads an `#[activity]` function.
     pub fn from_syn(cx: &Ctxt, attrs: ActivityAttrs, item: &'a ItemFn) -> Self {
         check_signature(cx, item, FnKind::Activity);
-        let inputs = &item.sig.inputs;
+        let inputs: Vec<&FnArg> = item.sig.inputs.iter().filter(|a| matches!(a, FnArg::Typed(_))).collect();
         let name = &item.sig.ident;
-        if inputs.is_empty() {
+        if inputs.is_empty() && item.sig.receiver().is_none() {
             cx.error_at(
                 item.sig.paren_token.span.join(),
                 format!(
@@ -193,7 +193,8 @@ impl<'a> Activity<'a> {
                 ),
             );
         } else if inputs.len() > 1 {
-            let extra: proc_macro2::TokenStream = inputs.iter().skip(1).map(|a| quote::quote!(#a,)).collect();
+            let extra = &inputs[1..];
+            let extra = quote::quote!(#(#extra)*);
             cx.error_spanned_by(
                 extra,
                 "`#[activity]` functions take exactly one argument, the input; \
@@ -203,7 +204,7 @@ impl<'a> Activity<'a> {
         Activity {
             original: item,
             attrs,
-            input: inputs.first().and_then(arg_type),
+            input: inputs.first().and_then(|a| arg_type(a)),
             output: result_types(cx, item, FnKind::Activity),
         }
     }

@@ -40,10 +40,18 @@ pub fn expand_handler(args: TokenStream, item: TokenStream) -> TokenStream {
     let cx = Ctxt::new();
     let attrs = attr::HandlerAttrs::from_syn(&cx, args);
     let handler = ast::Handler::from_syn(&cx, attrs, &function);
-    check::check_one_handler_per_binary(&cx, &handler);
+    let entry_point = check::check_one_handler_per_binary(&cx, &handler);
     match cx.check() {
         Ok(()) => emit::handler::emit_handler(&handler),
-        Err(error) => item_with_errors(item, error),
+        Err(error) => {
+            let mut tokens = item_with_errors(item, error);
+            // The binary's `main` stands in for the one the handler would have generated, so
+            // that rustc does not add "`main` function not found" to the real errors.
+            if entry_point {
+                tokens.extend(quote::quote!(fn main() {}));
+            }
+            tokens
+        }
     }
 }
 

@@ -1,0 +1,29 @@
+// An activity cannot be generic.
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use stepcraft::activity;
+
+#[derive(Deserialize, Serialize, JsonSchema)]
+struct Order {
+    id: String,
+}
+
+#[derive(Deserialize, Serialize, JsonSchema)]
+struct Receipt {
+    charged: u64,
+}
+
+#[derive(Debug, thiserror::Error, stepcraft::Error)]
+enum PaymentError {
+    #[error("declined")]
+    Declined,
+    #[error("gateway down")]
+    GatewayDown,
+}
+
+#[activity]
+async fn charge<T>(order: Order) -> Result<Receipt, PaymentError> {
+    Ok(Receipt { charged: order.id.len() as u64 })
+}
+
+fn main() {}

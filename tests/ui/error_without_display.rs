@@ -1,0 +1,7 @@
+// stepcraft errors need Display for the message Lambda reports.
+#[derive(Debug, stepcraft::Error)]
+enum PaymentError {
+    Declined,
+}
+
+fn main() {}

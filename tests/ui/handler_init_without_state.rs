@@ -1,0 +1,29 @@
+// `init` without a state argument is refused.
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use stepcraft::handler;
+
+#[derive(Deserialize, JsonSchema)]
+struct Event {
+    id: String,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct Reply {
+    ok: bool,
+}
+
+#[derive(Debug, thiserror::Error, stepcraft::Error)]
+enum AppError {
+    #[error("not found")]
+    NotFound,
+}
+
+async fn make() -> Result<u8, std::io::Error> {
+    Ok(1)
+}
+
+#[handler(init = make)]
+async fn hello(event: Event) -> Result<Reply, AppError> {
+    Ok(Reply { ok: !event.id.is_empty() })
+}

@@ -1,0 +1,30 @@
+// A binary has one #[handler]; the second is refused with what to do instead.
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use stepcraft::handler;
+
+#[derive(Deserialize, JsonSchema)]
+struct Event {
+    id: String,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct Reply {
+    ok: bool,
+}
+
+#[derive(Debug, thiserror::Error, stepcraft::Error)]
+enum AppError {
+    #[error("not found")]
+    NotFound,
+}
+
+#[handler]
+async fn first(event: Event) -> Result<Reply, AppError> {
+    Ok(Reply { ok: !event.id.is_empty() })
+}
+
+#[handler]
+async fn second(event: Event) -> Result<Reply, AppError> {
+    Ok(Reply { ok: event.id.is_empty() })
+}
