@@ -4,6 +4,7 @@
 use crate::error::FunctionError;
 use crate::handler::Entry;
 use crate::lambda;
+use serde_json::Value;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -13,7 +14,8 @@ usage: BINARY <command>
 commands:
   list                                  the functions this binary hosts
   invoke NAME [--input JSON | @FILE]    run one invocation locally (input from stdin if omitted)
-  schema NAME                           the JSON Schemas of an activity's input and output
+  describe NAME                         a function's declaration: the JSON Schemas of an activity's
+                                        input and output and the Retry/timeouts of its tasks
 
 Under AWS Lambda (AWS_LAMBDA_RUNTIME_API set) the binary serves the function named by _HANDLER.";
 
@@ -108,12 +110,13 @@ fn run_command(entries: &[Entry], args: &[String], runtime: &tokio::runtime::Run
                 }
             }
         }
-        Some("schema") => {
+        Some("describe") => {
             let entry = find(entries, args.get(1))?;
-            let schemas = entry.schemas.ok_or_else(|| format!("error: `{}` has no declared schemas", entry.name))?;
-            let [input, output] = schemas();
-            let both = serde_json::json!({ "input": input, "output": output });
-            writeln!(stdout, "{both:#}").map_err(|e| e.to_string())
+            let mut description = serde_json::json!({ "name": entry.name, "kind": entry.kind() });
+            if let Value::Object(details) = (entry.describe)() {
+                description.as_object_mut().expect("an object").extend(details);
+            }
+            writeln!(stdout, "{description:#}").map_err(|e| e.to_string())
         }
         Some("help" | "--help" | "-h") => writeln!(stdout, "{USAGE}").map_err(|e| e.to_string()),
         Some(other) => Err(format!("error: unknown command `{other}`\n\n{USAGE}")),

@@ -84,7 +84,7 @@ pub struct Entry {
     pub(crate) kind: Kind,
     pub(crate) serve: fn() -> BoxFuture<'static, Result<(), BoxError>>,
     pub(crate) invoke: fn(Vec<u8>) -> BoxFuture<'static, Result<Value, FunctionError>>,
-    pub(crate) schemas: Option<fn() -> [schemars::Schema; 2]>,
+    pub(crate) describe: fn() -> Value,
 }
 
 impl Entry {
@@ -103,7 +103,7 @@ impl Entry {
             kind: Kind::Activity,
             serve: || Box::pin(lambda::serve_json(call::<A>)),
             invoke: |event| Box::pin(invoke_json(event, call::<A>)),
-            schemas: Some(|| [A::input_schema(), A::output_schema()]),
+            describe: describe_activity::<A>,
         }
     }
 
@@ -129,7 +129,7 @@ impl Entry {
                     invoke_json(event, move |event, context| call_json::<H>(event, state, context)).await
                 })
             },
-            schemas: None,
+            describe: || Value::Null,
         }
     }
 
@@ -158,7 +158,7 @@ impl Entry {
                         .await
                 })
             },
-            schemas: None,
+            describe: || Value::Null,
         }
     }
 
@@ -184,7 +184,7 @@ impl Entry {
                     http::invoke::<H>(event, state).await
                 })
             },
-            schemas: None,
+            describe: || Value::Null,
         }
     }
 
@@ -197,6 +197,20 @@ impl Entry {
     pub fn kind(&self) -> &'static str {
         self.kind.as_str()
     }
+}
+
+/// An activity's declaration: its schemas and the defaults of the tasks that call it, in ASL.
+fn describe_activity<A: Activity>() -> Value {
+    let config = A::config();
+    serde_json::json!({
+        "input": A::input_schema(),
+        "output": A::output_schema(),
+        "task": {
+            "TimeoutSeconds": config.timeout_seconds,
+            "HeartbeatSeconds": config.heartbeat_seconds,
+            "Retry": config.retry,
+        },
+    })
 }
 
 fn leak<T>(value: T) -> &'static T {

@@ -13,7 +13,7 @@
 //!
 //! A crate's binary hosts its activities with [`main!`]; under Lambda it serves the function
 //! the runtime names in `_HANDLER`, outside Lambda it is a small command-line tool
-//! (`list`, `invoke`, `schema`).
+//! (`list`, `invoke`, `describe`).
 //!
 //! ```no_run
 //! use stepcraft::{activity, Error};
@@ -68,7 +68,7 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// Under Lambda (`AWS_LAMBDA_RUNTIME_API` is set) the binary serves the function whose name is
 /// in `_HANDLER` (the `Handler` property of the function in the template); a binary hosting one
 /// function serves it whatever `_HANDLER` says. Outside Lambda it is a command-line tool:
-/// `list`, `invoke NAME --input JSON|@FILE` and `schema NAME`.
+/// `list`, `invoke NAME --input JSON|@FILE` and `describe NAME`.
 ///
 /// ```ignore
 /// stepcraft::main!(reserve_inventory, charge_payment, release_inventory);

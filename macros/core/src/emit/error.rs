@@ -21,7 +21,7 @@ pub fn emit_error(error: &ErrorType<'_>) -> TokenStream {
         let statuses = error.names.iter().map(|n| n.status.unwrap_or(500));
         Some(quote! {
             fn status(&self) -> u16 {
-                match self { #(#patterns => #statuses,)* }
+                match *self { #(#patterns => #statuses,)* }
             }
         })
     } else {
@@ -35,7 +35,7 @@ pub fn emit_error(error: &ErrorType<'_>) -> TokenStream {
                 const NAMES: &'static [&'static str] = &[#(#names),*];
 
                 fn name(&self) -> &'static str {
-                    match self { #(#patterns => #names,)* }
+                    match *self { #(#patterns => #names,)* }
                 }
 
                 #status
