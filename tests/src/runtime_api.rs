@@ -602,12 +602,15 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
             accepted = listener.accept() => {
                 let Ok((stream, _)) = accepted else { continue };
                 let _ = stream.set_nodelay(true);
+                let Ok((stream, peer)) = with_peer(stream) else { continue };
                 shared.lock().stats.connections += 1;
                 let shared = shared.clone();
                 connections.spawn(async move {
+                    let peer = Arc::new(peer);
                     let service = service_fn(move |request| {
                         let shared = shared.clone();
-                        async move { Ok::<_, Infallible>(route(&shared, request).await) }
+                        let peer = peer.clone();
+                        async move { Ok::<_, Infallible>(route(&shared, &peer, request).await) }
                     });
                     let _ = http1::Builder::new()
                         .keep_alive(true)
@@ -621,16 +624,42 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     }
 }
 
+/// The connection's socket, and a second handle on it to see whether the peer has gone.
+fn with_peer(stream: tokio::net::TcpStream) -> std::io::Result<(tokio::net::TcpStream, Peer)> {
+    let stream = stream.into_std()?;
+    let probe = stream.try_clone()?;
+    Ok((tokio::net::TcpStream::from_std(stream)?, Peer(probe)))
+}
+
+/// A non-blocking clone of a connection's socket (same open file description).
+struct Peer(std::net::TcpStream);
+
+impl Peer {
+    /// Whether the peer closed the connection. hyper notices it only when the connection's task
+    /// runs next; a `next` waiting on a dead process (killed, or exited) may be woken first, so
+    /// it must check before taking an event that would then be lost.
+    fn has_gone(&self) -> bool {
+        let mut byte = [0u8; 1];
+        match self.0.peek(&mut byte) {
+            Ok(n) => n == 0,
+            Err(e) => !matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted
+            ),
+        }
+    }
+}
+
 type Answer = Response<Full<Bytes>>;
 
-async fn route(shared: &Shared, request: Request<Incoming>) -> Answer {
+async fn route(shared: &Shared, peer: &Peer, request: Request<Incoming>) -> Answer {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let Some(rest) = path.strip_prefix(PREFIX) else {
         return rejected(shared, not_found());
     };
     if rest == "invocation/next" && method == Method::GET {
-        return next(shared).await;
+        return next(shared, peer).await;
     }
     if method != Method::POST {
         return rejected(shared, not_found());
@@ -702,8 +731,9 @@ async fn route(shared: &Shared, request: Request<Incoming>) -> Answer {
 }
 
 /// Long-polls until an event is queued, then hands it out. Dropped (with the connection) while
-/// waiting, it takes nothing: a `notify_one` it had received goes to the next waiter.
-async fn next(shared: &Shared) -> Answer {
+/// waiting, it takes nothing: a `notify_one` it had received goes to the next waiter; woken
+/// for a peer that has gone, it passes the turn on too.
+async fn next(shared: &Shared, peer: &Peer) -> Answer {
     shared.lock().stats.next += 1;
     loop {
         let queued = shared.queued.notified();
@@ -711,6 +741,11 @@ async fn next(shared: &Shared) -> Answer {
         queued.as_mut().enable();
         {
             let mut state = shared.lock();
+            if !state.queue.is_empty() && peer.has_gone() {
+                drop(state);
+                shared.queued.notify_one();
+                return json(StatusCode::GONE, r#"{"errorMessage":"connection closed","errorType":"Gone"}"#);
+            }
             while let Some(mut pending) = state.queue.pop_front() {
                 if pending.reply.is_closed() {
                     continue; // its invoker gave up
