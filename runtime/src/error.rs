@@ -114,9 +114,6 @@ impl std::error::Error for FunctionError {}
 
 impl From<FunctionError> for lambda_runtime::Diagnostic {
     fn from(error: FunctionError) -> Self {
-        lambda_runtime::Diagnostic {
-            error_type: error.error_type.into_owned(),
-            error_message: error.message,
-        }
+        lambda_runtime::Diagnostic { error_type: error.error_type.into_owned(), error_message: error.message }
     }
 }

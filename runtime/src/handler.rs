@@ -147,15 +147,20 @@ impl Entry {
             serve: || {
                 Box::pin(async {
                     let state = init::<H>().await?;
-                    lambda::serve_json(move |batch, context| async move { Ok(sqs_batch::<H>(batch, state, context).await) })
-                        .await
+                    lambda::serve_json(
+                        move |batch, context| async move { Ok(sqs_batch::<H>(batch, state, context).await) },
+                    )
+                    .await
                 })
             },
             invoke: |event| {
                 Box::pin(async move {
                     let state = leak(H::init().await?);
-                    invoke_json(event, move |batch, context| async move { Ok(sqs_batch::<H>(batch, state, context).await) })
-                        .await
+                    invoke_json(
+                        event,
+                        move |batch, context| async move { Ok(sqs_batch::<H>(batch, state, context).await) },
+                    )
+                    .await
                 })
             },
             describe: || Value::Null,

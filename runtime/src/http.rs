@@ -84,9 +84,7 @@ impl<T: Serialize + Send> IntoHttpResponse for (u16, Json<T>) {
 impl IntoHttpResponse for String {
     fn into_http_response(self) -> Response<Body> {
         let mut response = Response::new(Body::Text(self));
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
         response
     }
 }
@@ -102,9 +100,7 @@ impl IntoHttpResponse for () {
 fn json_response(status: u16, body: String) -> Response<Body> {
     let mut response = Response::new(Body::Text(body));
     *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
 
@@ -181,7 +177,8 @@ impl Cors {
             return error_response(&error, 403);
         }
         if !self.methods.iter().any(|m| m.eq_ignore_ascii_case(requested_method)) {
-            let error = FunctionError::new("CorsMethodNotAllowed", format!("method `{requested_method}` is not allowed"));
+            let error =
+                FunctionError::new("CorsMethodNotAllowed", format!("method `{requested_method}` is not allowed"));
             return error_response(&error, 403);
         }
         let mut response = ().into_http_response();
@@ -257,9 +254,9 @@ where
     H::Event: FromHttpRequest,
     H::Output: IntoHttpResponse,
 {
-    Adapter::from(service_fn(move |request: Request| async move {
-        Ok::<_, Infallible>(respond::<H>(request, state).await)
-    }))
+    Adapter::from(service_fn(
+        move |request: Request| async move { Ok::<_, Infallible>(respond::<H>(request, state).await) },
+    ))
 }
 
 /// Serves an HTTP handler on Lambda's loop.

@@ -7,8 +7,8 @@ use crate::error::FunctionError;
 use bytes::Bytes;
 use lambda_runtime::tower::{Service, layer::layer_fn};
 use lambda_runtime::{LambdaEvent, LambdaInvocation, Runtime, layers::TracingLayer, service_fn};
-use serde::de::{Deserialize, DeserializeOwned, Deserializer};
 use serde::Serialize;
+use serde::de::{Deserialize, DeserializeOwned, Deserializer};
 use std::cell::Cell;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -102,15 +102,11 @@ where
 }
 
 /// Runs `future`, turning a panic while polling it into a `Panic` error.
-pub(crate) async fn catch_panic<T>(
-    future: impl Future<Output = Result<T, FunctionError>>,
-) -> Result<T, FunctionError> {
+pub(crate) async fn catch_panic<T>(future: impl Future<Output = Result<T, FunctionError>>) -> Result<T, FunctionError> {
     let mut future = std::pin::pin!(future);
-    std::future::poll_fn(move |cx| {
-        match std::panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
-            Ok(poll) => poll,
-            Err(payload) => Poll::Ready(Err(FunctionError::from_panic(&*payload))),
-        }
+    std::future::poll_fn(move |cx| match std::panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+        Ok(poll) => poll,
+        Err(payload) => Poll::Ready(Err(FunctionError::from_panic(&*payload))),
     })
     .await
 }
@@ -127,11 +123,7 @@ where
         let function = function.clone();
         catch_panic(async move { function(event.payload.0?, event.context).await })
     });
-    Runtime::new(service)
-        .layer(layer_fn(PayloadLimit))
-        .layer(TracingLayer::new())
-        .run()
-        .await
+    Runtime::new(service).layer(layer_fn(PayloadLimit)).layer(TracingLayer::new()).run().await
 }
 
 /// Checks that the process runs as a Lambda custom runtime would have started it.
@@ -185,7 +177,11 @@ mod tests {
     fn a_mistyped_nested_field_is_named_by_its_path() {
         let err = decode::<Order>(br#"{"id":"o1","items":[{"qty":1},{"qty":"two"}]}"#).unwrap_err();
         assert_eq!(err.error_type, "InvalidInput");
-        assert!(err.message.starts_with("invalid input at `items[1].qty`: invalid type: string \"two\""), "{}", err.message);
+        assert!(
+            err.message.starts_with("invalid input at `items[1].qty`: invalid type: string \"two\""),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

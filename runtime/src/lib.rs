@@ -39,6 +39,9 @@
 //! stepcraft::main!(charge);
 //! ```
 
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
 pub mod activity;
 pub mod asl;
 mod cli;
@@ -48,16 +51,13 @@ pub mod handler;
 pub mod http;
 mod lambda;
 mod log;
-#[doc(hidden)]
-#[path = "private.rs"]
-pub mod __private;
 
 pub use activity::{Activity, ActivityConfig};
 pub use error::{Error, FunctionError};
 pub use handler::Handler;
 pub use lambda_runtime::Context;
-pub use stepcraft_macros::{Error, activity, handler};
 pub use std::time::Duration;
+pub use stepcraft_macros::{Error, activity, handler};
 pub use tracing;
 
 /// The error type of a binary's `main` and of init functions that want a catch-all error.

@@ -27,9 +27,7 @@ use tracing::{Event, Subscriber};
 /// The level comes from `AWS_LAMBDA_LOG_LEVEL` (Lambda's advanced logging controls), else
 /// `RUST_LOG`, else `INFO`.
 pub(crate) fn init(to_stderr: bool) {
-    let directives = std::env::var("AWS_LAMBDA_LOG_LEVEL")
-        .or_else(|_| std::env::var("RUST_LOG"))
-        .unwrap_or_default();
+    let directives = std::env::var("AWS_LAMBDA_LOG_LEVEL").or_else(|_| std::env::var("RUST_LOG")).unwrap_or_default();
     let filter = EnvFilter::builder()
         .with_default_directive(LevelFilter::INFO.into())
         .parse_lossy(directives.to_ascii_lowercase());
@@ -148,4 +146,3 @@ impl Visit for FieldsToJson<'_> {
         self.0.insert(field.name().into(), Value::String(format!("{value:?}")));
     }
 }
-

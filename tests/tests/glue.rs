@@ -50,10 +50,8 @@ async fn every_log_line_carries_the_request_id_and_trace_id() {
     let trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1";
     let event = Event::json(&json!({"user_id": "u-9"})).with_request_id("req-logs-1").with_trace_id(trace);
     assert!(api.invoke_event(event).await.is_response());
-    let line = function
-        .wait_for_log("saying hello", std::time::Duration::from_secs(5))
-        .await
-        .expect("the user's log line");
+    let line =
+        function.wait_for_log("saying hello", std::time::Duration::from_secs(5)).await.expect("the user's log line");
     let line: Value = serde_json::from_str(&line).expect("a JSON log line");
     assert_eq!(line["requestId"], "req-logs-1");
     assert_eq!(line["xrayTraceId"], trace);
@@ -219,7 +217,10 @@ async fn http_errors_are_uniform_json_with_the_right_status() {
     }
     let long = format!(r#"{{"title": "{}"}}"#, "a".repeat(201));
     let response = api.invoke_json(&http_event("POST", &long, None)).await.json();
-    assert_eq!((response["statusCode"].clone(), body_of(&response)["error"]["type"].clone()), (json!(422), json!("TitleTooLong")));
+    assert_eq!(
+        (response["statusCode"].clone(), body_of(&response)["error"]["type"].clone()),
+        (json!(422), json!("TitleTooLong"))
+    );
     assert_eq!(response["headers"].get("access-control-allow-origin"), None, "no origin, no CORS headers");
 }
 
@@ -243,7 +244,8 @@ async fn http_handlers_also_answer_rest_api_events_and_see_the_request_id() {
 #[tokio::test]
 async fn sqs_batches_report_only_the_failed_records() {
     let (api, function) = start("handlers", "order_queue", &[]).await;
-    let record = |id: &str, body: &str| json!({"messageId": id, "receiptHandle": "h", "body": body, "eventSource": "aws:sqs"});
+    let record =
+        |id: &str, body: &str| json!({"messageId": id, "receiptHandle": "h", "body": body, "eventSource": "aws:sqs"});
     let batch = json!({"Records": [
         record("m-ok", r#"{"order_id": "a", "amount_cents": 500}"#),
         record("m-garbled", "not json"),
@@ -258,7 +260,11 @@ async fn sqs_batches_report_only_the_failed_records() {
     );
     let accepted = function.logs().iter().filter(|l| l.contains("order accepted")).count();
     assert_eq!(accepted, 2);
-    let failed: Vec<Value> = function.json_logs().into_iter().filter(|l| l["message"].as_str().is_some_and(|m| m.starts_with("record failed"))).collect();
+    let failed: Vec<Value> = function
+        .json_logs()
+        .into_iter()
+        .filter(|l| l["message"].as_str().is_some_and(|m| m.starts_with("record failed")))
+        .collect();
     let types: Vec<&str> = failed.iter().map(|l| l["errorType"].as_str().unwrap()).collect();
     assert_eq!(types, ["InvalidInput", "EmptyOrder", "Panic"]);
     assert!(failed.iter().all(|l| l["requestId"].is_string() && l["messageId"].is_string()));
@@ -280,11 +286,13 @@ async fn s3_and_eventbridge_events_are_decoded_into_their_types() {
     assert_error(&api.invoke_json(&json!({"Records": []})).await, "NoRecords", "no records");
 
     let (api, _shipments) = start("handlers", "shipments", &[]).await;
-    let event = |detail_type: &str| json!({
-        "version": "0", "id": "e-1", "detail-type": detail_type, "source": "orders", "account": "111111111111",
-        "time": "2026-11-23T04:00:00Z", "region": "us-east-1", "resources": [],
-        "detail": {"order_id": "o-7", "carrier": "ACME"}
-    });
+    let event = |detail_type: &str| {
+        json!({
+            "version": "0", "id": "e-1", "detail-type": detail_type, "source": "orders", "account": "111111111111",
+            "time": "2026-11-23T04:00:00Z", "region": "us-east-1", "resources": [],
+            "detail": {"order_id": "o-7", "carrier": "ACME"}
+        })
+    };
     assert_eq!(
         api.invoke_json(&event("OrderShipped")).await.json(),
         json!({"order_id": "o-7", "message": "order o-7 is on its way with ACME"})

@@ -88,10 +88,7 @@ fn check_signature(cx: &Ctxt, item: &ItemFn, kind: FnKind) {
     let attr = kind.attr();
     let name = &sig.ident;
     if sig.asyncness.is_none() {
-        cx.error_spanned_by(
-            sig.fn_token,
-            format!("`{attr}` functions must be `async`; write `async fn {name}(..)`"),
-        );
+        cx.error_spanned_by(sig.fn_token, format!("`{attr}` functions must be `async`; write `async fn {name}(..)`"));
     }
     if let Some(constness) = &sig.constness {
         cx.error_spanned_by(constness, format!("`{attr}` functions cannot be `const`; remove `const`"));
@@ -107,20 +104,14 @@ fn check_signature(cx: &Ctxt, item: &ItemFn, kind: FnKind) {
             FnKind::Activity => "an activity is one Lambda function with one input type",
             FnKind::Handler => "a handler is one Lambda function with one event type",
         };
-        cx.error_spanned_by(
-            &sig.generics,
-            format!("`{attr}` functions cannot be generic: {what}; use concrete types"),
-        );
+        cx.error_spanned_by(&sig.generics, format!("`{attr}` functions cannot be generic: {what}; use concrete types"));
     }
     if let Some(variadic) = &sig.variadic {
         cx.error_spanned_by(variadic, format!("`{attr}` functions cannot be variadic"));
     }
     for arg in &sig.inputs {
         if let FnArg::Receiver(receiver) = arg {
-            cx.error_spanned_by(
-                receiver,
-                format!("`{attr}` functions are free functions, not methods; remove `self`"),
-            );
+            cx.error_spanned_by(receiver, format!("`{attr}` functions are free functions, not methods; remove `self`"));
         }
     }
 }
@@ -275,7 +266,9 @@ impl<'a> Handler<'a> {
             ),
             (Some(init), None) => cx.error_spanned_by(
                 init,
-                format!("`init` builds state but the handler does not take it; add an argument `state: &State` to `{name}`"),
+                format!(
+                    "`init` builds state but the handler does not take it; add an argument `state: &State` to `{name}`"
+                ),
             ),
             _ => {}
         }
@@ -321,13 +314,19 @@ impl<'a> ErrorType<'a> {
                 false
             }
             syn::Data::Union(data) => {
-                cx.error_spanned_by(data.union_token, "`stepcraft::Error` is derived for enums and structs, not unions");
+                cx.error_spanned_by(
+                    data.union_token,
+                    "`stepcraft::Error` is derived for enums and structs, not unions",
+                );
                 false
             }
         };
         let generics = &input.generics;
         if !generics.params.is_empty() {
-            cx.error_spanned_by(generics, "`stepcraft::Error` cannot be derived for generic types: error names are fixed");
+            cx.error_spanned_by(
+                generics,
+                "`stepcraft::Error` cannot be derived for generic types: error names are fixed",
+            );
         }
         // Two variants with one name could not be told apart by a Catch or a Retry.
         for (i, later) in names.iter().enumerate() {

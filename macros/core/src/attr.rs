@@ -202,7 +202,12 @@ fn value_expr(cx: &Ctxt, meta: &ParseNestedMeta<'_>, key: Symbol, example: &str)
 }
 
 /// The tokens inside `key(..)`, or an error if the key is not followed by a list.
-fn nested_tokens(cx: &Ctxt, meta: &ParseNestedMeta<'_>, key: Symbol, example: &str) -> syn::Result<Option<TokenStream>> {
+fn nested_tokens(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta<'_>,
+    key: Symbol,
+    example: &str,
+) -> syn::Result<Option<TokenStream>> {
     if meta.input.peek(syn::token::Paren) {
         let content;
         syn::parenthesized!(content in meta.input);
@@ -472,7 +477,10 @@ fn check_retry_order(cx: &Ctxt, retry: &[RetryAttr]) {
             if rule.errors.len() > 1 {
                 cx.error_spanned_by(all, "`States.ALL` must be alone in `errors`; it already matches every error");
             } else if i + 1 < retry.len() {
-                cx.error_spanned_by(all, "a `retry` for `States.ALL` must come last: the rules after it would never apply");
+                cx.error_spanned_by(
+                    all,
+                    "a `retry` for `States.ALL` must come last: the rules after it would never apply",
+                );
             }
         }
     }
@@ -567,7 +575,10 @@ fn check_error_name(cx: &Ctxt, name: &LitStr) -> bool {
         let hint = suggest(&value, PREDEFINED_ERRORS).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
         cx.error_spanned_by(
             name,
-            format!("`{value}` is not a Step Functions error; {hint}names starting with `States.` are reserved for: {}", PREDEFINED_ERRORS.join(", ")),
+            format!(
+                "`{value}` is not a Step Functions error; {hint}names starting with `States.` are reserved for: {}",
+                PREDEFINED_ERRORS.join(", ")
+            ),
         );
         return false;
     }
@@ -619,7 +630,10 @@ impl HandlerAttrs {
             if key == HTTP || key == SQS {
                 if let Some(previous) = kind_span {
                     let _ = previous;
-                    cx.error_spanned_by(&meta.path, "a handler is triggered by one kind of event: give `http` or `sqs`, not both");
+                    cx.error_spanned_by(
+                        &meta.path,
+                        "a handler is triggered by one kind of event: give `http` or `sqs`, not both",
+                    );
                     return skip_value(meta);
                 }
                 kind_span = Some(meta.path.span());
@@ -710,8 +724,20 @@ impl CorsAttr {
                         }
                     }
                 }
-                HEADERS => cors.headers = strings(cx, &expr, key, example).unwrap_or_default().iter().map(|s| s.value().to_ascii_lowercase()).collect(),
-                EXPOSE => cors.expose = strings(cx, &expr, key, example).unwrap_or_default().iter().map(|s| s.value().to_ascii_lowercase()).collect(),
+                HEADERS => {
+                    cors.headers = strings(cx, &expr, key, example)
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|s| s.value().to_ascii_lowercase())
+                        .collect()
+                }
+                EXPOSE => {
+                    cors.expose = strings(cx, &expr, key, example)
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|s| s.value().to_ascii_lowercase())
+                        .collect()
+                }
                 MAX_AGE => cors.max_age = duration(cx, &expr, key, example, 0..=86_400),
                 _ => cors.credentials = boolean(cx, &expr, key, example).unwrap_or(false),
             }
@@ -756,7 +782,8 @@ impl ErrorAttrs {
                 }
             };
             parse_options(cx, "stepcraft", &[NAME, STATUS], tokens, |key, meta| {
-                let example = if key == NAME { "#[stepcraft(name = \"CardDeclined\")]" } else { "#[stepcraft(status = 404)]" };
+                let example =
+                    if key == NAME { "#[stepcraft(name = \"CardDeclined\")]" } else { "#[stepcraft(status = 404)]" };
                 let Some(expr) = value_expr(cx, meta, key, example)? else { return Ok(()) };
                 if key == NAME {
                     if let Some(s) = string(cx, &expr, key, example) {
@@ -807,12 +834,26 @@ mod tests {
         let cx = Ctxt::new();
         let attrs = ActivityAttrs::from_syn(
             &cx,
-            quote::quote!(retry(errors = [GatewayDown, "Lambda.ServiceException"], interval = "2s", max_attempts = 3, backoff_rate = 2.0, max_delay = "1m", jitter = "full"), timeout = "30s", heartbeat = "10s"),
+            quote::quote!(
+                retry(
+                    errors = [GatewayDown, "Lambda.ServiceException"],
+                    interval = "2s",
+                    max_attempts = 3,
+                    backoff_rate = 2.0,
+                    max_delay = "1m",
+                    jitter = "full"
+                ),
+                timeout = "30s",
+                heartbeat = "10s"
+            ),
         );
         cx.check().unwrap();
         let rule = &attrs.retry[0];
         assert_eq!(rule.errors.len(), 2);
-        assert_eq!((rule.interval, rule.max_attempts, rule.max_delay, rule.jitter), (Some(2), Some(3), Some(60), Some(true)));
+        assert_eq!(
+            (rule.interval, rule.max_attempts, rule.max_delay, rule.jitter),
+            (Some(2), Some(3), Some(60), Some(true))
+        );
         assert_eq!(rule.backoff_rate, Some(2.0));
         assert_eq!(attrs.timeout.unwrap().value, 30);
         assert_eq!(attrs.heartbeat.unwrap().value, 10);
@@ -821,7 +862,10 @@ mod tests {
     #[test]
     fn every_mistake_is_reported_at_once() {
         let cx = Ctxt::new();
-        ActivityAttrs::from_syn(&cx, quote::quote!(retires = 3, timeout = "2h", timeout = "5s", retry(max_attempts = -1)));
+        ActivityAttrs::from_syn(
+            &cx,
+            quote::quote!(retires = 3, timeout = "2h", timeout = "5s", retry(max_attempts = -1)),
+        );
         let message = cx.check().unwrap_err().into_iter().map(|e| e.to_string()).collect::<Vec<_>>();
         assert_eq!(message.len(), 5, "{message:#?}");
     }

@@ -20,9 +20,9 @@ pub fn check_one_handler_per_binary(cx: &Ctxt, handler: &Handler<'_>) -> bool {
     match first {
         Some(first) if first != name => {
             cx.error_at(
-            proc_macro2::Span::call_site(),
-            format!(
-                "a binary has one `#[handler]`, its entry point, and `{first}` is already this binary's; \
+                proc_macro2::Span::call_site(),
+                format!(
+                    "a binary has one `#[handler]`, its entry point, and `{first}` is already this binary's; \
                  move `{name}` to a binary of its own (`src/bin/{name}.rs`), or make both `#[activity]` \
                  functions hosted together with `stepcraft::main!({first}, {name})`"
                 ),

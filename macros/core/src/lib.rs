@@ -48,7 +48,9 @@ pub fn expand_handler(args: TokenStream, item: TokenStream) -> TokenStream {
             // The binary's `main` stands in for the one the handler would have generated, so
             // that rustc does not add "`main` function not found" to the real errors.
             if entry_point {
-                tokens.extend(quote::quote!(fn main() {}));
+                tokens.extend(quote::quote!(
+                    fn main() {}
+                ));
             }
             tokens
         }
@@ -72,7 +74,9 @@ pub fn expand_error(item: TokenStream) -> TokenStream {
 fn not_a_function(item: TokenStream, attr: &str) -> TokenStream {
     let error = syn::Error::new(
         proc_macro2::Span::call_site(),
-        format!("`{attr}` goes on an `async fn`, e.g. `{attr} async fn charge(order: Order) -> Result<Receipt, PaymentError>`"),
+        format!(
+            "`{attr}` goes on an `async fn`, e.g. `{attr} async fn charge(order: Order) -> Result<Receipt, PaymentError>`"
+        ),
     );
     item_with_errors(item, error)
 }

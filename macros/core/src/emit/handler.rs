@@ -22,14 +22,16 @@ pub fn emit_handler(handler: &Handler<'_>) -> TokenStream {
         None => quote!(()),
     };
     let init = match &handler.attrs.init {
-        Some(init) => quote_spanned! {init.segments.last().map(|s| s.ident.span()).unwrap_or_else(proc_macro2::Span::call_site)=>
-            async {
-                #init().await.map_err(|error| #private::FunctionError::new(
-                    "Runtime.InitError",
-                    #private::std::string::ToString::to_string(&error),
-                ))
+        Some(init) => {
+            quote_spanned! {init.segments.last().map(|s| s.ident.span()).unwrap_or_else(proc_macro2::Span::call_site)=>
+                async {
+                    #init().await.map_err(|error| #private::FunctionError::new(
+                        "Runtime.InitError",
+                        #private::std::string::ToString::to_string(&error),
+                    ))
+                }
             }
-        },
+        }
         None => quote!(async { ::core::result::Result::Ok(()) }),
     };
     let args = handler.extra_args.iter().map(|arg| match arg {
@@ -105,11 +107,7 @@ pub fn emit_handler(handler: &Handler<'_>) -> TokenStream {
 fn emit_cors(private: &TokenStream, cors: &CorsAttr) -> TokenStream {
     let origins = &cors.origins;
     let methods: Vec<&String> = cors.methods.iter().collect();
-    let methods = if methods.is_empty() {
-        quote!(#private::Cors::DEFAULT_METHODS)
-    } else {
-        quote!(&[#(#methods),*])
-    };
+    let methods = if methods.is_empty() { quote!(#private::Cors::DEFAULT_METHODS) } else { quote!(&[#(#methods),*]) };
     let headers = if cors.headers.is_empty() {
         quote!(#private::Cors::DEFAULT_HEADERS)
     } else {
