@@ -21,7 +21,12 @@ use std::{
 use crate::runtime_api::{ApiHandle, RuntimeApi, new_request_id};
 
 /// Host variables passed through to the function; every other one is cleared, as on Lambda.
-const PASSED_THROUGH: &[&str] = &["PATH", "RUST_BACKTRACE", "RUST_LIB_BACKTRACE", "LLVM_PROFILE_FILE"];
+const PASSED_THROUGH: &[&str] = &[
+    "PATH",
+    "RUST_BACKTRACE",
+    "RUST_LIB_BACKTRACE",
+    "LLVM_PROFILE_FILE",
+];
 
 /// A function's process, killed on drop.
 pub struct Function {
@@ -53,7 +58,11 @@ impl Function {
 
     /// [`Function::spawn`], with these variables added or overriding the defaults, e.g.
     /// `("_HANDLER", "charge_payment")` or `("AWS_LAMBDA_LOG_FORMAT", "JSON")`.
-    pub fn spawn_with(binary: impl AsRef<Path>, api: &RuntimeApi, env: &[(&str, &str)]) -> Function {
+    pub fn spawn_with(
+        binary: impl AsRef<Path>,
+        api: &RuntimeApi,
+        env: &[(&str, &str)],
+    ) -> Function {
         let binary = binary.as_ref();
         assert!(
             binary.is_file(),
@@ -84,7 +93,10 @@ impl Function {
             ("AWS_LAMBDA_FUNCTION_NAME", function_name.clone()),
             ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128".to_owned()),
             ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned()),
-            ("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{function_name}")),
+            (
+                "AWS_LAMBDA_LOG_GROUP_NAME",
+                format!("/aws/lambda/{function_name}"),
+            ),
             ("AWS_LAMBDA_LOG_STREAM_NAME", log_stream_name()),
             ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".to_owned()),
             ("AWS_REGION", "us-east-1".to_owned()),
@@ -302,7 +314,9 @@ impl Proc {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// `YYYY/MM/DD/[$LATEST]` and 32 hex digits, like the service's log stream names.
@@ -376,7 +390,9 @@ pub fn workspace_binary(package: &str, bin: &str) -> PathBuf {
         command,
         String::from_utf8_lossy(&output.stderr)
     );
-    let path = layout.profile_dir.join(format!("{bin}{}", std::env::consts::EXE_SUFFIX));
+    let path = layout
+        .profile_dir
+        .join(format!("{bin}{}", std::env::consts::EXE_SUFFIX));
     assert!(
         path.is_file(),
         "cargo built {package}/{bin} but {} does not exist",
@@ -402,8 +418,14 @@ struct Layout {
 impl Layout {
     fn of_current_exe() -> Layout {
         let exe = std::env::current_exe().expect("path of the running executable");
-        let mut dir = exe.parent().expect("the executable is in a folder").to_path_buf();
-        if dir.file_name().is_some_and(|n| n == "deps" || n == "examples") {
+        let mut dir = exe
+            .parent()
+            .expect("the executable is in a folder")
+            .to_path_buf();
+        if dir
+            .file_name()
+            .is_some_and(|n| n == "deps" || n == "examples")
+        {
             dir.pop();
         }
         let profile_dir = dir;

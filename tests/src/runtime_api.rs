@@ -221,7 +221,11 @@ pub fn new_request_id() -> String {
     static SEED: OnceLock<(u64, u64)> = OnceLock::new();
     static SEQ: AtomicU64 = AtomicU64::new(0);
     let (hi, lo) = *SEED.get_or_init(|| {
-        let random = || std::collections::hash_map::RandomState::new().build_hasher().finish();
+        let random = || {
+            std::collections::hash_map::RandomState::new()
+                .build_hasher()
+                .finish()
+        };
         (random(), random())
     });
     let n = lo.wrapping_add(SEQ.fetch_add(1, Ordering::Relaxed));
@@ -261,9 +265,14 @@ impl ErrorBody {
     }
 
     fn parse(body: &[u8], header_type: Option<&str>) -> ErrorBody {
-        let raw = serde_json::from_slice(body)
-            .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(body).into_owned()));
-        let field = |name: &str| raw.get(name).and_then(serde_json::Value::as_str).map(str::to_owned);
+        let raw = serde_json::from_slice(body).unwrap_or_else(|_| {
+            serde_json::Value::String(String::from_utf8_lossy(body).into_owned())
+        });
+        let field = |name: &str| {
+            raw.get(name)
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+        };
         ErrorBody {
             error_type: field("errorType")
                 .or_else(|| header_type.map(str::to_owned))
@@ -308,7 +317,10 @@ impl Outcome {
     pub fn json(&self) -> serde_json::Value {
         let body = self.body();
         serde_json::from_slice(body).unwrap_or_else(|e| {
-            panic!("the function's response is not JSON ({e}): {:?}", String::from_utf8_lossy(body))
+            panic!(
+                "the function's response is not JSON ({e}): {:?}",
+                String::from_utf8_lossy(body)
+            )
         })
     }
 
@@ -412,10 +424,16 @@ impl RuntimeApi {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind the Runtime API server on 127.0.0.1:0");
-        let addr = listener.local_addr().expect("local address of a bound listener");
+        let addr = listener
+            .local_addr()
+            .expect("local address of a bound listener");
         let shared = Arc::new(Shared::default());
         let accept = tokio::spawn(accept_loop(listener, shared.clone()));
-        RuntimeApi { addr, shared, accept }
+        RuntimeApi {
+            addr,
+            shared,
+            accept,
+        }
     }
 
     /// `127.0.0.1:PORT`: the value of `AWS_LAMBDA_RUNTIME_API`.
@@ -460,7 +478,10 @@ impl RuntimeApi {
                     && !state.queue.iter().any(|p| p.request_id == request_id),
                 "request id {request_id:?} is already pending on this server"
             );
-            let name = state.function_name.as_deref().unwrap_or(DEFAULT_FUNCTION_NAME);
+            let name = state
+                .function_name
+                .as_deref()
+                .unwrap_or(DEFAULT_FUNCTION_NAME);
             let headers = event.headers(name);
             state.queue.push_back(Pending {
                 request_id: request_id.clone(),
@@ -547,7 +568,9 @@ impl fmt::Debug for Shared {
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock leaves consistent data: carry on.
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -565,7 +588,11 @@ struct State {
 impl State {
     fn fail_pending(&mut self) {
         let Some(failure) = &self.failure else { return };
-        for pending in self.queue.drain(..).chain(self.in_flight.drain().map(|(_, p)| p)) {
+        for pending in self
+            .queue
+            .drain(..)
+            .chain(self.in_flight.drain().map(|(_, p)| p))
+        {
             let _ = pending.reply.send(failure.outcome(&pending.request_id));
         }
     }
@@ -744,7 +771,10 @@ async fn next(shared: &Shared, peer: &Peer) -> Answer {
             if !state.queue.is_empty() && peer.has_gone() {
                 drop(state);
                 shared.queued.notify_one();
-                return json(StatusCode::GONE, r#"{"errorMessage":"connection closed","errorType":"Gone"}"#);
+                return json(
+                    StatusCode::GONE,
+                    r#"{"errorMessage":"connection closed","errorType":"Gone"}"#,
+                );
             }
             while let Some(mut pending) = state.queue.pop_front() {
                 if pending.reply.is_closed() {

@@ -189,15 +189,28 @@ async fn measure(options: &Options) -> Result<Vec<Figure>, String> {
         Function::spawn(binaries[0], &apis[0]),
         Function::spawn(binaries[1], &apis[1]),
     ];
-    let mut warm: [Vec<f64>; 2] = [Vec::with_capacity(options.warm), Vec::with_capacity(options.warm)];
+    let mut warm: [Vec<f64>; 2] = [
+        Vec::with_capacity(options.warm),
+        Vec::with_capacity(options.warm),
+    ];
     let mut scratch = Vec::with_capacity(options.block);
     let blocks = |total: usize| total.div_ceil(options.block);
     for round in 0..blocks(options.warmup) {
         for which in order(round) {
-            invoke_block(&apis[which], &functions[which], &payload, options.block, &mut scratch).await?;
+            invoke_block(
+                &apis[which],
+                &functions[which],
+                &payload,
+                options.block,
+                &mut scratch,
+            )
+            .await?;
         }
     }
-    let cpu_before = [cpu_seconds(functions[0].pid())?, cpu_seconds(functions[1].pid())?];
+    let cpu_before = [
+        cpu_seconds(functions[0].pid())?,
+        cpu_seconds(functions[1].pid())?,
+    ];
     for round in 0..blocks(options.warm) {
         for which in order(round) {
             let n = options.block.min(options.warm - warm[which].len());
@@ -206,9 +219,13 @@ async fn measure(options: &Options) -> Result<Vec<Figure>, String> {
         }
     }
     let cpu_per_invocation = [0, 1].map(|which| {
-        cpu_seconds(functions[which].pid()).map(|after| (after - cpu_before[which]) * 1e6 / options.warm as f64)
+        cpu_seconds(functions[which].pid())
+            .map(|after| (after - cpu_before[which]) * 1e6 / options.warm as f64)
     });
-    let rss = [peak_rss_kib(functions[0].pid())?, peak_rss_kib(functions[1].pid())?];
+    let rss = [
+        peak_rss_kib(functions[0].pid())?,
+        peak_rss_kib(functions[1].pid())?,
+    ];
     drop(functions);
 
     let size = |path: &Path| {
@@ -267,7 +284,7 @@ async fn measure(options: &Options) -> Result<Vec<Figure>, String> {
 
 /// Candidate first on even rounds, baseline first on odd ones.
 fn order(round: usize) -> [usize; 2] {
-    if round % 2 == 0 { [0, 1] } else { [1, 0] }
+    if round.is_multiple_of(2) { [0, 1] } else { [1, 0] }
 }
 
 async fn cold_start(binary: &Path, payload: &Bytes) -> Result<Duration, String> {
@@ -323,7 +340,8 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
 
 /// utime + stime of a process, in seconds.
 fn cpu_seconds(pid: u32) -> Result<f64, String> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).map_err(|e| format!("/proc/{pid}/stat: {e}"))?;
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map_err(|e| format!("/proc/{pid}/stat: {e}"))?;
     // The command name is in parentheses and may hold spaces: count fields after the last ')'.
     let fields: Vec<&str> = stat
         .rsplit_once(')')
@@ -333,13 +351,15 @@ fn cpu_seconds(pid: u32) -> Result<f64, String> {
     let tick = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok());
     match (tick(11), tick(12)) {
         (Some(user), Some(system)) => Ok((user + system) / CLOCK_TICKS_PER_SEC),
-        _ => Err(format!("cannot read utime/stime in /proc/{pid}/stat: {stat}")),
+        _ => Err(format!(
+            "cannot read utime/stime in /proc/{pid}/stat: {stat}"
+        )),
     }
 }
 
 fn peak_rss_kib(pid: u32) -> Result<f64, String> {
-    let status =
-        std::fs::read_to_string(format!("/proc/{pid}/status")).map_err(|e| format!("/proc/{pid}/status: {e}"))?;
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .map_err(|e| format!("/proc/{pid}/status: {e}"))?;
     status
         .lines()
         .find_map(|line| line.strip_prefix("VmHWM:"))
@@ -363,7 +383,11 @@ fn print_table(options: &Options, figures: &[Figure], elapsed: Duration) {
         "figure", "candidate", "baseline", "ratio"
     );
     for f in figures {
-        let decimals = if f.unit == "bytes" || f.unit == "KiB" { 0 } else { 2 };
+        let decimals = if f.unit == "bytes" || f.unit == "KiB" {
+            0
+        } else {
+            2
+        };
         println!(
             "{:<34} {:>14.decimals$} {:>14.decimals$} {:>7.3}  {}",
             format!("{} ({})", f.name, f.unit),

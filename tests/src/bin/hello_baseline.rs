@@ -1,8 +1,8 @@
 //! The `hello` function written by hand on `lambda_runtime`, the way a careful user would:
 //! the baseline that stepcraft's generated glue is measured against (see `bench/glue.sh`).
 //!
-//! `{"user_id": "..."}` → `{"status": "success"}`; an empty `user_id` → an error whose
-//! `errorType` is `MissingUserId`.
+//! Same behaviour and logging as `examples/hello`: `{"user_id": "..."}` → `{"status": "success"}`
+//! and one `saying hello` line; an empty `user_id` → an error whose `errorType` is `MissingUserId`.
 
 use lambda_runtime::{Diagnostic, Error, LambdaEvent, service_fn, tracing};
 use serde::{Deserialize, Serialize};
@@ -27,18 +27,18 @@ impl From<HelloError> for Diagnostic {
         match error {
             HelloError::MissingUserId => Diagnostic {
                 error_type: "MissingUserId".into(),
-                error_message: "user_id must not be empty".into(),
+                error_message: "`user_id` must not be empty".into(),
             },
         }
     }
 }
 
 async fn hello(event: LambdaEvent<Request>) -> Result<Response, HelloError> {
-    let user_id = event.payload.user_id;
-    tracing::info!(user_id = %user_id, "hello");
-    if user_id.is_empty() {
+    let LambdaEvent { payload, context } = event;
+    if payload.user_id.is_empty() {
         return Err(HelloError::MissingUserId);
     }
+    tracing::info!(user_id = %payload.user_id, deadline = context.deadline, "saying hello");
     Ok(Response { status: "success" })
 }
 

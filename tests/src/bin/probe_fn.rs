@@ -43,6 +43,9 @@ fn report_init_error() -> Result<(), Error> {
     )?;
     let mut answer = String::new();
     stream.read_to_string(&mut answer)?;
-    eprintln!("init error reported: {}", answer.lines().next().unwrap_or_default());
+    eprintln!(
+        "init error reported: {}",
+        answer.lines().next().unwrap_or_default()
+    );
     std::process::exit(1);
 }
