@@ -1,0 +1,1 @@
+//! Local Step Functions executor (work in progress).
