@@ -76,7 +76,7 @@ impl BinOp {
 
 #[derive(Debug)]
 pub(crate) enum Stage {
-    Filter { expr: Node, pos: usize },
+    Filter { expr: Node },
     Index { var: String },
 }
 
@@ -207,7 +207,7 @@ struct Slot {
 /// Runs the post-parse stage; returns the tree and the final labels of the
 /// parent slots (indexed by slot id).
 pub(crate) fn process(tree: PNode) -> Result<(Node, Vec<String>)> {
-    let mut p = Processor { slots: Vec::new() };
+    let mut p = Processor { slots: Vec::new(), stack: crate::error::StackGuard::new(crate::parser::PARSE_STACK) };
     let expr = p.process(tree)?;
     if matches!(expr.kind, Kind::Parent { .. }) || expr.seeking_parent.is_some() {
         return Err(Error::at("S0217", expr.pos).with_token(expr.type_name()));
@@ -218,6 +218,7 @@ pub(crate) fn process(tree: PNode) -> Result<(Node, Vec<String>)> {
 
 struct Processor {
     slots: Vec<Slot>,
+    stack: crate::error::StackGuard,
 }
 
 fn push_ancestry(result: &mut Node, value: &Node) {
@@ -302,8 +303,7 @@ impl Processor {
                 }
                 let mut step_ix = index as usize;
                 index -= 1;
-                while index >= 0 && steps[step_ix].focus.is_some() && steps[index as usize].focus.is_some()
-                {
+                while index >= 0 && steps[step_ix].focus.is_some() && steps[index as usize].focus.is_some() {
                     step_ix = index as usize;
                     index -= 1;
                 }
@@ -311,15 +311,16 @@ impl Processor {
             }
         }
         if !unresolved.is_empty() {
-            path.seeking_parent
-                .get_or_insert_with(Vec::new)
-                .extend(unresolved);
+            path.seeking_parent.get_or_insert_with(Vec::new).extend(unresolved);
         }
         Ok(())
     }
 
     fn process(&mut self, expr: PNode) -> Result<Node> {
         let pos = expr.pos;
+        if self.stack.exceeded() {
+            return Err(crate::error::stack_overflow().with_position(pos));
+        }
         let keep_array = expr.keep_array;
         let mut result = match expr.kind {
             PKind::Binary { op: ".", lhs, rhs } => {
@@ -331,23 +332,13 @@ impl Processor {
                 let mut result = if lstep.is_path() {
                     lstep
                 } else {
-                    Node::new(
-                        Kind::Path {
-                            steps: vec![lstep],
-                            keep_singleton_array: false,
-                        },
-                        pos,
-                    )
+                    Node::new(Kind::Path { steps: vec![lstep], keep_singleton_array: false }, pos)
                 };
                 if let Some(slot) = lparent {
                     result.seeking_parent = Some(vec![slot]);
                 }
                 let mut rest = self.process(*rhs)?;
-                let Kind::Path {
-                    steps,
-                    keep_singleton_array,
-                } = &mut result.kind
-                else {
+                let Kind::Path { steps, keep_singleton_array } = &mut result.kind else {
                     unreachable!("result is a path");
                 };
                 if let Kind::Path { steps: rsteps, .. } = rest.kind {
@@ -361,9 +352,7 @@ impl Processor {
                 for step in steps.iter_mut() {
                     match &step.kind {
                         Kind::Num(_) | Kind::Bool(_) | Kind::Null => {
-                            return Err(
-                                Error::at("S0213", step.pos).with_value(literal_value(step))
-                            );
+                            return Err(Error::at("S0213", step.pos).with_value(literal_value(step)));
                         }
                         Kind::Str(s) => {
                             step.kind = Kind::Name(s.clone());
@@ -412,10 +401,7 @@ impl Processor {
                 } else {
                     step.predicate.get_or_insert_with(Vec::new)
                 };
-                list.push(Stage::Filter {
-                    expr: predicate,
-                    pos,
-                });
+                list.push(Stage::Filter { expr: predicate });
                 result
             }
             PKind::GroupBy { lhs, pairs } => {
@@ -435,13 +421,7 @@ impl Processor {
                 let mut result = if result.is_path() {
                     result
                 } else {
-                    Node::new(
-                        Kind::Path {
-                            steps: vec![result],
-                            keep_singleton_array: false,
-                        },
-                        pos,
-                    )
+                    Node::new(Kind::Path { steps: vec![result], keep_singleton_array: false }, pos)
                 };
                 let mut sort = Node::new(Kind::Sort { terms: Vec::new() }, pos);
                 let mut out = Vec::with_capacity(terms.len());
@@ -462,10 +442,7 @@ impl Processor {
                     return Err(Error::at("S0212", lhs.pos));
                 };
                 let rhs = self.process(*rhs)?;
-                let mut result = Node::new(Kind::Bind {
-                    name,
-                    rhs: Box::new(Node::new(Kind::Null, 0)),
-                }, pos);
+                let mut result = Node::new(Kind::Bind { name, rhs: Box::new(Node::new(Kind::Null, 0)) }, pos);
                 push_ancestry(&mut result, &rhs);
                 if let Kind::Bind { rhs: slot, .. } = &mut result.kind {
                     **slot = rhs;
@@ -503,13 +480,7 @@ impl Processor {
                     if let Some(pred) = step.predicate.take() {
                         step.stages = Some(pred);
                     }
-                    Node::new(
-                        Kind::Path {
-                            steps: vec![step],
-                            keep_singleton_array: false,
-                        },
-                        pos,
-                    )
+                    Node::new(Kind::Path { steps: vec![step], keep_singleton_array: false }, pos)
                 };
                 let step = last_step_mut(&mut result);
                 match &mut step.stages {
@@ -522,13 +493,7 @@ impl Processor {
             PKind::Binary { op: "~>", lhs, rhs } => {
                 let lhs = self.process(*lhs)?;
                 let rhs = self.process(*rhs)?;
-                let mut result = Node::new(
-                    Kind::Apply {
-                        lhs: Box::new(lhs),
-                        rhs: Box::new(rhs),
-                    },
-                    pos,
-                );
+                let mut result = Node::new(Kind::Apply { lhs: Box::new(lhs), rhs: Box::new(rhs) }, pos);
                 if let Kind::Apply { lhs, rhs } = &result.kind {
                     result.keep_array = lhs.keep_array || rhs.keep_array;
                 }
@@ -543,11 +508,7 @@ impl Processor {
                 let mut result = Node::new(Kind::Null, pos);
                 push_ancestry(&mut result, &lhs);
                 push_ancestry(&mut result, &rhs);
-                result.kind = Kind::Binary {
-                    op,
-                    lhs: Box::new(lhs),
-                    rhs: Box::new(rhs),
-                };
+                result.kind = Kind::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs) };
                 result
             }
             PKind::Array(items) => {
@@ -587,11 +548,7 @@ impl Processor {
                     result
                 }
             }
-            PKind::Call {
-                procedure,
-                args,
-                partial,
-            } => {
+            PKind::Call { procedure, args, partial } => {
                 let mut result = Node::new(Kind::Null, pos);
                 let mut out = Vec::with_capacity(args.len());
                 for a in args {
@@ -601,33 +558,15 @@ impl Processor {
                 }
                 let procedure = Box::new(self.process(*procedure)?);
                 result.kind = if partial {
-                    Kind::Partial {
-                        procedure,
-                        args: out,
-                    }
+                    Kind::Partial { procedure, args: out }
                 } else {
-                    Kind::Function {
-                        procedure,
-                        args: out,
-                    }
+                    Kind::Function { procedure, args: out }
                 };
                 result
             }
-            PKind::Lambda {
-                params,
-                signature,
-                body,
-            } => {
+            PKind::Lambda { params, signature, body } => {
                 let body = tail_call_optimize(self.process(*body)?);
-                Node::new(
-                    Kind::Lambda(Box::new(Lambda {
-                        params,
-                        signature,
-                        body,
-                        thunk: false,
-                    })),
-                    pos,
-                )
+                Node::new(Kind::Lambda(Box::new(Lambda { params, signature, body, thunk: false })), pos)
             }
             PKind::Cond { cond, then, els } => {
                 let mut result = Node::new(Kind::Null, pos);
@@ -643,32 +582,17 @@ impl Processor {
                     }
                     None => None,
                 };
-                result.kind = Kind::Cond {
-                    cond: Box::new(cond),
-                    then: Box::new(then),
-                    els,
-                };
+                result.kind = Kind::Cond { cond: Box::new(cond), then: Box::new(then), els };
                 result
             }
-            PKind::Transform {
-                pattern,
-                update,
-                delete,
-            } => {
+            PKind::Transform { pattern, update, delete } => {
                 let pattern = Box::new(self.process(*pattern)?);
                 let update = Box::new(self.process(*update)?);
                 let delete = match delete {
                     Some(d) => Some(Box::new(self.process(*d)?)),
                     None => None,
                 };
-                Node::new(
-                    Kind::Transform {
-                        pattern,
-                        update,
-                        delete,
-                    },
-                    pos,
-                )
+                Node::new(Kind::Transform { pattern, update, delete }, pos)
             }
             PKind::Block(exprs) => {
                 let mut result = Node::new(Kind::Null, pos);
@@ -691,20 +615,11 @@ impl Processor {
             PKind::Name(name) => {
                 let mut step = Node::new(Kind::Name(name), pos);
                 step.keep_array = keep_array;
-                Node::new(
-                    Kind::Path {
-                        steps: vec![step],
-                        keep_singleton_array: keep_array,
-                    },
-                    pos,
-                )
+                Node::new(Kind::Path { steps: vec![step], keep_singleton_array: keep_array }, pos)
             }
             PKind::Parent => {
                 let slot = self.slots.len();
-                self.slots.push(Slot {
-                    label: format!("!{slot}"),
-                    level: 1,
-                });
+                self.slots.push(Slot { label: format!("!{slot}"), level: 1 });
                 Node::new(Kind::Parent { slot }, pos)
             }
             PKind::Str(s) => Node::new(Kind::Str(s), pos),
@@ -722,13 +637,7 @@ impl Processor {
                 "and" | "or" | "in" => {
                     let mut step = Node::new(Kind::Name(op.to_string()), pos);
                     step.keep_array = keep_array;
-                    Node::new(
-                        Kind::Path {
-                            steps: vec![step],
-                            keep_singleton_array: keep_array,
-                        },
-                        pos,
-                    )
+                    Node::new(Kind::Path { steps: vec![step], keep_singleton_array: keep_array }, pos)
                 }
                 "?" => Node::new(Kind::Placeholder, pos),
                 _ => return Err(Error::at("S0201", pos).with_token(op)),
@@ -746,9 +655,7 @@ impl Processor {
 /// or the expression itself.
 fn last_step_mut(node: &mut Node) -> &mut Node {
     if matches!(node.kind, Kind::Path { .. }) {
-        let Kind::Path { steps, .. } = &mut node.kind else {
-            unreachable!()
-        };
+        let Kind::Path { steps, .. } = &mut node.kind else { unreachable!() };
         // paths always have at least one step
         return steps.last_mut().expect("path has steps");
     }
@@ -760,12 +667,7 @@ fn tail_call_optimize(mut expr: Node) -> Node {
         Kind::Function { .. } if expr.predicate.is_none() => {
             let pos = expr.pos;
             Node::new(
-                Kind::Lambda(Box::new(Lambda {
-                    params: Vec::new(),
-                    signature: None,
-                    body: expr,
-                    thunk: true,
-                })),
+                Kind::Lambda(Box::new(Lambda { params: Vec::new(), signature: None, body: expr, thunk: true })),
                 pos,
             )
         }

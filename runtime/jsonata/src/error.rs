@@ -19,21 +19,24 @@ use std::fmt;
 
 /// A parse or evaluation error, with the jsonata-js error code and message.
 #[derive(Clone, PartialEq)]
-pub struct Error {
+pub struct Error(Box<ErrorData>);
+
+#[derive(Clone, PartialEq)]
+struct ErrorData {
     code: &'static str,
     position: Option<usize>,
-    pub(crate) token: Option<String>,
+    token: Option<String>,
     /// `token` is already rendered as JSON (a number, `true`, `null` literal token).
     token_is_json: bool,
-    pub(crate) value: Option<String>,
-    pub(crate) value2: Option<String>,
-    pub(crate) extra: Option<String>,
-    pub(crate) index: Option<usize>,
+    value: Option<String>,
+    value2: Option<String>,
+    extra: Option<String>,
+    index: Option<usize>,
 }
 
 impl Error {
     pub(crate) fn new(code: &'static str) -> Self {
-        Error {
+        Error(Box::new(ErrorData {
             code,
             position: None,
             token: None,
@@ -42,7 +45,7 @@ impl Error {
             value2: None,
             extra: None,
             index: None,
-        }
+        }))
     }
 
     pub(crate) fn at(code: &'static str, position: usize) -> Self {
@@ -50,62 +53,58 @@ impl Error {
     }
 
     pub(crate) fn with_position(mut self, position: usize) -> Self {
-        self.position = Some(position);
+        self.0.position = Some(position);
         self
     }
 
     pub(crate) fn with_token(mut self, token: impl Into<String>) -> Self {
-        self.token = Some(token.into());
+        self.0.token = Some(token.into());
         self
     }
 
     pub(crate) fn with_json_token(mut self, token: impl Into<String>) -> Self {
-        self.token = Some(token.into());
-        self.token_is_json = true;
+        self.0.token = Some(token.into());
+        self.0.token_is_json = true;
         self
     }
 
     /// `value` must already be rendered as `JSON.stringify` would render it.
     pub(crate) fn with_value(mut self, value: impl Into<String>) -> Self {
-        self.value = Some(value.into());
+        self.0.value = Some(value.into());
         self
     }
 
     pub(crate) fn with_value2(mut self, value: impl Into<String>) -> Self {
-        self.value2 = Some(value.into());
+        self.0.value2 = Some(value.into());
         self
     }
 
     /// The free-text insert of `D3137`/`D3141` (`{{{message}}}`), `D3061`
     /// (`{{exp}}`), `D3140` (`{{{functionName}}}`), `T0412` (`{{type}}`) and `X…` codes.
     pub(crate) fn with_extra(mut self, extra: impl Into<String>) -> Self {
-        self.extra = Some(extra.into());
+        self.0.extra = Some(extra.into());
         self
     }
 
     pub(crate) fn with_index(mut self, index: usize) -> Self {
-        self.index = Some(index);
+        self.0.index = Some(index);
         self
     }
 
-    pub(crate) fn has_position(&self) -> bool {
-        self.position.is_some()
-    }
-
     pub(crate) fn set_position(&mut self, position: usize) {
-        self.position = Some(position);
+        self.0.position = Some(position);
     }
 
     pub(crate) fn set_token_if_none(&mut self, token: &str) {
-        if self.token.is_none() {
-            self.token = Some(token.to_string());
-            self.token_is_json = false;
+        if self.0.token.is_none() {
+            self.0.token = Some(token.to_string());
+            self.0.token_is_json = false;
         }
     }
 
     pub(crate) fn set_token(&mut self, token: &str) {
-        self.token = Some(token.to_string());
-        self.token_is_json = false;
+        self.0.token = Some(token.to_string());
+        self.0.token_is_json = false;
     }
 
     pub(crate) fn unsupported(what: impl Into<String>) -> Self {
@@ -114,28 +113,28 @@ impl Error {
 
     /// The jsonata-js error code, e.g. `"T2001"`.
     pub fn code(&self) -> &str {
-        self.code
+        self.0.code
     }
 
     /// The character offset in the expression that jsonata-js associates with the
     /// error (for most errors, just past the offending token), if any.
     pub fn position(&self) -> Option<usize> {
-        self.position
+        self.0.position
     }
 
     /// The operator or function name involved, if any (jsonata-js's `token`).
     pub fn token(&self) -> Option<&str> {
-        self.token.as_deref()
+        self.0.token.as_deref()
     }
 
     /// Whether this is a syntax error (found while parsing, code `S…`).
     pub fn is_syntax_error(&self) -> bool {
-        self.code.starts_with('S')
+        self.0.code.starts_with('S')
     }
 
     /// The message text jsonata-js produces for this error.
     pub fn message(&self) -> String {
-        let template = template(self.code);
+        let template = template(self.0.code);
         render(template, self)
     }
 }
@@ -149,9 +148,9 @@ impl fmt::Display for Error {
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Error")
-            .field("code", &self.code)
-            .field("position", &self.position)
-            .field("token", &self.token)
+            .field("code", &self.0.code)
+            .field("position", &self.0.position)
+            .field("token", &self.0.token)
             .field("message", &self.message())
             .finish()
     }
@@ -182,19 +181,16 @@ fn render(template: &str, err: &Error) -> String {
         };
         let name = &after[..end];
         let text = match (name, triple) {
-            ("token", false) if err.token_is_json => raw(&err.token),
-            ("token", false) => json_str(&err.token),
-            ("token", true) => raw(&err.token),
-            ("value", false) => err.value.clone().unwrap_or_else(|| "undefined".into()),
-            ("value", true) => raw(&err.value),
-            ("value2", _) => err.value2.clone().unwrap_or_else(|| "undefined".into()),
-            ("index", _) => err
-                .index
-                .map(|i| i.to_string())
-                .unwrap_or_else(|| "undefined".into()),
-            ("type", _) => json_str(&err.extra),
-            ("exp", _) => err.extra.clone().unwrap_or_else(|| "undefined".into()),
-            ("message", _) | ("functionName", _) | ("what", _) => raw(&err.extra),
+            ("token", false) if err.0.token_is_json => raw(&err.0.token),
+            ("token", false) => json_str(&err.0.token),
+            ("token", true) => raw(&err.0.token),
+            ("value", false) => err.0.value.clone().unwrap_or_else(|| "undefined".into()),
+            ("value", true) => raw(&err.0.value),
+            ("value2", _) => err.0.value2.clone().unwrap_or_else(|| "undefined".into()),
+            ("index", _) => err.0.index.map(|i| i.to_string()).unwrap_or_else(|| "undefined".into()),
+            ("type", _) => json_str(&err.0.extra),
+            ("exp", _) => err.0.extra.clone().unwrap_or_else(|| "undefined".into()),
+            ("message", _) | ("functionName", _) | ("what", _) => raw(&err.0.extra),
             _ => String::new(),
         };
         out.push_str(&text);
@@ -247,7 +243,9 @@ fn template(code: &str) -> &'static str {
         "T1008" => "Attempted to partially apply a non-function",
         "D1009" => "Multiple key definitions evaluate to same key: {{value}}",
         "D1010" => "Attempted to access the Javascript object prototype",
-        "T1010" => "The matcher function argument passed to function {{token}} does not return the correct object structure",
+        "T1010" => {
+            "The matcher function argument passed to function {{token}} does not return the correct object structure"
+        }
         "T2001" => "The left side of the {{token}} operator must evaluate to a number",
         "T2002" => "The right side of the {{token}} operator must evaluate to a number",
         "T2003" => "The left side of the range operator (..) must evaluate to an integer",
@@ -256,12 +254,20 @@ fn template(code: &str) -> &'static str {
         "T2006" => "The right side of the function application operator ~> must be a function",
         "T2007" => "Type mismatch when comparing values {{value}} and {{value2}} in order-by clause",
         "T2008" => "The expressions within an order-by clause must evaluate to numeric or string values",
-        "T2009" => "The values {{value}} and {{value2}} either side of operator {{token}} must be of the same data type",
+        "T2009" => {
+            "The values {{value}} and {{value2}} either side of operator {{token}} must be of the same data type"
+        }
         "T2010" => "The expressions either side of operator {{token}} must evaluate to numeric or string values",
         "T2011" => "The insert/update clause of the transform expression must evaluate to an object: {{value}}",
-        "T2012" => "The delete clause of the transform expression must evaluate to a string or array of strings: {{value}}",
-        "T2013" => "The transform expression clones the input object using the $clone() function.  This has been overridden in the current scope by a non-function.",
-        "D2014" => "The size of the sequence allocated by the range operator (..) must not exceed 1e6.  Attempted to allocate {{value}}.",
+        "T2012" => {
+            "The delete clause of the transform expression must evaluate to a string or array of strings: {{value}}"
+        }
+        "T2013" => {
+            "The transform expression clones the input object using the $clone() function.  This has been overridden in the current scope by a non-function."
+        }
+        "D2014" => {
+            "The size of the sequence allocated by the range operator (..) must not exceed 1e6.  Attempted to allocate {{value}}."
+        }
         "D3001" => "Attempting to invoke string function on Infinity or NaN",
         "D3010" => "Second argument of replace function cannot be an empty string",
         "D3011" => "Fourth argument of replace function must evaluate to a positive number",
@@ -271,30 +277,52 @@ fn template(code: &str) -> &'static str {
         "D3040" => "Third argument of match function must evaluate to a positive number",
         "D3050" => "The second argument of reduce function must be a function with at least two arguments",
         "D3060" => "The sqrt function cannot be applied to a negative number: {{value}}",
-        "D3061" => "The power function has resulted in a value that cannot be represented as a JSON number: base={{value}}, exponent={{exp}}",
-        "D3070" => "The single argument form of the sort function can only be applied to an array of strings or an array of numbers.  Use the second argument to specify a comparison function",
+        "D3061" => {
+            "The power function has resulted in a value that cannot be represented as a JSON number: base={{value}}, exponent={{exp}}"
+        }
+        "D3070" => {
+            "The single argument form of the sort function can only be applied to an array of strings or an array of numbers.  Use the second argument to specify a comparison function"
+        }
         "D3080" => "The picture string must only contain a maximum of two sub-pictures",
         "D3081" => "The sub-picture must not contain more than one instance of the 'decimal-separator' character",
         "D3082" => "The sub-picture must not contain more than one instance of the 'percent' character",
         "D3083" => "The sub-picture must not contain more than one instance of the 'per-mille' character",
         "D3084" => "The sub-picture must not contain both a 'percent' and a 'per-mille' character",
-        "D3085" => "The mantissa part of a sub-picture must contain at least one character that is either an 'optional digit character' or a member of the 'decimal digit family'",
-        "D3086" => "The sub-picture must not contain a passive character that is preceded by an active character and that is followed by another active character",
-        "D3087" => "The sub-picture must not contain a 'grouping-separator' character that appears adjacent to a 'decimal-separator' character",
+        "D3085" => {
+            "The mantissa part of a sub-picture must contain at least one character that is either an 'optional digit character' or a member of the 'decimal digit family'"
+        }
+        "D3086" => {
+            "The sub-picture must not contain a passive character that is preceded by an active character and that is followed by another active character"
+        }
+        "D3087" => {
+            "The sub-picture must not contain a 'grouping-separator' character that appears adjacent to a 'decimal-separator' character"
+        }
         "D3088" => "The sub-picture must not contain a 'grouping-separator' at the end of the integer part",
         "D3089" => "The sub-picture must not contain two adjacent instances of the 'grouping-separator' character",
-        "D3090" => "The integer part of the sub-picture must not contain a member of the 'decimal digit family' that is followed by an instance of the 'optional digit character'",
-        "D3091" => "The fractional part of the sub-picture must not contain an instance of the 'optional digit character' that is followed by a member of the 'decimal digit family'",
-        "D3092" => "A sub-picture that contains a 'percent' or 'per-mille' character must not contain a character treated as an 'exponent-separator'",
-        "D3093" => "The exponent part of the sub-picture must comprise only of one or more characters that are members of the 'decimal digit family'",
+        "D3090" => {
+            "The integer part of the sub-picture must not contain a member of the 'decimal digit family' that is followed by an instance of the 'optional digit character'"
+        }
+        "D3091" => {
+            "The fractional part of the sub-picture must not contain an instance of the 'optional digit character' that is followed by a member of the 'decimal digit family'"
+        }
+        "D3092" => {
+            "A sub-picture that contains a 'percent' or 'per-mille' character must not contain a character treated as an 'exponent-separator'"
+        }
+        "D3093" => {
+            "The exponent part of the sub-picture must comprise only of one or more characters that are members of the 'decimal digit family'"
+        }
         "D3100" => "The radix of the formatBase function must be between 2 and 36.  It was given {{value}}",
         "D3110" => "The argument of the toMillis function must be an ISO 8601 formatted timestamp. Given {{value}}",
         "D3120" => "Syntax error in expression passed to function eval: {{value}}",
         "D3121" => "Dynamic error evaluating the expression passed to function eval: {{value}}",
-        "D3130" => "Formatting or parsing an integer as a sequence starting with {{value}} is not supported by this implementation",
+        "D3130" => {
+            "Formatting or parsing an integer as a sequence starting with {{value}} is not supported by this implementation"
+        }
         "D3131" => "In a decimal digit pattern, all digits must be from the same decimal group",
         "D3132" => "Unknown component specifier {{value}} in date/time picture string",
-        "D3133" => "The 'name' modifier can only be applied to months and days in the date/time picture string, not {{value}}",
+        "D3133" => {
+            "The 'name' modifier can only be applied to months and days in the date/time picture string, not {{value}}"
+        }
         "D3134" => "The timezone integer format specifier cannot have more than four digits",
         "D3135" => "No matching closing bracket ']' in date/time picture string",
         "D3136" => "The date/time picture string is missing specifiers required to parse the timestamp",
@@ -317,6 +345,14 @@ pub(crate) fn stack_overflow() -> Error {
     )
 }
 
+/// Values nested deeper than this cannot be serialised, compared or copied.
+pub(crate) const MAX_NESTING: usize = 2000;
+
+pub(crate) fn too_deep() -> Error {
+    Error::new("U1001")
+        .with_extra(format!("Stack overflow error: the value is nested more than {MAX_NESTING} levels deep"))
+}
+
 pub(crate) fn timeout() -> Error {
     Error::new("U1001").with_extra("Expression evaluation timeout: Check for infinite loop")
 }
@@ -327,3 +363,28 @@ pub(crate) fn sfn_arg(message: impl Into<String>) -> Error {
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Bounds native stack use: remembers the stack address where an evaluation
+/// (or a parse) started and reports when the current frame is more than
+/// `limit` bytes away from it. Taking the address of a local is safe code and
+/// measures real stack use, whatever the build profile's frame sizes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StackGuard {
+    base: usize,
+    limit: usize,
+}
+
+impl StackGuard {
+    #[inline(never)]
+    pub(crate) fn new(limit: usize) -> Self {
+        let marker = 0u8;
+        StackGuard { base: std::ptr::addr_of!(marker) as usize, limit }
+    }
+
+    #[inline(always)]
+    pub(crate) fn exceeded(&self) -> bool {
+        let marker = 0u8;
+        let here = std::ptr::addr_of!(marker) as usize;
+        here.abs_diff(self.base) > self.limit
+    }
+}

@@ -121,6 +121,7 @@ pub(crate) fn to_precision_15(x: f64) -> f64 {
 }
 
 /// `x.toFixed(dp)`: the nearest multiple of 10^-dp, ties away from zero.
+#[allow(dead_code)] // used by $formatNumber
 pub(crate) fn to_fixed(x: f64, dp: usize) -> String {
     if !x.is_finite() || x.abs() >= 1e21 {
         return js_number_to_string(x);
@@ -180,11 +181,7 @@ pub(crate) fn js_round(x: f64) -> f64 {
     }
     let f = x.floor();
     let r = if x - f >= 0.5 { f + 1.0 } else { f };
-    if r == 0.0 && (x < 0.0 || x.is_sign_negative()) {
-        -0.0
-    } else {
-        r
-    }
+    if r == 0.0 && (x < 0.0 || x.is_sign_negative()) { -0.0 } else { r }
 }
 
 /// `Number.prototype.toString(radix)` for integral values.
@@ -208,11 +205,6 @@ pub(crate) fn to_radix(x: f64, radix: u32) -> String {
         digits.push('-');
     }
     digits.iter().rev().collect()
-}
-
-/// JavaScript's `parseFloat`-compatible parse of the strings jsonata accepts.
-pub(crate) fn parse_js_number(s: &str) -> Option<f64> {
-    s.parse::<f64>().ok()
 }
 
 #[cfg(test)]

@@ -10,7 +10,10 @@ use crate::error::{Error, Result};
 
 /// Maximum nesting of the raw syntax tree; deeper expressions are rejected
 /// (`U1001`) instead of overflowing the stack.
-const MAX_PARSE_DEPTH: usize = 400;
+const MAX_PARSE_DEPTH: usize = 1000;
+
+/// Native stack budget of the parser and the post-parse stage.
+pub(crate) const PARSE_STACK: usize = 512 * 1024;
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Tok {
@@ -59,8 +62,8 @@ impl Token {
 }
 
 const OPERATORS: &[&str] = &[
-    ".", "[", "]", "{", "}", "(", ")", ",", "@", "#", ";", ":", "?", "+", "-", "*", "/", "%", "|",
-    "=", "<", ">", "^", "&", "!", "~",
+    ".", "[", "]", "{", "}", "(", ")", ",", "@", "#", ";", ":", "?", "+", "-", "*", "/", "%", "|", "=", "<", ">", "^",
+    "&", "!", "~",
 ];
 
 fn single_op(c: char) -> Option<&'static str> {
@@ -80,10 +83,7 @@ pub(crate) struct Lexer {
 
 impl Lexer {
     pub(crate) fn new(src: &str) -> Self {
-        Lexer {
-            src: src.chars().collect(),
-            pos: 0,
-        }
+        Lexer { src: src.chars().collect(), pos: 0 }
     }
 
     fn at(&self, i: usize) -> Option<char> {
@@ -236,9 +236,7 @@ impl Lexer {
                         } else if (0xdc00..0xe000).contains(&unit) {
                             match pending_high.take() {
                                 Some(high) => {
-                                    let cp = 0x10000
-                                        + ((u32::from(high) - 0xd800) << 10)
-                                        + (u32::from(unit) - 0xdc00);
+                                    let cp = 0x10000 + ((u32::from(high) - 0xd800) << 10) + (u32::from(unit) - 0xdc00);
                                     out.push(char::from_u32(cp).unwrap_or('\u{fffd}'));
                                 }
                                 None => out.push('\u{fffd}'),
@@ -360,29 +358,70 @@ pub(crate) enum PKind {
     Num(f64),
     Bool(bool),
     Null,
-    Regex { pattern: String, flags: String },
+    Regex {
+        pattern: String,
+        flags: String,
+    },
     /// An operator token used as an operand (`and`, `or`, `in` as field names;
     /// `?` as a partial-application placeholder; anything else is an error).
     Op(&'static str),
     End,
-    Binary { op: &'static str, lhs: Box<PNode>, rhs: Box<PNode> },
-    Predicate { lhs: Box<PNode>, rhs: Box<PNode> },
-    GroupBy { lhs: Box<PNode>, pairs: Vec<(PNode, PNode)> },
-    OrderBy { lhs: Box<PNode>, terms: Vec<(bool, PNode)> },
-    Bind { lhs: Box<PNode>, rhs: Box<PNode> },
-    Focus { lhs: Box<PNode>, rhs: Box<PNode> },
-    IndexBind { lhs: Box<PNode>, rhs: Box<PNode> },
+    Binary {
+        op: &'static str,
+        lhs: Box<PNode>,
+        rhs: Box<PNode>,
+    },
+    Predicate {
+        lhs: Box<PNode>,
+        rhs: Box<PNode>,
+    },
+    GroupBy {
+        lhs: Box<PNode>,
+        pairs: Vec<(PNode, PNode)>,
+    },
+    OrderBy {
+        lhs: Box<PNode>,
+        terms: Vec<(bool, PNode)>,
+    },
+    Bind {
+        lhs: Box<PNode>,
+        rhs: Box<PNode>,
+    },
+    Focus {
+        lhs: Box<PNode>,
+        rhs: Box<PNode>,
+    },
+    IndexBind {
+        lhs: Box<PNode>,
+        rhs: Box<PNode>,
+    },
     Neg(Box<PNode>),
     Array(Vec<PNode>),
     Object(Vec<(PNode, PNode)>),
     Wildcard,
     Descendant,
     Parent,
-    Call { procedure: Box<PNode>, args: Vec<PNode>, partial: bool },
-    Lambda { params: Vec<String>, signature: Option<crate::signature::Signature>, body: Box<PNode> },
-    Cond { cond: Box<PNode>, then: Box<PNode>, els: Option<Box<PNode>> },
+    Call {
+        procedure: Box<PNode>,
+        args: Vec<PNode>,
+        partial: bool,
+    },
+    Lambda {
+        params: Vec<String>,
+        signature: Option<crate::signature::Signature>,
+        body: Box<PNode>,
+    },
+    Cond {
+        cond: Box<PNode>,
+        then: Box<PNode>,
+        els: Option<Box<PNode>>,
+    },
     Block(Vec<PNode>),
-    Transform { pattern: Box<PNode>, update: Box<PNode>, delete: Option<Box<PNode>> },
+    Transform {
+        pattern: Box<PNode>,
+        update: Box<PNode>,
+        delete: Option<Box<PNode>>,
+    },
 }
 
 impl PNode {
@@ -417,28 +456,23 @@ pub(crate) struct Parser {
     lexer: Lexer,
     node: Token,
     depth: usize,
+    stack: crate::error::StackGuard,
 }
 
 impl Parser {
     pub(crate) fn parse(src: &str) -> Result<PNode> {
         let mut p = Parser {
             lexer: Lexer::new(src),
-            node: Token {
-                tok: Tok::End,
-                pos: 0,
-            },
+            node: Token { tok: Tok::End, pos: 0 },
             depth: 0,
+            stack: crate::error::StackGuard::new(PARSE_STACK),
         };
         p.advance(None, false)?;
         let expr = p.expression(0)?;
         if p.node.tok != Tok::End {
             let (value, is_json) = p.node.value();
             let err = Error::at("S0201", p.node.pos);
-            return Err(if is_json {
-                err.with_json_token(value)
-            } else {
-                err.with_token(value)
-            });
+            return Err(if is_json { err.with_json_token(value) } else { err.with_token(value) });
         }
         Ok(expr)
     }
@@ -451,18 +485,10 @@ impl Parser {
         if let Some(id) = expect
             && self.id() != id
         {
-            let code = if self.node.tok == Tok::End {
-                "S0203"
-            } else {
-                "S0202"
-            };
+            let code = if self.node.tok == Tok::End { "S0203" } else { "S0202" };
             let (value, is_json) = self.node.value();
             let err = Error::at(code, self.node.pos).with_value(crate::value::js_quote(id));
-            return Err(if is_json {
-                err.with_json_token(value)
-            } else {
-                err.with_token(value)
-            });
+            return Err(if is_json { err.with_json_token(value) } else { err.with_token(value) });
         }
         let mut next = self.lexer.next(infix)?;
         if next.tok == Tok::End {
@@ -479,7 +505,7 @@ impl Parser {
 
     fn expression(&mut self, rbp: u32) -> Result<PNode> {
         self.depth += 1;
-        if self.depth > MAX_PARSE_DEPTH {
+        if self.depth > MAX_PARSE_DEPTH || self.stack.exceeded() {
             return Err(crate::error::stack_overflow().with_position(self.node.pos));
         }
         let t = self.node.clone();
@@ -533,11 +559,7 @@ impl Parser {
                                 self.advance(Some(".."), false)?;
                                 let rhs = self.expression(0)?;
                                 item = PNode::new(
-                                    PKind::Binary {
-                                        op: "..",
-                                        lhs: Box::new(item),
-                                        rhs: Box::new(rhs),
-                                    },
+                                    PKind::Binary { op: "..", lhs: Box::new(item), rhs: Box::new(rhs) },
                                     rpos,
                                 );
                             }
@@ -563,11 +585,7 @@ impl Parser {
                         None
                     };
                     self.advance(Some("|"), false)?;
-                    PKind::Transform {
-                        pattern: Box::new(pattern),
-                        update: Box::new(update),
-                        delete,
-                    }
+                    PKind::Transform { pattern: Box::new(pattern), update: Box::new(update), delete }
                 }
                 _ => return Err(Error::at("S0211", pos).with_token(op)),
             },
@@ -616,10 +634,7 @@ impl Parser {
                 }
                 let rhs = self.expression(0)?;
                 self.advance(Some("]"), true)?;
-                PKind::Predicate {
-                    lhs: Box::new(left),
-                    rhs: Box::new(rhs),
-                }
+                PKind::Predicate { lhs: Box::new(left), rhs: Box::new(rhs) }
             }
             "^" => {
                 self.advance(Some("("), false)?;
@@ -640,25 +655,16 @@ impl Parser {
                     self.advance(Some(","), false)?;
                 }
                 self.advance(Some(")"), false)?;
-                PKind::OrderBy {
-                    lhs: Box::new(left),
-                    terms,
-                }
+                PKind::OrderBy { lhs: Box::new(left), terms }
             }
-            "{" => PKind::GroupBy {
-                lhs: Box::new(left),
-                pairs: self.object_pairs()?,
-            },
+            "{" => PKind::GroupBy { lhs: Box::new(left), pairs: self.object_pairs()? },
             ":=" => {
                 if !matches!(left.kind, PKind::Var(_)) {
                     let (tok, _) = pnode_token(&left);
                     return Err(Error::at("S0212", left.pos).with_token(tok));
                 }
                 let rhs = self.expression(9)?;
-                PKind::Bind {
-                    lhs: Box::new(left),
-                    rhs: Box::new(rhs),
-                }
+                PKind::Bind { lhs: Box::new(left), rhs: Box::new(rhs) }
             }
             "@" | "#" => {
                 let rhs = self.expression(80)?;
@@ -666,15 +672,9 @@ impl Parser {
                     return Err(Error::at("S0214", rhs.pos).with_token(op));
                 }
                 if op == "@" {
-                    PKind::Focus {
-                        lhs: Box::new(left),
-                        rhs: Box::new(rhs),
-                    }
+                    PKind::Focus { lhs: Box::new(left), rhs: Box::new(rhs) }
                 } else {
-                    PKind::IndexBind {
-                        lhs: Box::new(left),
-                        rhs: Box::new(rhs),
-                    }
+                    PKind::IndexBind { lhs: Box::new(left), rhs: Box::new(rhs) }
                 }
             }
             "?" => {
@@ -685,19 +685,11 @@ impl Parser {
                 } else {
                     None
                 };
-                PKind::Cond {
-                    cond: Box::new(left),
-                    then: Box::new(then),
-                    els,
-                }
+                PKind::Cond { cond: Box::new(left), then: Box::new(then), els }
             }
             _ => {
                 let rhs = self.expression(lbp(op))?;
-                PKind::Binary {
-                    op,
-                    lhs: Box::new(left),
-                    rhs: Box::new(rhs),
-                }
+                PKind::Binary { op, lhs: Box::new(left), rhs: Box::new(rhs) }
             }
         };
         Ok(PNode::new(kind, pos))
@@ -724,14 +716,7 @@ impl Parser {
         self.advance(Some(")"), true)?;
         let is_lambda = matches!(&left.kind, PKind::Name(n) if n == "function" || n == "\u{3bb}");
         if !is_lambda {
-            return Ok(PNode::new(
-                PKind::Call {
-                    procedure: Box::new(left),
-                    args,
-                    partial,
-                },
-                pos,
-            ));
+            return Ok(PNode::new(PKind::Call { procedure: Box::new(left), args, partial }, pos));
         }
         let mut params = Vec::with_capacity(args.len());
         for (i, arg) in args.into_iter().enumerate() {
@@ -740,11 +725,7 @@ impl Parser {
                 _ => {
                     let (tok, is_json) = pnode_token(&arg);
                     let err = Error::at("S0208", arg.pos).with_value((i + 1).to_string());
-                    return Err(if is_json {
-                        err.with_json_token(tok)
-                    } else {
-                        err.with_token(tok)
-                    });
+                    return Err(if is_json { err.with_json_token(tok) } else { err.with_token(tok) });
                 }
             }
         }
@@ -764,21 +745,13 @@ impl Parser {
             }
             self.advance(Some(">"), false)?;
             signature = Some(
-                crate::signature::Signature::parse(&sig)
-                    .map_err(|(code, offset)| Error::at(code, sig_pos + offset))?,
+                crate::signature::Signature::parse(&sig).map_err(|(code, offset)| Error::at(code, sig_pos + offset))?,
             );
         }
         self.advance(Some("{"), false)?;
         let body = self.expression(0)?;
         self.advance(Some("}"), false)?;
-        Ok(PNode::new(
-            PKind::Lambda {
-                params,
-                signature,
-                body: Box::new(body),
-            },
-            pos,
-        ))
+        Ok(PNode::new(PKind::Lambda { params, signature, body: Box::new(body) }, pos))
     }
 }
 

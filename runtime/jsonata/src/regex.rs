@@ -11,7 +11,8 @@
 
 use crate::error::{Error, Result};
 
-const JS_WS: &str = "\\t\\n\\x0B\\x0C\\r \\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}\\x{FEFF}";
+const JS_WS: &str =
+    "\\t\\n\\x0B\\x0C\\r \\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}\\x{FEFF}";
 
 /// A compiled regular expression literal.
 #[derive(Debug)]
@@ -50,10 +51,7 @@ impl JsRegex {
                 e.to_string().lines().last().unwrap_or("invalid")
             ))
         })?;
-        Ok(JsRegex {
-            re,
-            source: pattern.to_string(),
-        })
+        Ok(JsRegex { re, source: pattern.to_string() })
     }
 
     /// The first match starting at or after byte offset `from`.
@@ -63,14 +61,8 @@ impl JsRegex {
         }
         let caps = self.re.captures_at(s, from)?;
         let whole = caps.get(0)?;
-        let groups = (1..caps.len())
-            .map(|i| caps.get(i).map(|m| (m.start(), m.end())))
-            .collect();
-        Some(Match {
-            start: whole.start(),
-            end: whole.end(),
-            groups,
-        })
+        let groups = (1..caps.len()).map(|i| caps.get(i).map(|m| (m.start(), m.end()))).collect();
+        Some(Match { start: whole.start(), end: whole.end(), groups })
     }
 }
 
@@ -174,10 +166,7 @@ fn escape(chars: &[char], mut i: usize, out: &mut String, in_class: bool) -> Res
             if hex.len() == 4 && hex.chars().all(|h| h.is_ascii_hexdigit()) {
                 let unit = u32::from_str_radix(&hex, 16).unwrap_or(0);
                 i += 4;
-                if (0xd800..0xdc00).contains(&unit)
-                    && chars.get(i) == Some(&'\\')
-                    && chars.get(i + 1) == Some(&'u')
-                {
+                if (0xd800..0xdc00).contains(&unit) && chars.get(i) == Some(&'\\') && chars.get(i + 1) == Some(&'u') {
                     let low: String = chars.iter().skip(i + 2).take(4).collect();
                     if let Ok(lo) = u32::from_str_radix(&low, 16)
                         && (0xdc00..0xe000).contains(&lo)
@@ -219,8 +208,7 @@ fn literal(out: &mut String, c: char) {
     if c.is_ascii_punctuation() || c == ' ' {
         if matches!(
             c,
-            '\\' | '.' | '+' | '*' | '?' | '(' | ')' | '|' | '[' | ']' | '{' | '}' | '^' | '$' | '#'
-                | '&' | '-' | '~'
+            '\\' | '.' | '+' | '*' | '?' | '(' | ')' | '|' | '[' | ']' | '{' | '}' | '^' | '$' | '#' | '&' | '-' | '~'
         ) {
             out.push('\\');
         }
@@ -274,11 +262,7 @@ fn translate(pattern: &str) -> Result<String> {
                 }
                 if chars.get(i) == Some(&']') {
                     // `[]` never matches, `[^]` matches anything
-                    out.push_str(if negated {
-                        "[\\x{0}-\\x{10FFFF}]"
-                    } else {
-                        "[^\\x{0}-\\x{10FFFF}]"
-                    });
+                    out.push_str(if negated { "[\\x{0}-\\x{10FFFF}]" } else { "[^\\x{0}-\\x{10FFFF}]" });
                     i += 1;
                     continue;
                 }

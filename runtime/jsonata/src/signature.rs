@@ -93,9 +93,7 @@ impl Signature {
                     position = end;
                 }
                 '<' => {
-                    let ok = params
-                        .last()
-                        .is_some_and(|p| p.typ == "a" || p.typ == "f");
+                    let ok = params.last().is_some_and(|p| p.typ == "a" || p.typ == "f");
                     if !ok {
                         return Err(("S0401", position));
                     }
@@ -132,7 +130,7 @@ impl Signature {
         let mut out = Vec::with_capacity(self.params.len());
         let mut arg_index = 0;
         let mut args = args.into_iter().map(Some).collect::<Vec<_>>();
-        let mut take = |i: usize, args: &mut Vec<Option<Option<Val<'a>>>>| -> Option<Val<'a>> {
+        let take = |i: usize, args: &mut Vec<Option<Option<Val<'a>>>>| -> Option<Val<'a>> {
             args.get_mut(i).and_then(Option::take).flatten()
         };
         for (param, (start, end)) in self.params.iter().zip(spans) {
@@ -169,10 +167,7 @@ impl Signature {
                                     Some(0) | None => true,
                                     Some(_) => {
                                         let first = symbol_of(arg.array_get(0).as_ref());
-                                        first == sub_first
-                                            && arg
-                                                .array_iter()
-                                                .all(|v| symbol_of(Some(&v)) == first)
+                                        first == sub_first && arg.array_iter().all(|v| symbol_of(Some(&v)) == first)
                                     }
                                 }
                             };
@@ -209,11 +204,7 @@ impl Signature {
 
     fn match_all(&self, symbols: &[char]) -> Option<Vec<(usize, usize)>> {
         let mut spans = Vec::with_capacity(self.params.len());
-        if self.match_from(0, 0, symbols, true, &mut spans) {
-            Some(spans)
-        } else {
-            None
-        }
+        if self.match_from(0, 0, symbols, true, &mut spans) { Some(spans) } else { None }
     }
 
     /// Greedy backtracking match of `params[pi..]` against `symbols[si..]`; with
@@ -249,11 +240,7 @@ impl Signature {
                 break;
             }
         }
-        let min = if p.quant == Quant::One || p.quant == Quant::Plus {
-            1
-        } else {
-            0
-        };
+        let min = if p.quant == Quant::One || p.quant == Quant::Plus { 1 } else { 0 };
         let mut take = n;
         loop {
             if take < min {
@@ -281,13 +268,9 @@ impl Signature {
                 break;
             }
         }
-        let value = args
-            .get(good_to)
-            .map(|a| crate::value::js_stringify_opt(a.as_ref()))
-            .unwrap_or_else(|| "undefined".into());
-        Error::new("T0410")
-            .with_index(good_to + 1)
-            .with_value(value)
+        let value =
+            args.get(good_to).map(|a| crate::value::js_stringify_opt(a.as_ref())).unwrap_or_else(|| "undefined".into());
+        Error::new("T0410").with_index(good_to + 1).with_value(value)
     }
 }
 

@@ -68,6 +68,45 @@ pub(crate) struct Arr<'a> {
     pub flags: u8,
 }
 
+/// Takes apart uniquely owned nested containers iteratively, so that dropping
+/// a deeply nested value cannot overflow the stack.
+fn drop_iteratively(items: Vec<Val<'_>>) {
+    let mut stack = items;
+    while let Some(v) = stack.pop() {
+        match v {
+            Val::Arr(rc) => {
+                if let Ok(mut arr) = Rc::try_unwrap(rc) {
+                    stack.append(&mut arr.items);
+                }
+            }
+            Val::Obj(rc) => {
+                if let Ok(mut obj) = Rc::try_unwrap(rc) {
+                    stack.extend(std::mem::take(&mut obj.entries).into_iter().map(|(_, v)| v));
+                    obj.index = None;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Drop for Arr<'_> {
+    fn drop(&mut self) {
+        if self.items.iter().any(|v| matches!(v, Val::Arr(_) | Val::Obj(_))) {
+            drop_iteratively(std::mem::take(&mut self.items));
+        }
+    }
+}
+
+impl Drop for Obj<'_> {
+    fn drop(&mut self) {
+        if self.entries.iter().any(|(_, v)| matches!(v, Val::Arr(_) | Val::Obj(_))) {
+            let entries = std::mem::take(&mut self.entries);
+            drop_iteratively(entries.into_iter().map(|(_, v)| v).collect());
+        }
+    }
+}
+
 /// An object built during evaluation (insertion-ordered).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Obj<'a> {
@@ -79,10 +118,7 @@ const INDEX_THRESHOLD: usize = 12;
 
 impl<'a> Obj<'a> {
     pub(crate) fn with_capacity(n: usize) -> Self {
-        Obj {
-            entries: Vec::with_capacity(n),
-            index: None,
-        }
+        Obj { entries: Vec::with_capacity(n), index: None }
     }
 
     pub(crate) fn get(&self, key: &str) -> Option<&Val<'a>> {
@@ -107,13 +143,7 @@ impl<'a> Obj<'a> {
         }
         self.entries.push((key, val));
         if self.index.is_none() && self.entries.len() > INDEX_THRESHOLD {
-            self.index = Some(
-                self.entries
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (k, _))| (Rc::from(&**k), i))
-                    .collect(),
-            );
+            self.index = Some(self.entries.iter().enumerate().map(|(i, (k, _))| (Rc::from(&**k), i)).collect());
         }
     }
 
@@ -121,13 +151,7 @@ impl<'a> Obj<'a> {
         if let Some(i) = self.position(key) {
             self.entries.remove(i);
             if self.index.is_some() {
-                self.index = Some(
-                    self.entries
-                        .iter()
-                        .enumerate()
-                        .map(|(i, (k, _))| (Rc::from(&**k), i))
-                        .collect(),
-                );
+                self.index = Some(self.entries.iter().enumerate().map(|(i, (k, _))| (Rc::from(&**k), i)).collect());
             }
         }
     }
@@ -192,10 +216,7 @@ pub(crate) enum Lookup<'a> {
 
 impl<'a> Frame<'a> {
     pub(crate) fn child(parent: &Rc<Frame<'a>>) -> Rc<Frame<'a>> {
-        Rc::new(Frame {
-            vars: RefCell::new(Vec::new()),
-            parent: Some(parent.clone()),
-        })
+        Rc::new(Frame { vars: RefCell::new(Vec::new()), parent: Some(parent.clone()) })
     }
 
     pub(crate) fn bind(&self, name: &'a str, val: Option<Val<'a>>) {
@@ -243,9 +264,12 @@ pub(crate) enum Func<'a> {
 
 #[derive(Debug)]
 pub(crate) struct LambdaVal<'a> {
-    pub def: &'a ast::Lambda,
-    /// Parameters still to be supplied (differs from `def.params` after partial application).
+    /// Parameters still to be supplied (fewer than declared after partial application).
     pub params: Vec<&'a str>,
+    pub body: &'a ast::Node,
+    pub signature: Option<&'a crate::signature::Signature>,
+    /// A tail call wrapped for the trampoline.
+    pub thunk: bool,
     pub input: Option<Val<'a>>,
     pub frame: Rc<Frame<'a>>,
 }
@@ -275,6 +299,24 @@ impl<'a> Val<'a> {
         }
     }
 
+    /// Converts an owned JSON value (e.g. one parsed at run time).
+    pub(crate) fn from_owned_json(v: Value) -> Val<'a> {
+        match v {
+            Value::Null => Val::Null,
+            Value::Bool(b) => Val::Bool(b),
+            Value::Number(n) => Val::Num(n.as_f64().unwrap_or(f64::NAN)),
+            Value::String(s) => Val::str(s),
+            Value::Array(a) => Val::array(a.into_iter().map(Val::from_owned_json).collect()),
+            Value::Object(m) => {
+                let mut o = Obj::with_capacity(m.len());
+                for (k, v) in m {
+                    o.insert(Str::from(k), Val::from_owned_json(v));
+                }
+                Val::object(o)
+            }
+        }
+    }
+
     pub(crate) fn str(s: impl Into<String>) -> Val<'a> {
         Val::Str(Str::from(s.into()))
     }
@@ -284,10 +326,7 @@ impl<'a> Val<'a> {
     }
 
     pub(crate) fn seq(items: Vec<Val<'a>>) -> Val<'a> {
-        Val::Arr(Rc::new(Arr {
-            items,
-            flags: SEQUENCE,
-        }))
+        Val::Arr(Rc::new(Arr { items, flags: SEQUENCE }))
     }
 
     pub(crate) fn array_with_flags(items: Vec<Val<'a>>, flags: u8) -> Val<'a> {
@@ -367,7 +406,7 @@ impl<'a> Val<'a> {
         match self {
             Val::Json(Value::Array(a)) => a.iter().map(Val::from_json).collect(),
             Val::Arr(a) => match Rc::try_unwrap(a) {
-                Ok(arr) => arr.items,
+                Ok(mut arr) => std::mem::take(&mut arr.items),
                 Err(rc) => rc.items.clone(),
             },
             other => vec![other],
@@ -387,10 +426,7 @@ impl<'a> Val<'a> {
     /// first, ascending; then the other keys in insertion order).
     pub(crate) fn object_entries(&self) -> Vec<(Str<'a>, Val<'a>)> {
         let mut out: Vec<(Str<'a>, Val<'a>)> = match self {
-            Val::Json(Value::Object(m)) => m
-                .iter()
-                .map(|(k, v)| (Str::B(k.as_str()), Val::from_json(v)))
-                .collect(),
+            Val::Json(Value::Object(m)) => m.iter().map(|(k, v)| (Str::B(k.as_str()), Val::from_json(v))).collect(),
             Val::Obj(o) => o.entries.clone(),
             _ => return Vec::new(),
         };
@@ -430,31 +466,30 @@ impl<'a> Val<'a> {
     /// Converts to an owned JSON value. Functions cannot be represented
     /// (`X1002`); non-finite numbers are `D1001`.
     pub(crate) fn to_json(&self) -> Result<Value> {
+        self.to_json_at(0)
+    }
+
+    fn to_json_at(&self, depth: usize) -> Result<Value> {
+        if depth > crate::error::MAX_NESTING {
+            return Err(crate::error::too_deep());
+        }
         Ok(match self {
             Val::Null => Value::Null,
             Val::Bool(b) => Value::Bool(*b),
             Val::Num(n) => num_to_json(*n)?,
             Val::Str(s) => Value::String(s.to_string()),
             Val::Json(v) => json_in_js_order(v),
-            Val::Arr(a) => Value::Array(
-                a.items
-                    .iter()
-                    .map(Val::to_json)
-                    .collect::<Result<Vec<_>>>()?,
-            ),
+            Val::Arr(a) => Value::Array(a.items.iter().map(|v| v.to_json_at(depth + 1)).collect::<Result<Vec<_>>>()?),
             Val::Obj(_) => {
                 let mut m = Map::new();
                 for (k, v) in self.object_entries() {
-                    m.insert(k.to_string(), v.to_json()?);
+                    m.insert(k.to_string(), v.to_json_at(depth + 1)?);
                 }
                 Value::Object(m)
             }
             Val::Func(_) => return Err(Error::new("X1002").with_extra("")),
             Val::Tuples(t) => Value::Array(
-                t.iter()
-                    .filter_map(|t| t.at.as_ref())
-                    .map(Val::to_json)
-                    .collect::<Result<Vec<_>>>()?,
+                t.iter().filter_map(|t| t.at.as_ref()).map(|v| v.to_json_at(depth + 1)).collect::<Result<Vec<_>>>()?,
             ),
         })
     }
@@ -496,7 +531,7 @@ pub(crate) fn num_to_json(n: f64) -> Result<Value> {
 }
 
 /// Whether `key` is an array index in JavaScript's sense (ordered first).
-fn is_array_index(key: &str) -> bool {
+pub(crate) fn is_array_index(key: &str) -> bool {
     let b = key.as_bytes();
     if b.is_empty() || b.len() > 10 || !b.iter().all(u8::is_ascii_digit) {
         return false;
@@ -510,16 +545,11 @@ fn is_array_index(key: &str) -> bool {
 fn js_order<V>(entries: &mut [(Str<'_>, V)]) {
     if entries.iter().any(|(k, _)| is_array_index(k)) {
         // stable: non-index keys keep their relative (insertion) order
-        entries.sort_by(|(a, _), (b, _)| {
-            match (is_array_index(a), is_array_index(b)) {
-                (true, true) => a
-                    .parse::<u64>()
-                    .unwrap_or(0)
-                    .cmp(&b.parse::<u64>().unwrap_or(0)),
-                (true, false) => std::cmp::Ordering::Less,
-                (false, true) => std::cmp::Ordering::Greater,
-                (false, false) => std::cmp::Ordering::Equal,
-            }
+        entries.sort_by(|(a, _), (b, _)| match (is_array_index(a), is_array_index(b)) {
+            (true, true) => a.parse::<u64>().unwrap_or(0).cmp(&b.parse::<u64>().unwrap_or(0)),
+            (true, false) => std::cmp::Ordering::Less,
+            (false, true) => std::cmp::Ordering::Greater,
+            (false, false) => std::cmp::Ordering::Equal,
         });
     }
 }
@@ -530,21 +560,11 @@ fn json_in_js_order(v: &Value) -> Value {
         Value::Array(a) => Value::Array(a.iter().map(json_in_js_order).collect()),
         Value::Object(m) => {
             if m.keys().any(|k| is_array_index(k)) {
-                let mut entries: Vec<(Str<'_>, &Value)> =
-                    m.iter().map(|(k, v)| (Str::B(k.as_str()), v)).collect();
+                let mut entries: Vec<(Str<'_>, &Value)> = m.iter().map(|(k, v)| (Str::B(k.as_str()), v)).collect();
                 js_order(&mut entries);
-                Value::Object(
-                    entries
-                        .into_iter()
-                        .map(|(k, v)| (k.to_string(), json_in_js_order(v)))
-                        .collect(),
-                )
+                Value::Object(entries.into_iter().map(|(k, v)| (k.to_string(), json_in_js_order(v))).collect())
             } else {
-                Value::Object(
-                    m.iter()
-                        .map(|(k, v)| (k.clone(), json_in_js_order(v)))
-                        .collect(),
-                )
+                Value::Object(m.iter().map(|(k, v)| (k.clone(), json_in_js_order(v))).collect())
             }
         }
         other => other.clone(),
@@ -552,7 +572,14 @@ fn json_in_js_order(v: &Value) -> Value {
 }
 
 /// Deep equality as jsonata-js's `isDeepEqual` (functions compare by identity).
-pub(crate) fn deep_equal(a: &Val<'_>, b: &Val<'_>) -> bool {
+pub(crate) fn deep_equal<'a>(a: &Val<'a>, b: &Val<'a>) -> bool {
+    deep_equal_at(a, b, 0)
+}
+
+fn deep_equal_at<'a>(a: &Val<'a>, b: &Val<'a>, depth: usize) -> bool {
+    if depth > crate::error::MAX_NESTING {
+        return false;
+    }
     match (a, b) {
         (Val::Null, Val::Null) => true,
         (Val::Bool(x), Val::Bool(y)) => x == y,
@@ -561,7 +588,7 @@ pub(crate) fn deep_equal(a: &Val<'_>, b: &Val<'_>) -> bool {
         (Val::Func(x), Val::Func(y)) => Rc::ptr_eq(x, y),
         _ if a.is_array() && b.is_array() => {
             a.array_len() == b.array_len()
-                && a.array_iter().zip(b.array_iter()).all(|(x, y)| deep_equal(&x, &y))
+                && a.array_iter().zip(b.array_iter()).all(|(x, y)| deep_equal_at(&x, &y, depth + 1))
         }
         _ if a.is_object() && b.is_object() => {
             if let (Val::Json(x), Val::Json(y)) = (a, b) {
@@ -570,9 +597,7 @@ pub(crate) fn deep_equal(a: &Val<'_>, b: &Val<'_>) -> bool {
             if a.object_len() != b.object_len() {
                 return false;
             }
-            a.object_entries()
-                .iter()
-                .all(|(k, v)| b.field(k).is_some_and(|w| deep_equal(v, &w)))
+            a.object_entries().iter().all(|(k, v)| b.field(k).is_some_and(|w| deep_equal_at(v, &w, depth + 1)))
         }
         _ => false,
     }
@@ -581,14 +606,9 @@ pub(crate) fn deep_equal(a: &Val<'_>, b: &Val<'_>) -> bool {
 fn json_equal(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_equal(p, q))
-        }
+        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_equal(p, q)),
         (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len()
-                && x
-                    .iter()
-                    .all(|(k, v)| y.get(k).is_some_and(|w| json_equal(v, w)))
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| json_equal(v, w)))
         }
         _ => a == b,
     }
@@ -644,13 +664,7 @@ pub(crate) fn jsonata_stringify(v: &Val<'_>, pretty: bool) -> Result<String> {
     Ok(out)
 }
 
-fn stringify_into(
-    out: &mut String,
-    v: &Val<'_>,
-    indent: Option<usize>,
-    level: usize,
-    jsonata: bool,
-) -> Result<()> {
+fn stringify_into(out: &mut String, v: &Val<'_>, indent: Option<usize>, level: usize, jsonata: bool) -> Result<()> {
     let newline = |out: &mut String, level: usize| {
         if let Some(n) = indent {
             out.push('\n');
@@ -659,6 +673,9 @@ fn stringify_into(
             }
         }
     };
+    if level > crate::error::MAX_NESTING {
+        return Err(crate::error::too_deep());
+    }
     match v {
         Val::Null => out.push_str("null"),
         Val::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
