@@ -21,12 +21,7 @@ use std::{
 use crate::runtime_api::{ApiHandle, RuntimeApi, new_request_id};
 
 /// Host variables passed through to the function; every other one is cleared, as on Lambda.
-const PASSED_THROUGH: &[&str] = &[
-    "PATH",
-    "RUST_BACKTRACE",
-    "RUST_LIB_BACKTRACE",
-    "LLVM_PROFILE_FILE",
-];
+const PASSED_THROUGH: &[&str] = &["PATH", "RUST_BACKTRACE", "RUST_LIB_BACKTRACE", "LLVM_PROFILE_FILE"];
 
 /// A function's process, killed on drop.
 pub struct Function {
@@ -58,21 +53,17 @@ impl Function {
 
     /// [`Function::spawn`], with these variables added or overriding the defaults, e.g.
     /// `("_HANDLER", "charge_payment")` or `("AWS_LAMBDA_LOG_FORMAT", "JSON")`.
-    pub fn spawn_with(
-        binary: impl AsRef<Path>,
-        api: &RuntimeApi,
-        env: &[(&str, &str)],
-    ) -> Function {
-        let binary = binary.as_ref();
+    pub fn spawn_with(binary: impl AsRef<Path>, api: &RuntimeApi, env: &[(&str, &str)]) -> Function {
+        // Absolute, as the process runs in the binary's folder (LAMBDA_TASK_ROOT).
+        let binary = std::path::absolute(binary.as_ref()).expect("an absolute path for the binary");
+        let binary = binary.as_path();
         assert!(
             binary.is_file(),
             "function binary {} does not exist (build it first, e.g. with workspace_binary)",
             binary.display()
         );
-        let file_name = binary
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "function".to_owned());
+        let file_name =
+            binary.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "function".to_owned());
         let root = binary.parent().unwrap_or(Path::new("/"));
 
         let mut vars = BTreeMap::<String, String>::new();
@@ -93,10 +84,7 @@ impl Function {
             ("AWS_LAMBDA_FUNCTION_NAME", function_name.clone()),
             ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128".to_owned()),
             ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned()),
-            (
-                "AWS_LAMBDA_LOG_GROUP_NAME",
-                format!("/aws/lambda/{function_name}"),
-            ),
+            ("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{function_name}")),
             ("AWS_LAMBDA_LOG_STREAM_NAME", log_stream_name()),
             ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".to_owned()),
             ("AWS_REGION", "us-east-1".to_owned()),
@@ -136,20 +124,14 @@ impl Function {
             open_pipes: AtomicUsize::new(2),
             killed: AtomicBool::new(false),
         });
-        for (pipe, stream) in [
-            (Box::new(stdout) as Box<dyn Read + Send>, "stdout"),
-            (Box::new(stderr), "stderr"),
-        ] {
+        for (pipe, stream) in [(Box::new(stdout) as Box<dyn Read + Send>, "stdout"), (Box::new(stderr), "stderr")] {
             let proc = proc.clone();
             thread::Builder::new()
                 .name(format!("{file_name}-{stream}"))
                 .spawn(move || proc.read_lines(pipe))
                 .expect("start a log reader thread");
         }
-        Function {
-            proc,
-            name: file_name,
-        }
+        Function { proc, name: file_name }
     }
 
     /// The lines the process wrote to stdout and stderr so far, in arrival order (stepcraft
@@ -161,10 +143,7 @@ impl Function {
 
     /// The log lines that are JSON documents, parsed.
     pub fn json_logs(&self) -> Vec<serde_json::Value> {
-        lock(&self.proc.logs)
-            .iter()
-            .filter_map(|line| serde_json::from_str(line).ok())
-            .collect()
+        lock(&self.proc.logs).iter().filter_map(|line| serde_json::from_str(line).ok()).collect()
     }
 
     /// Waits until a log line contains `needle` (log lines reach us a little after the
@@ -314,16 +293,12 @@ impl Proc {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// `YYYY/MM/DD/[$LATEST]` and 32 hex digits, like the service's log stream names.
 fn log_stream_name() -> String {
-    let days = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() / 86_400) as i64;
+    let days = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() / 86_400) as i64;
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
@@ -334,10 +309,7 @@ fn log_stream_name() -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}/{month:02}/{day:02}/[$LATEST]{}",
-        new_request_id().replace('-', "")
-    )
+    format!("{year:04}/{month:02}/{day:02}/[$LATEST]{}", new_request_id().replace('-', ""))
 }
 
 /* ------------------------------------- WORKSPACE BINARIES ------------------------------------ */
@@ -381,28 +353,16 @@ pub fn workspace_binary(package: &str, bin: &str) -> PathBuf {
         command.args(["--target", triple]);
     }
     let start = Instant::now();
-    let output = command
-        .output()
-        .unwrap_or_else(|e| panic!("could not run {}: {e}", Path::new(&cargo).display()));
+    let output = command.output().unwrap_or_else(|e| panic!("could not run {}: {e}", Path::new(&cargo).display()));
     assert!(
         output.status.success(),
         "building {package}/{bin} failed ({:?}):\n{}",
         command,
         String::from_utf8_lossy(&output.stderr)
     );
-    let path = layout
-        .profile_dir
-        .join(format!("{bin}{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        path.is_file(),
-        "cargo built {package}/{bin} but {} does not exist",
-        path.display()
-    );
-    eprintln!(
-        "workspace_binary: {package}/{bin} ready in {:.1}s at {}",
-        start.elapsed().as_secs_f64(),
-        path.display()
-    );
+    let path = layout.profile_dir.join(format!("{bin}{}", std::env::consts::EXE_SUFFIX));
+    assert!(path.is_file(), "cargo built {package}/{bin} but {} does not exist", path.display());
+    eprintln!("workspace_binary: {package}/{bin} ready in {:.1}s at {}", start.elapsed().as_secs_f64(), path.display());
     built.insert(key, path.clone());
     path
 }
@@ -418,22 +378,12 @@ struct Layout {
 impl Layout {
     fn of_current_exe() -> Layout {
         let exe = std::env::current_exe().expect("path of the running executable");
-        let mut dir = exe
-            .parent()
-            .expect("the executable is in a folder")
-            .to_path_buf();
-        if dir
-            .file_name()
-            .is_some_and(|n| n == "deps" || n == "examples")
-        {
+        let mut dir = exe.parent().expect("the executable is in a folder").to_path_buf();
+        if dir.file_name().is_some_and(|n| n == "deps" || n == "examples") {
             dir.pop();
         }
         let profile_dir = dir;
-        let profile = profile_dir
-            .file_name()
-            .expect("a profile folder")
-            .to_string_lossy()
-            .into_owned();
+        let profile = profile_dir.file_name().expect("a profile folder").to_string_lossy().into_owned();
         let parent = profile_dir.parent().expect("a target folder").to_path_buf();
         // Cargo marks the root of a target dir with CACHEDIR.TAG; otherwise `parent` is the
         // folder of a `--target` triple.
@@ -444,11 +394,6 @@ impl Layout {
             let target_dir = parent.parent().expect("a target folder").to_path_buf();
             (target_dir, triple)
         };
-        Layout {
-            target_dir,
-            triple,
-            profile,
-            profile_dir,
-        }
+        Layout { target_dir, triple, profile, profile_dir }
     }
 }
