@@ -5,7 +5,8 @@
 //!   runtime does (`lambda_runtime` 1.x has no public API for it outside SnapStart), over a
 //!   plain `std` TCP connection, then exits with status 1;
 //! - `panic`: `lambda_runtime::run` with a handler that panics when the event has `"panic": true`
-//!   and echoes the event otherwise.
+//!   and echoes the event otherwise;
+//! - `unserialisable`: `lambda_runtime::run` with a handler whose response fails to serialise.
 
 use std::io::{Read, Write};
 
@@ -19,6 +20,10 @@ fn main() -> Result<(), Error> {
             .enable_all()
             .build()?
             .block_on(lambda_runtime::run(service_fn(panic_or_echo))),
+        Ok("unserialisable") => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(lambda_runtime::run(service_fn(unserialisable))),
         other => Err(format!("unknown _HANDLER {other:?}").into()),
     }
 }
@@ -28,6 +33,19 @@ async fn panic_or_echo(event: LambdaEvent<Value>) -> Result<Value, Error> {
         panic!("asked to panic");
     }
     Ok(event.payload)
+}
+
+/// A response whose serialisation fails.
+struct Unserialisable;
+
+impl serde::Serialize for Unserialisable {
+    fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+        Err(serde::ser::Error::custom("this response cannot be serialised"))
+    }
+}
+
+async fn unserialisable(_: LambdaEvent<Value>) -> Result<Unserialisable, Error> {
+    Ok(Unserialisable)
 }
 
 fn report_init_error() -> Result<(), Error> {
@@ -43,9 +61,6 @@ fn report_init_error() -> Result<(), Error> {
     )?;
     let mut answer = String::new();
     stream.read_to_string(&mut answer)?;
-    eprintln!(
-        "init error reported: {}",
-        answer.lines().next().unwrap_or_default()
-    );
+    eprintln!("init error reported: {}", answer.lines().next().unwrap_or_default());
     std::process::exit(1);
 }
