@@ -206,7 +206,7 @@ struct Slot {
 
 /// Runs the post-parse stage; returns the tree and the final labels of the
 /// parent slots (indexed by slot id).
-pub(crate) fn process(tree: PNode) -> Result<(Node, Vec<String>)> {
+pub(crate) fn process(tree: PNode, max_stack: usize) -> Result<(Node, Vec<String>)> {
     let mut p = Processor { slots: Vec::new(), stack: crate::error::StackGuard::new(crate::parser::PARSE_STACK) };
     let expr = p.process(tree)?;
     if matches!(expr.kind, Kind::Parent { .. }) || expr.seeking_parent.is_some() {
@@ -319,7 +319,7 @@ impl Processor {
     fn process(&mut self, expr: PNode) -> Result<Node> {
         let pos = expr.pos;
         if self.stack.exceeded() {
-            return Err(crate::error::stack_overflow().with_position(pos));
+            return Err(crate::error::stack_exhausted().with_position(pos));
         }
         let keep_array = expr.keep_array;
         let mut result = match expr.kind {

@@ -13,7 +13,7 @@ use serde_json::Value;
 /// * the clock read once at the start of each evaluation (`$now()`, `$millis()`,
 ///   and the defaults of `$toMillis` with a picture);
 /// * uniform random numbers (`$random()`, `$shuffle()`, `$uuid()`).
-pub trait Host {
+pub trait Host: Sync {
     /// Milliseconds since the Unix epoch.
     fn now_millis(&self) -> i64;
 
@@ -93,7 +93,7 @@ impl Host for SystemHost {
 static SYSTEM_HOST: SystemHost = SystemHost;
 
 /// Default limit on the nesting of evaluation (see [`Env::with_max_depth`]).
-pub const DEFAULT_MAX_DEPTH: usize = 10_000;
+pub const DEFAULT_MAX_DEPTH: usize = 100_000;
 
 /// Default native stack budget of an evaluation, in bytes (see [`Env::with_max_stack`]).
 pub const DEFAULT_MAX_STACK: usize = 1 << 20;

@@ -32,6 +32,8 @@ struct ErrorData {
     value2: Option<String>,
     extra: Option<String>,
     index: Option<usize>,
+    /// Raised by the native stack guard (the evaluation may succeed with more stack).
+    stack_exhausted: bool,
 }
 
 impl Error {
@@ -45,6 +47,7 @@ impl Error {
             value2: None,
             extra: None,
             index: None,
+            stack_exhausted: false,
         }))
     }
 
@@ -105,6 +108,10 @@ impl Error {
     pub(crate) fn set_token(&mut self, token: &str) {
         self.0.token = Some(token.to_string());
         self.0.token_is_json = false;
+    }
+
+    pub(crate) fn is_stack_exhausted(&self) -> bool {
+        self.0.stack_exhausted
     }
 
     pub(crate) fn unsupported(what: impl Into<String>) -> Self {
@@ -337,6 +344,13 @@ fn template(code: &str) -> &'static str {
         "X2001" => "{{{message}}}",
         _ => "Unknown error",
     }
+}
+
+/// The native stack budget ran out.
+pub(crate) fn stack_exhausted() -> Error {
+    let mut e = stack_overflow();
+    e.0.stack_exhausted = true;
+    e
 }
 
 pub(crate) fn stack_overflow() -> Error {

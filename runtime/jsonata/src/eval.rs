@@ -67,6 +67,7 @@ pub(crate) fn truthy(v: &Val<'_>) -> bool {
         Val::Bool(b) => *b,
         Val::Num(n) => *n != 0.0 && !n.is_nan(),
         Val::Str(s) => !s.is_empty(),
+        // lambdas and built-ins are objects in jsonata-js; regexes are native functions
         Val::Func(f) => !matches!(&**f, Func::Regex(_)),
         Val::Tuples(t) => t.iter().any(|t| t.at.as_ref().is_some_and(truthy)),
         _ if v.is_array() => match v.array_len() {
@@ -162,13 +163,13 @@ fn map_op_err(mut e: Error, pos: usize, op: &str) -> Error {
 }
 
 impl<'a> Evaluator<'a> {
-    pub(crate) fn new(env: &'a Env<'a>, labels: &'a [String]) -> Self {
+    pub(crate) fn new(env: &'a Env<'a>, labels: &'a [String], max_stack: usize) -> Self {
         Evaluator {
             env,
             labels,
             depth: Cell::new(0),
             steps: Cell::new(0),
-            stack: error::StackGuard::new(env.max_stack()),
+            stack: error::StackGuard::new(max_stack),
             timestamp: env.host().now_millis() as f64,
         }
     }
@@ -190,8 +191,11 @@ impl<'a> Evaluator<'a> {
 
     pub(crate) fn eval(&self, node: &'a Node, input: &V<'a>, frame: &Rc<Frame<'a>>) -> Result<V<'a>> {
         let depth = self.depth.get() + 1;
-        if depth > self.env.max_depth() || self.stack.exceeded() {
+        if depth > self.env.max_depth() {
             return Err(error::stack_overflow().with_position(node.pos));
+        }
+        if self.stack.exceeded() {
+            return Err(error::stack_exhausted().with_position(node.pos));
         }
         let steps = self.steps.get() + 1;
         self.steps.set(steps);
@@ -388,13 +392,15 @@ impl<'a> Evaluator<'a> {
             }
         }
 
+        let mut group_tuples: Option<Rc<Vec<Tuple<'a>>>> = None;
         if is_tuple {
-            let t = tuples.unwrap_or_default();
+            let t = Rc::new(tuples.unwrap_or_default());
             if node.tuple {
-                result_seq = Some(Val::Tuples(Rc::new(t)));
+                result_seq = Some(Val::Tuples(t.clone()));
             } else {
-                result_seq = Some(Val::seq(t.into_iter().filter_map(|t| t.at).collect()));
+                result_seq = Some(Val::seq(t.iter().filter_map(|t| t.at.clone()).collect()));
             }
+            group_tuples = Some(t);
         }
 
         if keep_singleton_array && let Some(r) = result_seq.take() {
@@ -413,7 +419,11 @@ impl<'a> Evaluator<'a> {
         }
 
         if let Some(g) = &node.group {
-            result_seq = Some(self.eval_group(&g.pairs, g.pos, result_seq, frame)?);
+            let group_input = match group_tuples {
+                Some(t) => Some(Val::Tuples(t)),
+                None => result_seq,
+            };
+            result_seq = Some(self.eval_group(&g.pairs, g.pos, group_input, frame)?);
         }
         Ok(result_seq)
     }
@@ -1120,6 +1130,21 @@ impl<'a> Evaluator<'a> {
                         })
                         .collect();
                     Ok(Some(Val::Func(Rc::new(Func::PartialBuiltin { builtin: b, args: bound }))))
+                }
+                Func::PartialBuiltin { builtin, args: bound } => {
+                    let mut supplied = evaluated.into_iter();
+                    let rebound: Vec<Option<V<'a>>> = bound
+                        .iter()
+                        .map(|a| match a {
+                            Some(v) => Some(v.clone()),
+                            None => match supplied.next() {
+                                Some(None) => None,
+                                Some(Some(v)) => Some(v),
+                                None => Some(None),
+                            },
+                        })
+                        .collect();
+                    Ok(Some(Val::Func(Rc::new(Func::PartialBuiltin { builtin, args: rebound }))))
                 }
                 _ => Err(Error::unsupported("partial application of this kind of function").with_position(node.pos)),
             },

@@ -928,12 +928,17 @@ fn f_sfn_random<'a>(ev: &Evaluator<'a>, _: &Call<'_, 'a>, args: Vec<V<'a>>) -> R
 
 // ----- booleans -----
 
+/// Function arguments reach built-ins as native JavaScript functions, which are falsy.
+fn arg_truthy(v: &Val<'_>) -> bool {
+    !v.is_function() && truthy(v)
+}
+
 fn f_boolean<'a>(_: &Evaluator<'a>, _: &Call<'_, 'a>, args: Vec<V<'a>>) -> Result<V<'a>> {
-    Ok(arg(&args, 0).map(|v| Val::Bool(truthy(v))))
+    Ok(arg(&args, 0).map(|v| Val::Bool(arg_truthy(v))))
 }
 
 fn f_not<'a>(_: &Evaluator<'a>, _: &Call<'_, 'a>, args: Vec<V<'a>>) -> Result<V<'a>> {
-    Ok(arg(&args, 0).map(|v| Val::Bool(!truthy(v))))
+    Ok(arg(&args, 0).map(|v| Val::Bool(!arg_truthy(v))))
 }
 
 fn f_exists<'a>(_: &Evaluator<'a>, _: &Call<'_, 'a>, args: Vec<V<'a>>) -> Result<V<'a>> {

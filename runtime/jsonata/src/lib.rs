@@ -74,8 +74,26 @@ pub struct Expression {
 impl Expression {
     /// Parses an expression; syntax errors carry jsonata-js's `S0xxx` codes.
     pub fn parse(src: &str) -> Result<Expression> {
-        let tree = parser::Parser::parse(src)?;
-        let (root, labels) = ast::process(tree)?;
+        match Self::parse_here(src) {
+            Err(e) if e.is_stack_exhausted() => std::thread::scope(|scope| {
+                std::thread::Builder::new()
+                    .name("jsonata-parse".into())
+                    .stack_size(BIG_STACK)
+                    .spawn_scoped(scope, || Self::parse_with(src, BIG_STACK_BUDGET))
+                    .map_err(|_| e.clone())
+                    .and_then(|h| h.join().unwrap_or(Err(e)))
+            }),
+            other => other,
+        }
+    }
+
+    fn parse_here(src: &str) -> Result<Expression> {
+        Self::parse_with(src, parser::PARSE_STACK)
+    }
+
+    fn parse_with(src: &str, max_stack: usize) -> Result<Expression> {
+        let tree = parser::Parser::parse(src, max_stack)?;
+        let (root, labels) = ast::process(tree, max_stack)?;
         Ok(Expression { root, labels, source: src.to_string() })
     }
 
@@ -96,7 +114,26 @@ impl Expression {
     /// A result that is, or contains, a function has no JSON representation
     /// and is reported as error `X1002`.
     pub fn evaluate_opt(&self, input: Option<&Value>, env: &Env<'_>) -> Result<Option<Value>> {
-        let ev = eval::Evaluator::new(env, &self.labels);
+        match self.run(input, env, env.max_stack()) {
+            Err(e) if e.is_stack_exhausted() && env.max_stack() < BIG_STACK_BUDGET => {
+                // Deep recursion: evaluate again on a thread with a large stack
+                // (reserved, not committed, until used), as jsonata-js manages
+                // thousands of nested calls. Only such evaluations pay for it.
+                std::thread::scope(|scope| {
+                    std::thread::Builder::new()
+                        .name("jsonata-deep".into())
+                        .stack_size(BIG_STACK)
+                        .spawn_scoped(scope, || self.run(input, env, BIG_STACK_BUDGET))
+                        .map_err(|_| e.clone())
+                        .and_then(|h| h.join().unwrap_or(Err(e)))
+                })
+            }
+            other => other,
+        }
+    }
+
+    fn run(&self, input: Option<&Value>, env: &Env<'_>, max_stack: usize) -> Result<Option<Value>> {
+        let ev = eval::Evaluator::new(env, &self.labels, max_stack);
         let root = Rc::new(Frame::default());
         let input_val = input.map(Val::from_json);
         root.bind("$", input_val.clone());
@@ -111,6 +148,10 @@ impl Expression {
         }
     }
 }
+
+/// Stack of the helper thread that deep recursions are moved to.
+const BIG_STACK: usize = 1 << 30;
+const BIG_STACK_BUDGET: usize = BIG_STACK - (16 << 20);
 
 /// Recognises a Step Functions JSONata template — a string that starts with
 /// `{%` and ends with `%}` — and returns the expression between the markers.

@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 const MAX_PARSE_DEPTH: usize = 1000;
 
 /// Native stack budget of the parser and the post-parse stage.
-pub(crate) const PARSE_STACK: usize = 512 * 1024;
+pub(crate) const PARSE_STACK: usize = 1 << 20;
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Tok {
@@ -460,12 +460,12 @@ pub(crate) struct Parser {
 }
 
 impl Parser {
-    pub(crate) fn parse(src: &str) -> Result<PNode> {
+    pub(crate) fn parse(src: &str, max_stack: usize) -> Result<PNode> {
         let mut p = Parser {
             lexer: Lexer::new(src),
             node: Token { tok: Tok::End, pos: 0 },
             depth: 0,
-            stack: crate::error::StackGuard::new(PARSE_STACK),
+            stack: crate::error::StackGuard::new(max_stack),
         };
         p.advance(None, false)?;
         let expr = p.expression(0)?;
@@ -505,8 +505,11 @@ impl Parser {
 
     fn expression(&mut self, rbp: u32) -> Result<PNode> {
         self.depth += 1;
-        if self.depth > MAX_PARSE_DEPTH || self.stack.exceeded() {
+        if self.depth > MAX_PARSE_DEPTH {
             return Err(crate::error::stack_overflow().with_position(self.node.pos));
+        }
+        if self.stack.exceeded() {
+            return Err(crate::error::stack_exhausted().with_position(self.node.pos));
         }
         let t = self.node.clone();
         self.advance(None, true)?;

@@ -66,6 +66,9 @@ fn run_case(case: &Value, datasets: &mut HashMap<String, Value>) -> Result<(), S
     if case.get("timelimit").is_some() {
         env = env.with_max_steps(20_000_000);
     }
+    if let Some(depth) = case.get("depth").and_then(Value::as_u64) {
+        env = env.with_max_depth(depth as usize);
+    }
     let outcome = Expression::parse(expr_src).and_then(|e| e.evaluate_opt(input.as_ref(), &env));
     if let Some(code) = case.get("code").and_then(Value::as_str) {
         return match outcome {
