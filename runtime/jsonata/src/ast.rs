@@ -207,7 +207,7 @@ struct Slot {
 /// Runs the post-parse stage; returns the tree and the final labels of the
 /// parent slots (indexed by slot id).
 pub(crate) fn process(tree: PNode, max_stack: usize) -> Result<(Node, Vec<String>)> {
-    let mut p = Processor { slots: Vec::new(), stack: crate::error::StackGuard::new(crate::parser::PARSE_STACK) };
+    let mut p = Processor { slots: Vec::new(), stack: crate::error::StackGuard::new(max_stack) };
     let expr = p.process(tree)?;
     if matches!(expr.kind, Kind::Parent { .. }) || expr.seeking_parent.is_some() {
         return Err(Error::at("S0217", expr.pos).with_token(expr.type_name()));
