@@ -20,8 +20,8 @@
 //! - peak RSS (VmHWM): median over the cold-start processes after their first invocation, and
 //!   over the warm processes after their warm run (read just before they are killed).
 //!
-//! It prints a table and, with `--json PATH`, writes the same as JSON; it warns when the machine
-//! was busy (load average), as other processes then dominate the noise. The goal for each figure
+//! It prints a table and, with `--json PATH`, writes the same as JSON; it tells how much CPU
+//! other processes used meanwhile, and warns past 0.1 core, as they then dominate the noise. The goal for each figure
 //! is candidate ≤ 1.05 × baseline; `--check` exits 1 when one misses it. Everything is bounded
 //! (about 5 s with the defaults on 2 cores) and on loopback.
 //!
@@ -47,8 +47,8 @@ const PAYLOAD: &str = r#"{"user_id":"u-bench"}"#;
 const EXPECTED: &str = r#"{"status":"success"}"#;
 /// Linux's USER_HZ, the unit of utime/stime in /proc/<pid>/stat.
 const CLOCK_TICKS_PER_SEC: f64 = 100.0;
-/// Above this 1-minute load average, other processes make the figures noisy: say so.
-const BUSY_LOAD: f64 = 0.5;
+/// Past this much CPU (in cores) used by other processes during the run, say the figures are noisy.
+const BUSY_CORES: f64 = 0.1;
 
 struct Options {
     candidate: PathBuf,
@@ -143,7 +143,7 @@ fn main() -> ExitCode {
     let options = parse_options();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime");
     let started = Instant::now();
-    let load_before = load_average();
+    let ticks_before = (machine_busy_ticks(), own_ticks());
     let figures = match runtime.block_on(measure(&options)) {
         Ok(figures) => figures,
         Err(message) => {
@@ -151,16 +151,24 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let load = [load_before, load_average()];
-    print_table(&options, &figures, started.elapsed());
-    if load.iter().flatten().any(|l| *l > BUSY_LOAD) {
-        println!(
-            "\nwarning: the machine was busy (1-minute load average {} before, {} after, on {} cores): \
-             other processes add noise to these figures; rerun when it is idle",
-            show(load[0]),
-            show(load[1]),
-            std::thread::available_parallelism().map_or(0, |n| n.get())
-        );
+    let elapsed = started.elapsed();
+    // CPU the rest of the machine used meanwhile, in cores: the machine's busy time less this
+    // process's and its (reaped) children's, the functions.
+    let others = match (ticks_before, (machine_busy_ticks(), own_ticks())) {
+        ((Some(busy0), Some(own0)), (Some(busy1), Some(own1))) => {
+            let ticks = busy1.saturating_sub(busy0).saturating_sub(own1.saturating_sub(own0));
+            Some(ticks as f64 / CLOCK_TICKS_PER_SEC / elapsed.as_secs_f64())
+        }
+        _ => None,
+    };
+    print_table(&options, &figures, elapsed);
+    if let Some(cores) = others {
+        println!("\nother processes used {cores:.2} cores on average meanwhile");
+        if cores > BUSY_CORES {
+            println!(
+                "warning: the machine was busy: other processes add noise to these figures; rerun when it is idle"
+            );
+        }
     }
     if let Some(path) = &options.json {
         let document = json!({
@@ -176,7 +184,7 @@ fn main() -> ExitCode {
                 "payload": PAYLOAD,
             },
             "elapsed_s": started.elapsed().as_secs_f64(),
-            "load_average_1min": { "before": load[0], "after": load[1] },
+            "other_processes_cores": others,
             "figures": figures.iter().map(|f| json!({
                 "name": f.name,
                 "unit": f.unit,
@@ -382,13 +390,21 @@ fn peak_rss_kib(pid: u32) -> Result<f64, String> {
         .ok_or_else(|| format!("no VmHWM in /proc/{pid}/status"))
 }
 
-/// The 1-minute load average, from /proc/loadavg.
-fn load_average() -> Option<f64> {
-    std::fs::read_to_string("/proc/loadavg").ok()?.split_whitespace().next()?.parse().ok()
+/// Busy time of all CPUs since boot (user, nice, system, irq, softirq, steal), in ticks.
+fn machine_busy_ticks() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let fields: Vec<u64> =
+        stat.lines().next()?.strip_prefix("cpu ")?.split_whitespace().map(|v| v.parse().unwrap_or(0)).collect();
+    Some([0, 1, 2, 5, 6, 7].iter().filter_map(|&i| fields.get(i)).sum())
 }
 
-fn show(load: Option<f64>) -> String {
-    load.map_or("unknown".to_owned(), |l| format!("{l:.2}"))
+/// This process's CPU time plus that of its children it has waited for, in ticks.
+fn own_ticks() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let (_, rest) = stat.rsplit_once(')')?;
+    // utime, stime, cutime, cstime: fields 14 to 17, the 12th to 15th after the name.
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    (11..15).map(|i| fields.get(i)?.parse::<u64>().ok()).sum()
 }
 
 fn print_table(options: &Options, figures: &[Figure], elapsed: Duration) {
