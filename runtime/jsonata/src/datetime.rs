@@ -1292,16 +1292,16 @@ fn parse_datetime(timestamp: &str, picture: &str, now: f64) -> Result<Option<f64
     let mut start_specified = false;
     let mut end_specified = false;
     for part in date_comps.chars().chain(time_comps.chars()) {
-        if !components.contains_key(&part) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = components.entry(part) {
             if start_specified {
-                components.insert(part, if "MDd".contains(part) { 1.0 } else { 0.0 });
+                slot.insert(if "MDd".contains(part) { 1.0 } else { 0.0 });
                 end_specified = true;
             } else {
                 let v = match now_parts.map(|p| fragment(&p, part)) {
                     Some(Fragment::Num(n)) => n,
                     _ => f64::NAN,
                 };
-                components.insert(part, v);
+                slot.insert(v);
             }
         } else {
             start_specified = true;
