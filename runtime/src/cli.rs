@@ -14,6 +14,8 @@ usage: BINARY <command>
 commands:
   list                                  the functions this binary hosts
   invoke NAME [--input JSON | @FILE]    run one invocation locally (input from stdin if omitted)
+  synth --out DIR                       write every workflow's state machine (NAME.asl.json) and the
+                                        JSON Schemas of workflows and activities into DIR
   describe NAME                         a function's declaration: the JSON Schemas of an activity's
                                         input and output and the Retry/timeouts of its tasks
 
@@ -117,6 +119,21 @@ fn run_command(entries: &[Entry], args: &[String], runtime: &tokio::runtime::Run
                 description.as_object_mut().expect("an object").extend(details);
             }
             writeln!(stdout, "{description:#}").map_err(|e| e.to_string())
+        }
+        Some("synth") => {
+            let dir = match &args[1..] {
+                [flag, dir] if flag == "--out" => std::path::PathBuf::from(dir),
+                _ => return Err(format!("error: expected `synth --out DIR`\n\n{USAGE}")),
+            };
+            std::fs::create_dir_all(&dir).map_err(|e| format!("error: cannot create `{}`: {e}", dir.display()))?;
+            for entry in entries {
+                for (name, contents) in (entry.synth)() {
+                    let path = dir.join(&name);
+                    std::fs::write(&path, contents).map_err(|e| format!("error: cannot write `{}`: {e}", path.display()))?;
+                    writeln!(stdout, "{}", path.display()).map_err(|e| e.to_string())?;
+                }
+            }
+            Ok(())
         }
         Some("help" | "--help" | "-h") => writeln!(stdout, "{USAGE}").map_err(|e| e.to_string()),
         Some(other) => Err(format!("error: unknown command `{other}`\n\n{USAGE}")),

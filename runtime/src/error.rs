@@ -18,8 +18,11 @@ use std::fmt;
     note = "derive them: `#[derive(Debug, stepcraft::Error)]` on the error enum, one name per variant"
 )]
 pub trait Error: fmt::Display + fmt::Debug {
-    /// Every name a value of this type can have, in declaration order.
-    const NAMES: &'static [&'static str];
+    /// Every name a value of this type can have, in declaration order (a transparent variant
+    /// contributes the names of the error it wraps).
+    fn names() -> Vec<&'static str>
+    where
+        Self: Sized;
 
     /// The stable name of this error, e.g. `"Declined"`.
     fn name(&self) -> &'static str;
@@ -29,20 +32,25 @@ pub trait Error: fmt::Display + fmt::Debug {
         500
     }
 
-    /// The stable name of the variant declared with identifier `variant`.
+    /// The names of the variant declared with identifier `variant`: one, or the names of the
+    /// wrapped error for a `#[stepcraft(transparent)]` variant; empty if there is no such variant.
     #[doc(hidden)]
-    fn __name_of_variant(variant: &str) -> Option<&'static str>;
+    fn __names_of_variant(variant: &str) -> Vec<&'static str>
+    where
+        Self: Sized;
 }
 
 impl Error for std::convert::Infallible {
-    const NAMES: &'static [&'static str] = &[];
+    fn names() -> Vec<&'static str> {
+        Vec::new()
+    }
 
     fn name(&self) -> &'static str {
         match *self {}
     }
 
-    fn __name_of_variant(_: &str) -> Option<&'static str> {
-        None
+    fn __names_of_variant(_: &str) -> Vec<&'static str> {
+        Vec::new()
     }
 }
 

@@ -5,6 +5,7 @@
 //! through the same code, so what `invoke` shows is what Lambda gets.
 
 use crate::activity::Activity;
+use crate::workflow::Workflow;
 use crate::error::FunctionError;
 use crate::http::{self, Cors, FromHttpRequest, IntoHttpResponse};
 use crate::lambda::{self, BoxFuture, catch_panic};
@@ -64,6 +65,8 @@ pub enum Kind {
     Http,
     /// A `#[handler(sqs)]` of SQS batches.
     Sqs,
+    /// A `#[workflow]`: a state machine, run by Step Functions (natively from the command line).
+    Workflow,
 }
 
 impl Kind {
@@ -73,6 +76,7 @@ impl Kind {
             Kind::Json => "handler (JSON)",
             Kind::Http => "handler (HTTP)",
             Kind::Sqs => "handler (SQS)",
+            Kind::Workflow => "workflow",
         }
     }
 }
@@ -85,6 +89,8 @@ pub struct Entry {
     pub(crate) serve: fn() -> BoxFuture<'static, Result<(), BoxError>>,
     pub(crate) invoke: fn(Vec<u8>) -> BoxFuture<'static, Result<Value, FunctionError>>,
     pub(crate) describe: fn() -> Value,
+    /// The files `synth` writes for this function: (file name, contents).
+    pub(crate) synth: fn() -> Vec<(String, String)>,
 }
 
 impl Entry {
@@ -104,6 +110,12 @@ impl Entry {
             serve: || Box::pin(lambda::serve_json(call::<A>)),
             invoke: |event| Box::pin(invoke_json(event, call::<A>)),
             describe: describe_activity::<A>,
+            synth: || {
+                vec![
+                    (format!("{}.input.schema.json", A::NAME), schema_file(&A::input_schema())),
+                    (format!("{}.output.schema.json", A::NAME), schema_file(&A::output_schema())),
+                ]
+            },
         }
     }
 
@@ -130,6 +142,7 @@ impl Entry {
                 })
             },
             describe: || Value::Null,
+            synth: Vec::new,
         }
     }
 
@@ -164,6 +177,7 @@ impl Entry {
                 })
             },
             describe: || Value::Null,
+            synth: Vec::new,
         }
     }
 
@@ -190,6 +204,44 @@ impl Entry {
                 })
             },
             describe: || Value::Null,
+            synth: Vec::new,
+        }
+    }
+
+    /// The entry of a workflow: under Lambda it is not a function (Step Functions runs it);
+    /// from the command line `invoke` runs it natively and `synth` writes its state machine.
+    pub fn workflow<W: Workflow>() -> Entry {
+        async fn call<W: Workflow>(input: W::Input, _: Context) -> Result<W::Output, FunctionError> {
+            W::run(input).await.map_err(|e| FunctionError::from_error(&e))
+        }
+        Entry {
+            name: W::NAME,
+            kind: Kind::Workflow,
+            serve: || {
+                Box::pin(async {
+                    let error = FunctionError::new(
+                        "Runtime.HandlerNotFound",
+                        format!("`{}` is a workflow: Step Functions runs it, not Lambda", W::NAME),
+                    );
+                    lambda::report_init_error(&error).await?;
+                    Err(Box::new(error) as BoxError)
+                })
+            },
+            invoke: |event| Box::pin(invoke_json(event, call::<W>)),
+            describe: || {
+                serde_json::json!({
+                    "input": schemars::schema_for!(W::Input),
+                    "output": schemars::schema_for!(W::Output),
+                    "definition": W::definition(),
+                })
+            },
+            synth: || {
+                vec![
+                    (format!("{}.asl.json", W::NAME), W::definition_json()),
+                    (format!("{}.input.schema.json", W::NAME), schema_file(&schemars::schema_for!(W::Input))),
+                    (format!("{}.output.schema.json", W::NAME), schema_file(&schemars::schema_for!(W::Output))),
+                ]
+            },
         }
     }
 
@@ -216,6 +268,12 @@ fn describe_activity<A: Activity>() -> Value {
             "Retry": config.retry,
         },
     })
+}
+
+fn schema_file(schema: &schemars::Schema) -> String {
+    let mut text = serde_json::to_string_pretty(schema).expect("schemas serialise");
+    text.push('\n');
+    text
 }
 
 fn leak<T>(value: T) -> &'static T {

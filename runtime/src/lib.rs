@@ -46,18 +46,27 @@ pub mod activity;
 pub mod asl;
 mod cli;
 pub mod error;
+pub mod data;
 pub mod events;
+#[doc(hidden)]
+pub mod expr;
 pub mod handler;
 pub mod http;
 mod lambda;
 mod log;
+pub mod workflow;
 
 pub use activity::{Activity, ActivityConfig};
 pub use error::{Error, FunctionError};
 pub use handler::Handler;
 pub use lambda_runtime::Context;
 pub use std::time::Duration;
-pub use stepcraft_macros::{Error, activity, handler};
+pub use stepcraft_macros::{Data, Error, activity, handler, workflow};
+pub use workflow::{Step, Workflow, sleep, sleep_until};
+pub use data::Data;
+/// Runs activities (or `async` blocks of them) concurrently: in a state machine, a Parallel
+/// state. Like a Parallel state, it stops at the first failure.
+pub use tokio::try_join;
 pub use tracing;
 
 /// The error type of a binary's `main` and of init functions that want a catch-all error.

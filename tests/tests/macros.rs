@@ -111,13 +111,13 @@ fn schemas_follow_serde_renames() {
 
 #[test]
 fn error_names_are_stable_and_never_type_names() {
-    assert_eq!(PaymentError::NAMES, ["CardDeclined", "GatewayDown", "Fraud"]);
+    assert_eq!(PaymentError::names(), ["CardDeclined", "GatewayDown", "Fraud"]);
     assert_eq!(PaymentError::Declined { reason: "x".into() }.name(), "CardDeclined");
     assert_eq!(PaymentError::GatewayDown.name(), "GatewayDown");
     assert_eq!(PaymentError::Fraud(9).name(), "Fraud");
-    assert_eq!(PaymentError::__name_of_variant("Declined"), Some("CardDeclined"));
-    assert_eq!(PaymentError::__name_of_variant("Nope"), None);
-    assert_eq!(NotFound::NAMES, ["OrderNotFound"]);
+    assert_eq!(PaymentError::__names_of_variant("Declined"), ["CardDeclined"]);
+    assert!(PaymentError::__names_of_variant("Nope").is_empty());
+    assert_eq!(NotFound::names(), ["OrderNotFound"]);
     assert_eq!(NotFound.name(), "OrderNotFound");
 }
 

@@ -1,7 +1,8 @@
 //! Parse stage, items: turns the annotated `syn` items into [`Activity`], [`Handler`] and
 //! [`ErrorType`], keeping the original item so later stages can point at its tokens.
 
-use crate::attr::{ActivityAttrs, ErrorAttrs, HandlerAttrs, Spanned};
+use crate::attr::{ActivityAttrs, ErrorAttrs, HandlerAttrs, Spanned, WorkflowAttrs};
+use crate::body::{Body, Parser};
 use crate::ctxt::Ctxt;
 use syn::spanned::Spanned as _;
 use syn::{FnArg, GenericArgument, ItemFn, PathArguments, ReturnType, Type};
@@ -14,6 +15,17 @@ pub struct Activity<'a> {
     pub input: Option<&'a Type>,
     /// `T` and `E` of `Result<T, E>`.
     pub output: Option<(&'a Type, &'a Type)>,
+}
+
+/// A `#[workflow]` function.
+pub struct Workflow<'a> {
+    pub original: &'a ItemFn,
+    pub attrs: WorkflowAttrs,
+    /// The type of the one argument.
+    pub input: Option<&'a Type>,
+    /// `T` and `E` of `Result<T, E>`.
+    pub output: Option<(&'a Type, &'a Type)>,
+    pub body: Body,
 }
 
 /// A `#[handler]` function.
@@ -63,6 +75,8 @@ pub struct ErrorName<'a> {
     /// Where the name was written (`#[stepcraft(name)]`), or the identifier.
     pub span: proc_macro2::Span,
     pub status: Option<u16>,
+    /// For `#[stepcraft(transparent)]`: the wrapped error's type.
+    pub transparent: Option<&'a Type>,
 }
 
 /// What kind of function an attribute is on, for messages.
@@ -70,6 +84,7 @@ pub struct ErrorName<'a> {
 pub enum FnKind {
     Activity,
     Handler,
+    Workflow,
 }
 
 impl FnKind {
@@ -77,6 +92,7 @@ impl FnKind {
         match self {
             FnKind::Activity => "#[activity]",
             FnKind::Handler => "#[handler]",
+            FnKind::Workflow => "#[workflow]",
         }
     }
 }
@@ -103,6 +119,7 @@ fn check_signature(cx: &Ctxt, item: &ItemFn, kind: FnKind) {
         let what = match kind {
             FnKind::Activity => "an activity is one Lambda function with one input type",
             FnKind::Handler => "a handler is one Lambda function with one event type",
+            FnKind::Workflow => "a workflow is one state machine with one input type",
         };
         cx.error_spanned_by(&sig.generics, format!("`{attr}` functions cannot be generic: {what}; use concrete types"));
     }
@@ -122,6 +139,7 @@ fn result_types<'a>(cx: &Ctxt, item: &'a ItemFn, kind: FnKind) -> Option<(&'a Ty
     let example = match kind {
         FnKind::Activity => "-> Result<Receipt, PaymentError>",
         FnKind::Handler => "-> Result<Response, MyError>",
+        FnKind::Workflow => "-> Result<Shipment, CheckoutError>",
     };
     let ty = match &item.sig.output {
         ReturnType::Type(_, ty) => ty,
@@ -209,6 +227,53 @@ impl<'a> Activity<'a> {
     }
 }
 
+impl<'a> Workflow<'a> {
+    /// Reads a `#[workflow]` function, its body included.
+    pub fn from_syn(cx: &Ctxt, attrs: WorkflowAttrs, item: &'a ItemFn) -> Self {
+        check_signature(cx, item, FnKind::Workflow);
+        let name = &item.sig.ident;
+        let typed: Vec<&syn::PatType> = item
+            .sig
+            .inputs
+            .iter()
+            .filter_map(|a| match a {
+                FnArg::Typed(t) => Some(t),
+                FnArg::Receiver(_) => None,
+            })
+            .collect();
+        let mut input = None;
+        match typed.as_slice() {
+            [] if item.sig.receiver().is_none() => cx.error_at(
+                item.sig.paren_token.span.join(),
+                format!(
+                    "`#[workflow]` functions take exactly one argument, the execution's input; \
+                     write `async fn {name}(input: MyInput)`"
+                ),
+            ),
+            [one] => match &*one.pat {
+                syn::Pat::Ident(p) if p.subpat.is_none() && p.by_ref.is_none() => input = Some((&p.ident, &*one.ty)),
+                other => cx.error_spanned_by(other, "bind the workflow's input to a name: `order: Order`"),
+            },
+            [_, rest @ ..] => {
+                let rest = quote::quote!(#(#rest)*);
+                cx.error_spanned_by(rest, "`#[workflow]` functions take exactly one argument, the input; gather these values into one input struct");
+            }
+            [] => {}
+        }
+        let output = result_types(cx, item, FnKind::Workflow);
+        let body = Parser::parse(cx, item, input);
+        Workflow { original: item, attrs, input: input.map(|(_, ty)| ty), output, body }
+    }
+
+    /// The state machine's name: `name = "…"`, or the function's name in PascalCase.
+    pub fn name(&self) -> String {
+        match &self.attrs.name {
+            Some(Spanned { value, .. }) => value.clone(),
+            None => crate::lower::pascal(&self.original.sig.ident.to_string()),
+        }
+    }
+}
+
 /// The last path segment of `ty`, if it is a plain path.
 fn last_segment(ty: &Type) -> Option<&syn::Ident> {
     match ty {
@@ -290,11 +355,25 @@ impl<'a> ErrorType<'a> {
         let mut names = Vec::new();
         let name_of = |cx: &Ctxt, ident: &'a syn::Ident, fields: &'a syn::Fields, attrs: &[syn::Attribute]| {
             let attrs = ErrorAttrs::from_syn(cx, attrs);
+            let transparent = attrs.transparent.and_then(|span| {
+                let mut types = fields.iter().map(|f| &f.ty);
+                match (types.next(), types.next(), &attrs.name) {
+                    (Some(ty), None, None) => Some(ty),
+                    (_, _, Some(_)) => {
+                        cx.error_at(span, "a transparent variant has the names of the error it wraps; remove `name`");
+                        None
+                    }
+                    _ => {
+                        cx.error_at(span, "a transparent variant wraps exactly one error: `Payment(PaymentError)`");
+                        None
+                    }
+                }
+            });
             let (name, span) = match attrs.name {
                 Some(Spanned { value, span }) => (value, span),
                 None => (ident.to_string(), ident.span()),
             };
-            ErrorName { ident, fields, name, span, status: attrs.status }
+            ErrorName { ident, fields, name, span, status: attrs.status, transparent }
         };
         let is_enum = match &input.data {
             syn::Data::Enum(data) => {
@@ -329,8 +408,8 @@ impl<'a> ErrorType<'a> {
             );
         }
         // Two variants with one name could not be told apart by a Catch or a Retry.
-        for (i, later) in names.iter().enumerate() {
-            if let Some(first) = names[..i].iter().find(|n| n.name == later.name) {
+        for (i, later) in names.iter().enumerate().filter(|(_, n)| n.transparent.is_none()) {
+            if let Some(first) = names[..i].iter().find(|n| n.transparent.is_none() && n.name == later.name) {
                 cx.error_at(
                     later.span,
                     format!(

@@ -59,6 +59,7 @@ pub struct ActivityAttrs {
 }
 
 /// One `retry(..)` of an activity: a Step Functions retrier.
+#[derive(Clone)]
 pub struct RetryAttr {
     /// The `retry` keyword, for errors about the whole rule.
     pub span: Span,
@@ -71,6 +72,7 @@ pub struct RetryAttr {
 }
 
 /// An error a retry rule names.
+#[derive(Clone)]
 pub enum ErrorRef {
     /// A variant of the activity's error type, by identifier: `GatewayDown`.
     Variant(syn::Ident),
@@ -114,6 +116,8 @@ pub struct CorsAttr {
 pub struct ErrorAttrs {
     pub name: Option<Spanned<String>>,
     pub status: Option<u16>,
+    /// The variant has the name(s) of the one error it wraps.
+    pub transparent: Option<Span>,
 }
 
 /// Reads a comma-separated option list, calling `on` for each accepted key.
@@ -781,7 +785,11 @@ impl ErrorAttrs {
                     continue;
                 }
             };
-            parse_options(cx, "stepcraft", &[NAME, STATUS], tokens, |key, meta| {
+            parse_options(cx, "stepcraft", &[NAME, STATUS, TRANSPARENT], tokens, |key, meta| {
+                if key == TRANSPARENT {
+                    out.transparent = Some(meta.path.span());
+                    return Ok(());
+                }
                 let example =
                     if key == NAME { "#[stepcraft(name = \"CardDeclined\")]" } else { "#[stepcraft(status = 404)]" };
                 let Some(expr) = value_expr(cx, meta, key, example)? else { return Ok(()) };
@@ -800,6 +808,159 @@ impl ErrorAttrs {
             });
         }
         out
+    }
+}
+
+/// `#[workflow(..)]`.
+#[derive(Default)]
+pub struct WorkflowAttrs {
+    pub name: Option<Spanned<String>>,
+    pub timeout: Option<u64>,
+    pub comment: Option<String>,
+    pub krate: Option<Path>,
+}
+
+/// `#[task(..)]` on a statement of a workflow: overrides of the called activity's defaults.
+#[derive(Default, Clone)]
+pub struct TaskAttrs {
+    pub name: Option<Spanned<String>>,
+    /// Replaces the activity's retry rules when given (`retry()` alone: none at all).
+    pub retry: Option<Vec<RetryAttr>>,
+    pub timeout: Option<Spanned<u64>>,
+    pub heartbeat: Option<Spanned<u64>>,
+}
+
+/// `#[map(..)]` on a `for` loop of a workflow.
+#[derive(Default)]
+pub struct MapAttrs {
+    pub name: Option<Spanned<String>>,
+    pub max_concurrency: Option<u64>,
+}
+
+/// State machine names: 1–80 characters, none of the ones Step Functions forbids.
+fn machine_name(cx: &Ctxt, expr: &Expr) -> Option<Spanned<String>> {
+    let s = string(cx, expr, NAME, "name = \"Checkout\"")?;
+    let value = s.value();
+    let valid = !value.is_empty()
+        && value.chars().count() <= 80
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if !valid {
+        cx.error_spanned_by(&s, "a state machine `name` must be 1 to 80 letters, digits, `_` or `-`, e.g. `name = \"Checkout\"`");
+        return None;
+    }
+    Some(Spanned { value, span: s.span() })
+}
+
+/// A state name given by the user: 1–80 characters.
+fn state_name(cx: &Ctxt, expr: &Expr) -> Option<Spanned<String>> {
+    let s = string(cx, expr, NAME, "name = \"Charge the card\"")?;
+    let value = s.value();
+    if value.trim().is_empty() {
+        cx.error_spanned_by(&s, "a state `name` cannot be empty, e.g. `name = \"Charge the card\"`");
+        return None;
+    }
+    if value.chars().count() > 80 {
+        cx.error_spanned_by(
+            &s,
+            format!("state names are at most 80 characters (Step Functions' limit); this one has {}", value.chars().count()),
+        );
+        return None;
+    }
+    Some(Spanned { value, span: s.span() })
+}
+
+const WORKFLOW_OPTIONS: &[Symbol] = &[NAME, TIMEOUT, COMMENT, CRATE];
+const TASK_OPTIONS: &[Symbol] = &[NAME, RETRY, TIMEOUT, HEARTBEAT];
+const MAP_OPTIONS: &[Symbol] = &[NAME, MAX_CONCURRENCY];
+
+impl WorkflowAttrs {
+    /// Reads the arguments of `#[workflow(..)]`.
+    pub fn from_syn(cx: &Ctxt, args: TokenStream) -> Self {
+        let mut attrs = WorkflowAttrs::default();
+        parse_options(cx, "workflow", WORKFLOW_OPTIONS, args, |key, meta| {
+            let example = match key {
+                NAME => "name = \"Checkout\"",
+                TIMEOUT => "timeout = \"1h\"",
+                COMMENT => "comment = \"Takes an order from payment to shipment\"",
+                _ => "crate = \"my_sdk::stepcraft\"",
+            };
+            let Some(expr) = value_expr(cx, meta, key, example)? else { return Ok(()) };
+            match key {
+                NAME => attrs.name = machine_name(cx, &expr),
+                TIMEOUT => attrs.timeout = duration(cx, &expr, key, example, 1..=MAX_SECONDS),
+                COMMENT => attrs.comment = string(cx, &expr, key, example).map(|s| s.value()),
+                _ => attrs.krate = crate_path(cx, &expr),
+            }
+            Ok(())
+        });
+        attrs
+    }
+}
+
+impl TaskAttrs {
+    /// Reads the arguments of a `#[task(..)]` statement attribute.
+    pub fn from_syn(cx: &Ctxt, attr: &syn::Attribute) -> Self {
+        let mut attrs = TaskAttrs::default();
+        let syn::Meta::List(list) = &attr.meta else {
+            cx.error_spanned_by(attr, "expected `#[task(..)]` with options, e.g. `#[task(timeout = \"10s\")]`");
+            return attrs;
+        };
+        parse_options(cx, "task", TASK_OPTIONS, list.tokens.clone(), |key, meta| {
+            if key == RETRY {
+                let example = "retry(errors = [GatewayDown], max_attempts = 3)";
+                let retry = attrs.retry.get_or_insert_with(Vec::new);
+                if let Some(tokens) = nested_tokens(cx, meta, key, example)? {
+                    if !tokens.is_empty() {
+                        retry.push(RetryAttr::from_syn(cx, meta.path.span(), tokens));
+                    }
+                }
+                return Ok(());
+            }
+            let example = match key {
+                NAME => "name = \"Charge the card\"",
+                TIMEOUT => "timeout = \"30s\"",
+                _ => "heartbeat = \"10s\"",
+            };
+            let Some(expr) = value_expr(cx, meta, key, example)? else { return Ok(()) };
+            let spanned = |value| Spanned { value, span: expr.span() };
+            match key {
+                NAME => attrs.name = state_name(cx, &expr),
+                TIMEOUT => attrs.timeout = duration(cx, &expr, key, example, 1..=MAX_SECONDS).map(spanned),
+                _ => attrs.heartbeat = duration(cx, &expr, key, example, 1..=MAX_SECONDS).map(spanned),
+            }
+            Ok(())
+        });
+        if let Some(retry) = &attrs.retry {
+            check_retry_order(cx, retry);
+        }
+        if let (Some(heartbeat), Some(timeout)) = (&attrs.heartbeat, &attrs.timeout)
+            && heartbeat.value >= timeout.value
+        {
+            cx.error_at(heartbeat.span, format!("`heartbeat` must be shorter than `timeout` ({})", format_seconds(timeout.value)));
+        }
+        attrs
+    }
+}
+
+impl MapAttrs {
+    /// Reads the arguments of a `#[map(..)]` loop attribute.
+    pub fn from_syn(cx: &Ctxt, attr: &syn::Attribute) -> Self {
+        let mut attrs = MapAttrs::default();
+        let syn::Meta::List(list) = &attr.meta else {
+            cx.error_spanned_by(attr, "expected `#[map(..)]` with options, e.g. `#[map(max_concurrency = 5)]`");
+            return attrs;
+        };
+        parse_options(cx, "map", MAP_OPTIONS, list.tokens.clone(), |key, meta| {
+            let example = if key == NAME { "name = \"Pack each item\"" } else { "max_concurrency = 5" };
+            let Some(expr) = value_expr(cx, meta, key, example)? else { return Ok(()) };
+            if key == NAME {
+                attrs.name = state_name(cx, &expr);
+            } else {
+                attrs.max_concurrency = integer(cx, &expr, key, example, 0..=10_000);
+            }
+            Ok(())
+        });
+        attrs
     }
 }
 

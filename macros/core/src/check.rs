@@ -1,6 +1,7 @@
 //! Check stage: rules that need more than one attribute or one item.
 
-use crate::ast::Handler;
+use crate::ast::{Handler, Workflow};
+use crate::ir::Graph;
 use crate::ctxt::Ctxt;
 use std::sync::Mutex;
 
@@ -35,4 +36,55 @@ pub fn check_one_handler_per_binary(cx: &Ctxt, handler: &Handler<'_>) -> bool {
             true
         }
     }
+}
+
+/// Step Functions' limit on a definition's size (the `CreateStateMachine` request).
+pub const MAX_DEFINITION_BYTES: usize = 1_048_576;
+/// Past this many states, a definition is unreadable and close to Step Functions' limits.
+pub const MAX_STATES: usize = 10_000;
+
+// A definition must fit Step Functions' limits. Its exact size is known only once generated
+// code has resolved JSON names, but its literals and state count are known here, and a
+// definition whose literals alone pass the limit can never be accepted.
+pub fn check_workflow(cx: &Ctxt, workflow: &Workflow<'_>, graph: &Graph) {
+    if graph.states.len() > MAX_STATES {
+        cx.error_spanned_by(
+            &workflow.original.sig.ident,
+            format!(
+                "this workflow compiles to {} states; Step Functions definitions stay well below {MAX_STATES}: \
+                 split it into child workflows",
+                graph.states.len()
+            ),
+        );
+    }
+    let mut literal_bytes = 0usize;
+    let mut biggest: Option<proc_macro2::Span> = None;
+    let mut biggest_len = 0;
+    visit_literals(&workflow.original.block, &mut |lit: &syn::LitStr| {
+        let len = lit.value().len();
+        literal_bytes += len;
+        if len > biggest_len {
+            biggest_len = len;
+            biggest = Some(lit.span());
+        }
+    });
+    if literal_bytes > MAX_DEFINITION_BYTES {
+        cx.error_at(
+            biggest.unwrap_or_else(proc_macro2::Span::call_site),
+            format!(
+                "the literals of this workflow add up to {literal_bytes} bytes, more than the {MAX_DEFINITION_BYTES} bytes \
+                 Step Functions accepts for a whole definition; pass large values in the input or keep them in S3"
+            ),
+        );
+    }
+}
+
+fn visit_literals(block: &syn::Block, f: &mut dyn FnMut(&syn::LitStr)) {
+    struct Visitor<'f>(&'f mut dyn FnMut(&syn::LitStr));
+    impl<'ast> syn::visit::Visit<'ast> for Visitor<'_> {
+        fn visit_lit_str(&mut self, lit: &'ast syn::LitStr) {
+            (self.0)(lit);
+        }
+    }
+    syn::visit::Visit::visit_block(&mut Visitor(f), block);
 }

@@ -8,9 +8,12 @@
 
 pub mod ast;
 pub mod attr;
+pub mod body;
 pub mod check;
 pub mod ctxt;
 pub mod emit;
+pub mod ir;
+pub mod lower;
 pub mod symbol;
 
 use ctxt::{Ctxt, item_with_errors};
@@ -55,6 +58,38 @@ pub fn expand_handler(args: TokenStream, item: TokenStream) -> TokenStream {
             tokens
         }
     }
+}
+
+/// Expands `#[workflow(args)] item`.
+pub fn expand_workflow(args: TokenStream, item: TokenStream) -> TokenStream {
+    let function: syn::ItemFn = match syn::parse2(item.clone()) {
+        Ok(function) => function,
+        Err(_) => return not_a_function(item, "#[workflow]"),
+    };
+    let cx = Ctxt::new();
+    let attrs = attr::WorkflowAttrs::from_syn(&cx, args);
+    let workflow = ast::Workflow::from_syn(&cx, attrs, &function);
+    // Lowering needs a well-formed body; with errors already, stop here so that every error
+    // the user sees is about their own code.
+    if cx.has_errors() {
+        let error = cx.check().expect_err("has errors");
+        return item_with_errors(item, error);
+    }
+    let graph = lower::lower_workflow(&cx, &workflow.body);
+    check::check_workflow(&cx, &workflow, &graph);
+    match cx.check() {
+        Ok(()) => emit::workflow::emit_workflow(&workflow, &graph),
+        Err(error) => item_with_errors(item, error),
+    }
+}
+
+/// Expands `#[derive(stepcraft::Data)]`.
+pub fn expand_data(item: TokenStream) -> TokenStream {
+    let input: syn::DeriveInput = match syn::parse2(item) {
+        Ok(input) => input,
+        Err(error) => return error.into_compile_error(),
+    };
+    emit::data::expand_data(&input).unwrap_or_else(syn::Error::into_compile_error)
 }
 
 /// Expands `#[derive(stepcraft::Error)]`.

@@ -32,6 +32,11 @@ pub const MAX_AGE: Symbol = Symbol("max_age");
 pub const CREDENTIALS: Symbol = Symbol("credentials");
 
 pub const STATUS: Symbol = Symbol("status");
+pub const TRANSPARENT: Symbol = Symbol("transparent");
+pub const COMMENT: Symbol = Symbol("comment");
+pub const MAX_CONCURRENCY: Symbol = Symbol("max_concurrency");
+pub const TASK: Symbol = Symbol("task");
+pub const MAP: Symbol = Symbol("map");
 pub const STEPCRAFT: Symbol = Symbol("stepcraft");
 
 impl PartialEq<Symbol> for Ident {

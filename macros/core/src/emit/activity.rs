@@ -21,7 +21,8 @@ pub fn emit_activity(activity: &Activity<'_>) -> TokenStream {
     let doc = format!("The activity [`{ident}`](fn@{ident}): what `stepcraft::main!` hosts and workflows call.");
     let timeout = option(activity.attrs.timeout.as_ref().map(|t| t.value));
     let heartbeat = option(activity.attrs.heartbeat.as_ref().map(|t| t.value));
-    let retry = activity.attrs.retry.iter().map(|rule| emit_retrier(&private, rule, error));
+    let error_ty = quote!(#error);
+    let retry = activity.attrs.retry.iter().map(|rule| emit_retrier(&private, rule, &error_ty));
     let variant_checks = activity.attrs.retry.iter().flat_map(|r| &r.errors).filter_map(|e| variant_check(e, error));
     let run = quote_spanned!(ident.span()=> #ident(input));
     quote! {
@@ -59,6 +60,20 @@ pub fn emit_activity(activity: &Activity<'_>) -> TokenStream {
                 }
             }
 
+            impl #private::Step for #ident {
+                type Output = #output;
+                type Error = #error;
+                const CHILD_WORKFLOW: bool = false;
+
+                fn task(payload: #private::serde_json::Value) -> #private::asl::Task {
+                    #private::activity_task::<Self>(payload)
+                }
+
+                fn result() -> #private::serde_json::Value {
+                    #private::serde_json::Value::from("{% $states.result.Payload %}")
+                }
+            }
+
             #(#variant_checks)*
         };
     }
@@ -74,16 +89,13 @@ fn option(value: Option<u64>) -> TokenStream {
     }
 }
 
-fn emit_retrier(private: &TokenStream, rule: &RetryAttr, error: &Type) -> TokenStream {
+/// A retrier, with variant names resolved through `error`'s `stepcraft::Error` impl.
+pub fn emit_retrier(private: &TokenStream, rule: &RetryAttr, error: &TokenStream) -> TokenStream {
     let names = rule.errors.iter().map(|e| match e {
-        ErrorRef::Name(s) => quote!(#private::std::string::String::from(#s)),
+        ErrorRef::Name(s) => quote!(names.push(#private::std::string::String::from(#s));),
         ErrorRef::Variant(v) => {
             let variant = v.to_string();
-            quote! {
-                #private::std::string::String::from(
-                    <#error as #private::Error>::__name_of_variant(#variant).unwrap_or(#variant)
-                )
-            }
+            quote!(names.extend(#private::error_names::<#error>(#variant));)
         }
     });
     let mut settings = Vec::new();
@@ -108,7 +120,9 @@ fn emit_retrier(private: &TokenStream, rule: &RetryAttr, error: &Type) -> TokenS
     }
     let binding = if settings.is_empty() { quote!(rule) } else { quote!(mut rule) };
     quote! {{
-        let #binding = #private::Retrier::new(#private::std::vec![#(#names),*]);
+        let mut names = #private::std::vec::Vec::new();
+        #(#names)*
+        let #binding = #private::Retrier::new(names);
         #(#settings)*
         rule
     }}

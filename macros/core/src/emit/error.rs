@@ -8,42 +8,89 @@ use quote::quote;
 pub fn emit_error(error: &ErrorType<'_>) -> TokenStream {
     let ident = &error.original.ident;
     let private = quote!(::stepcraft::__private);
-    let names: Vec<&String> = error.names.iter().map(|n| &n.name).collect();
-    let patterns: Vec<TokenStream> = error
-        .names
-        .iter()
-        .map(|n| {
-            let variant = n.ident;
-            if error.is_enum { quote!(Self::#variant { .. }) } else { quote!(Self { .. }) }
-        })
-        .collect();
-    let status = if error.names.iter().any(|n| n.status.is_some()) {
-        let statuses = error.names.iter().map(|n| n.status.unwrap_or(500));
+    let pattern = |variant: &syn::Ident, bind: bool| -> TokenStream {
+        let inner = if bind {
+            match error.names.iter().find(|n| n.ident == variant).map(|n| n.fields) {
+                Some(syn::Fields::Named(named)) => {
+                    let field = named.named.first().and_then(|f| f.ident.as_ref());
+                    quote!({ #field: inner })
+                }
+                _ => quote!((inner)),
+            }
+        } else {
+            quote!({ .. })
+        };
+        if error.is_enum { quote!(Self::#variant #inner) } else { quote!(Self #inner) }
+    };
+    let name_arms = error.names.iter().map(|n| {
+        let pat = pattern(n.ident, n.transparent.is_some());
+        match n.transparent {
+            Some(_) => quote!(#pat => #private::Error::name(inner),),
+            None => {
+                let name = &n.name;
+                quote!(#pat => #name,)
+            }
+        }
+    });
+    let status = if error.names.iter().any(|n| n.status.is_some() || n.transparent.is_some()) {
+        let arms = error.names.iter().map(|n| {
+            let pat = pattern(n.ident, n.transparent.is_some() && n.status.is_none());
+            match (n.status, n.transparent) {
+                (Some(status), _) => quote!(#pat => #status,),
+                (None, Some(_)) => quote!(#pat => #private::Error::status(inner),),
+                (None, None) => quote!(#pat => 500,),
+            }
+        });
         Some(quote! {
             fn status(&self) -> u16 {
-                match *self { #(#patterns => #statuses,)* }
+                match self { #(#arms)* }
             }
         })
     } else {
         None
     };
-    let idents = error.names.iter().map(|n| n.ident.to_string());
+    let names = error.names.iter().map(|n| match n.transparent {
+        Some(ty) => quote!(names.extend(<#ty as #private::Error>::names());),
+        None => {
+            let name = &n.name;
+            quote!(names.push(#name);)
+        }
+    });
+    let variant_arms = error.names.iter().map(|n| {
+        let ident = n.ident.to_string();
+        match n.transparent {
+            Some(ty) => quote!(#ident => <#ty as #private::Error>::names(),),
+            None => {
+                let name = &n.name;
+                quote!(#ident => #private::std::vec![#name],)
+            }
+        }
+    });
+    let name_body = if error.names.is_empty() {
+        quote!(match *self {})
+    } else {
+        quote!(match self { #(#name_arms)* })
+    };
     quote! {
         const _: () = {
             #[automatically_derived]
             impl #private::Error for #ident {
-                const NAMES: &'static [&'static str] = &[#(#names),*];
+                fn names() -> #private::std::vec::Vec<&'static str> {
+                    let mut names = #private::std::vec::Vec::new();
+                    #(#names)*
+                    names
+                }
 
                 fn name(&self) -> &'static str {
-                    match *self { #(#patterns => #names,)* }
+                    #name_body
                 }
 
                 #status
 
-                fn __name_of_variant(variant: &str) -> ::core::option::Option<&'static str> {
+                fn __names_of_variant(variant: &str) -> #private::std::vec::Vec<&'static str> {
                     match variant {
-                        #(#idents => ::core::option::Option::Some(#names),)*
-                        _ => ::core::option::Option::None,
+                        #(#variant_arms)*
+                        _ => #private::std::vec::Vec::new(),
                     }
                 }
             }

@@ -2,8 +2,11 @@
 //! through `<crate>::__private`, where `<crate>` is `::stepcraft` or the `crate = "…"` path.
 
 pub mod activity;
+pub mod asl;
+pub mod data;
 pub mod error;
 pub mod handler;
+pub mod workflow;
 
 use proc_macro2::TokenStream;
 use quote::quote;

@@ -1,0 +1,614 @@
+//! Emits the body of a workflow's `definition()`: Rust code that builds the runtime's typed
+//! ASL model from the state graph.
+//!
+//! Each workflow variable gets a typed shadow (`Expr<T>`) declared in the order its type
+//! became known; each expression of the graph becomes calls to `__private::expr` over those
+//! shadows, so that JSON names, error names and the defaults of called activities are
+//! resolved by the types, where rustc knows them.
+
+use crate::attr::RetryAttr;
+use crate::body::{ArmPat, BinOp, Cond, ErrCatch, Expr, Seconds, VarDef, VarId, Vars};
+use crate::ir::{Assign, Catch, Condition, FailWith, Graph, Kind, Machine, Next, StateId, Value};
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+
+struct Emitter<'a> {
+    graph: &'a Graph,
+    vars: &'a Vars,
+    private: &'a TokenStream,
+}
+
+/// The block that builds the state machine.
+pub fn emit_definition(
+    graph: &Graph,
+    vars: &Vars,
+    private: &TokenStream,
+    timeout: Option<u64>,
+    comment: Option<&str>,
+) -> TokenStream {
+    let emitter = Emitter { graph, vars, private };
+    let decls = vars.order.iter().map(|id| emitter.decl(*id));
+    let machine = emitter.machine(&graph.top);
+    let timeout = match timeout {
+        Some(t) => {
+            let t = t as u32;
+            quote!(::core::option::Option::Some(#t))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let comment = match comment {
+        Some(c) => quote!(::core::option::Option::Some(#private::std::string::String::from(#c))),
+        None => quote!(::core::option::Option::None),
+    };
+    quote! {
+        #[allow(unused_variables, unused_parens, clippy::all)]
+        {
+            use #private::expr as __E;
+            #(#decls)*
+            let mut machine = #machine;
+            machine.comment = #comment;
+            machine.query_language = ::core::option::Option::Some(#private::asl::QueryLanguage::Jsonata);
+            machine.timeout_seconds = #timeout;
+            machine
+        }
+    }
+}
+
+fn shadow(id: VarId) -> syn::Ident {
+    format_ident!("__stepcraft_v{}", id)
+}
+
+/// A string literal's JSON text.
+fn json_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+impl Emitter<'_> {
+    fn decl(&self, id: VarId) -> TokenStream {
+        let var = &self.vars.list[id];
+        let v = shadow(id);
+        let asl = &self.graph.var_names[id];
+        let private = self.private;
+        match &var.def {
+            VarDef::Input(ty) => quote!(let #v: __E::Expr<#ty> = __E::input();),
+            VarDef::Step(path) => {
+                quote_spanned!(path_span(path)=> let #v: __E::Expr<<#path as #private::Step>::Output> = __E::var(#asl);)
+            }
+            VarDef::Caught => quote!(let #v: __E::Expr<__E::Caught> = __E::var(#asl);),
+            VarDef::Alias(expr) => {
+                let e = self.expr(expr);
+                quote!(let #v = #e;)
+            }
+            VarDef::SomeInner(expr) => {
+                let e = self.expr(expr);
+                quote!(let #v = __E::some_inner(&#e);)
+            }
+            VarDef::ItemOf(expr) => {
+                let e = self.expr(expr);
+                quote!(let #v = __E::var_like(&__E::item_of(&#e), #asl);)
+            }
+            VarDef::CollectionOf(expr) => {
+                let e = self.expr(expr);
+                quote!(let #v = __E::var_like(&__E::collection_of(&#e), #asl);)
+            }
+            VarDef::Like(expr) => {
+                let e = self.expr(expr);
+                quote!(let #v = __E::var_like(&#e, #asl);)
+            }
+            VarDef::VariantField { value, ty, variant, field } => {
+                let e = self.expr(value);
+                let (variant_s, field_s) = (variant.to_string(), field.to_string());
+                quote! {
+                    #[allow(unreachable_patterns)]
+                    let #v = __E::variant_field::<#ty, _>(&(#e).cast(), #variant_s, #field_s, |__x| match __x {
+                        #ty::#variant { #field, .. } => #field,
+                        _ => ::core::unreachable!(),
+                    });
+                }
+            }
+            VarDef::VariantContent { value, ty, variant } => {
+                let e = self.expr(value);
+                let variant_s = variant.to_string();
+                quote! {
+                    #[allow(unreachable_patterns)]
+                    let #v = __E::variant_content_of::<#ty, _>(&(#e).cast(), #variant_s, |__x| match __x {
+                        #ty::#variant(__content) => __content,
+                        _ => ::core::unreachable!(),
+                    });
+                }
+            }
+            VarDef::Pending => quote!(),
+        }
+    }
+
+    /// An expression: a value of type `__E::Expr<_>`.
+    fn expr(&self, expr: &Expr) -> TokenStream {
+        match expr {
+            Expr::Var(id, span) => {
+                let v = shadow(*id);
+                quote_spanned!(*span=> #v.clone())
+            }
+            Expr::Field(base, field) => {
+                let base = self.expr(base);
+                let name = field.to_string();
+                quote_spanned!(field.span()=> __E::field(&#base, #name, |__v| &__v.#field))
+            }
+            Expr::TupleField(base, index) => {
+                let base = self.expr(base);
+                let n = index.index as usize;
+                quote_spanned!(index.span=> __E::tuple_field(&#base, #n, |__v| &__v.#index))
+            }
+            Expr::Index(base, index) => {
+                let (base, index) = (self.expr(base), self.expr(index));
+                quote!(__E::index(&#base, &#index))
+            }
+            Expr::Lit(lit) => self.lit(lit),
+            Expr::Struct { path, fields } => {
+                let fields = fields.iter().map(|(name, value)| {
+                    let n = name.to_string();
+                    let value = self.expr(value);
+                    quote!((#n, __E::any(&#value)))
+                });
+                quote_spanned!(path_span(path)=> __E::object::<#path>(::std::vec![#(#fields),*]))
+            }
+            Expr::UnitVariant { ty, variant } => {
+                let v = variant.to_string();
+                quote_spanned!(variant.span()=> __E::unit_variant::<#ty>(#v))
+            }
+            Expr::Array(items, _) => {
+                let items = items.iter().map(|i| {
+                    let i = self.expr(i);
+                    quote!(__E::any(&#i))
+                });
+                quote!(__E::array::<__E::Any>(::std::vec![#(#items),*]))
+            }
+            Expr::Binary(op, a, b) => {
+                let (a, b) = (self.expr(a), self.expr(b));
+                match op {
+                    BinOp::Add => quote!(__E::add(&#a, &#b)),
+                    BinOp::Div => quote!(__E::div(&#a, &#b)),
+                    BinOp::Sub | BinOp::Mul | BinOp::Rem => {
+                        let op = op.jsonata();
+                        quote!(__E::arith(&#a, #op, &#b))
+                    }
+                    _ => {
+                        let op = op.jsonata();
+                        quote!(__E::binary(&#a, #op, &#b))
+                    }
+                }
+            }
+            Expr::Not(e) => self.unary(e, quote!(__E::not)),
+            Expr::Neg(e) => self.unary(e, quote!(__E::neg)),
+            Expr::Len(e) => self.unary(e, quote!(__E::len)),
+            Expr::IsEmpty(e) => self.unary(e, quote!(__E::is_empty)),
+            Expr::IsSome(e) => self.unary(e, quote!(__E::is_some)),
+            Expr::IsNone(e) => self.unary(e, quote!(__E::is_none)),
+            Expr::ToString(e) => self.unary(e, quote!(__E::to_string)),
+            Expr::Some(e) => self.unary(e, quote!(__E::some)),
+            Expr::UnwrapOr(a, b) => {
+                let (a, b) = (self.expr(a), self.expr(b));
+                quote!(__E::unwrap_or(&#a, &#b))
+            }
+            Expr::None(_) => quote!(__E::null::<__E::Any>()),
+            Expr::Format(pieces, _) => {
+                let pieces = pieces.iter().map(|p| {
+                    let p = self.expr(p);
+                    quote!(__E::any(&#p))
+                });
+                quote!(__E::concat(::std::vec![#(#pieces),*]))
+            }
+            Expr::Cast(e, ty) => {
+                let e = self.expr(e);
+                quote!(__E::cast::<_, #ty>(&#e))
+            }
+            Expr::Unit(_) => quote!(__E::null::<()>()),
+        }
+    }
+
+    fn unary(&self, e: &Expr, f: TokenStream) -> TokenStream {
+        let e = self.expr(e);
+        quote!(#f(&#e))
+    }
+
+    fn lit(&self, lit: &syn::Lit) -> TokenStream {
+        let private = self.private;
+        let (json, ty) = match lit {
+            syn::Lit::Str(s) => (json_string(&s.value()), quote!(&'static str)),
+            syn::Lit::Int(i) => {
+                let ty = match i.suffix() {
+                    "" => quote!(i64),
+                    suffix => {
+                        let ident = format_ident!("{}", suffix);
+                        quote!(#ident)
+                    }
+                };
+                (i.base10_digits().to_owned(), ty)
+            }
+            syn::Lit::Float(f) => (f.base10_digits().to_owned(), quote!(f64)),
+            syn::Lit::Bool(b) => (b.value.to_string(), quote!(bool)),
+            _ => ("null".to_owned(), quote!(())),
+        };
+        quote! {
+            __E::lit::<#ty>(#private::serde_json::from_str(#json).expect("a JSON literal"))
+        }
+    }
+
+    fn template(&self, value: &Value) -> TokenStream {
+        let private = self.private;
+        match value {
+            Value::Expr(e) => {
+                let e = self.expr(e);
+                quote!((#e).template())
+            }
+            Value::StepResult(path) => quote_spanned!(path_span(path)=> <#path as #private::Step>::result()),
+            Value::BranchResult(i) => {
+                let text = format!("{{% $states.result[{i}] %}}");
+                quote!(#private::serde_json::Value::from(#text))
+            }
+            Value::MapResult => quote!(#private::serde_json::Value::from("{% $states.result %}")),
+            Value::StateInput => quote!(#private::serde_json::Value::from("{% $states.input %}")),
+            Value::ErrorOutput => quote!(#private::serde_json::Value::from("{% $states.errorOutput %}")),
+        }
+    }
+
+    fn option_template(&self, value: &Option<Value>) -> TokenStream {
+        match value {
+            Some(v) => {
+                let t = self.template(v);
+                quote!(::core::option::Option::Some(#t))
+            }
+            None => quote!(::core::option::Option::None),
+        }
+    }
+
+    fn assign(&self, assign: &[Assign]) -> TokenStream {
+        let private = self.private;
+        let entries = assign.iter().map(|a| {
+            let name = &self.graph.var_names[a.var];
+            let value = self.template(&a.value);
+            quote!(assign.insert(#private::std::string::String::from(#name), #value);)
+        });
+        quote! {{
+            let mut assign = #private::asl::Assign::new();
+            #(#entries)*
+            assign
+        }}
+    }
+
+    fn name(&self, id: StateId) -> TokenStream {
+        let name = self.graph.name(id);
+        let private = self.private;
+        quote!(#private::std::string::String::from(#name))
+    }
+
+    fn next(&self, next: Next) -> TokenStream {
+        let private = self.private;
+        match next {
+            Next::To(id) => {
+                let name = self.name(id);
+                quote!(#private::asl::Next::State(#name))
+            }
+            Next::End => quote!(#private::asl::Next::End),
+        }
+    }
+
+    fn machine(&self, machine: &Machine) -> TokenStream {
+        let private = self.private;
+        let start = self.name(machine.start);
+        let states = machine.states.iter().map(|id| {
+            let name = self.name(*id);
+            let state = self.state(*id);
+            quote!(states.push(#name, #state);)
+        });
+        quote! {{
+            let mut machine = #private::asl::StateMachine::new(#start);
+            let states = &mut machine.states;
+            #(#states)*
+            machine
+        }}
+    }
+
+    fn catch(&self, catch: &Catch) -> TokenStream {
+        let private = self.private;
+        let errors = self.error_names(&catch.catches);
+        let next = self.name(catch.next);
+        let assign = self.assign(&catch.assign);
+        quote! {
+            #private::asl::Catcher {
+                error_equals: #errors,
+                next: #next,
+                output: ::core::option::Option::None,
+                assign: #assign,
+            }
+        }
+    }
+
+    fn error_names(&self, catches: &ErrCatch) -> TokenStream {
+        let private = self.private;
+        match catches {
+            ErrCatch::All => quote!(::std::vec![#private::std::string::String::from("States.ALL")]),
+            ErrCatch::Variants(variants) => {
+                let names = variants.iter().map(|(ty, variant)| {
+                    let v = variant.to_string();
+                    quote_spanned!(variant.span()=> names.extend(#private::error_names::<#ty>(#v));)
+                });
+                quote!({
+                    let mut names = #private::std::vec::Vec::new();
+                    #(#names)*
+                    names
+                })
+            }
+        }
+    }
+
+    fn condition(&self, condition: &Condition) -> TokenStream {
+        match condition {
+            Condition::Cond(Cond::Bool(e)) => self.expr(e),
+            Condition::Cond(Cond::IsSome { value, .. }) => {
+                let e = self.expr(value);
+                quote!(__E::is_some(&#e))
+            }
+            Condition::Arm { scrutinee, pat } => {
+                let s = self.expr(scrutinee);
+                self.pat(&s, pat)
+            }
+        }
+    }
+
+    fn pat(&self, scrutinee: &TokenStream, pat: &ArmPat) -> TokenStream {
+        match pat {
+            ArmPat::Wild(_) => quote!(__E::lit::<bool>(true.into())),
+            ArmPat::Variant { ty, variant, .. } => {
+                let v = variant.to_string();
+                quote_spanned!(variant.span()=> __E::is_variant::<#ty>(&(#scrutinee).cast(), #v))
+            }
+            ArmPat::Lit(lit) => {
+                let lit = self.lit(lit);
+                quote!(__E::binary(&#scrutinee, "=", &#lit))
+            }
+            ArmPat::Range { lo, hi, inclusive } => {
+                let lo = lo.as_ref().map(|lo| {
+                    let lo = self.lit(lo);
+                    quote!(__E::binary(&#scrutinee, ">=", &#lo))
+                });
+                let hi = hi.as_ref().map(|hi| {
+                    let hi = self.lit(hi);
+                    let op = if *inclusive { "<=" } else { "<" };
+                    quote!(__E::binary(&#scrutinee, #op, &#hi))
+                });
+                match (lo, hi) {
+                    (Some(lo), Some(hi)) => quote!(__E::binary(&#lo, "and", &#hi)),
+                    (Some(one), None) | (None, Some(one)) => one,
+                    (None, None) => quote!(__E::lit::<bool>(true.into())),
+                }
+            }
+            ArmPat::Or(cases) => {
+                let mut cases = cases.iter().map(|c| self.pat(scrutinee, c));
+                let first = cases.next().unwrap_or_else(|| quote!(__E::lit::<bool>(false.into())));
+                cases.fold(first, |acc, c| quote!(__E::binary(&#acc, "or", &#c)))
+            }
+        }
+    }
+
+    fn retry(&self, rules: &[RetryAttr], callee: &syn::Path) -> TokenStream {
+        let private = self.private;
+        let error = quote!(<#callee as #private::Step>::Error);
+        let rules = rules.iter().map(|r| super::activity::emit_retrier(private, r, &error));
+        quote!(::std::vec![#(#rules),*])
+    }
+
+    fn state(&self, id: StateId) -> TokenStream {
+        let private = self.private;
+        match &self.graph.states[id].kind {
+            Kind::Task { callee, arg, task, assign, output, catch, next } => {
+                let arg = self.expr(arg);
+                let assign = self.assign(assign);
+                let output = self.option_template(output);
+                let catch = catch.iter().map(|c| self.catch(c));
+                let next = self.next(*next);
+                let mut overrides = Vec::new();
+                if let Some(rules) = &task.retry {
+                    let retry = self.retry(rules, callee);
+                    overrides.push(quote!(task.retry = #private::asl::Retrier::with_service_errors(#retry, <#callee as #private::Step>::CHILD_WORKFLOW);));
+                }
+                if let Some(t) = &task.timeout {
+                    let t = t.value as u32;
+                    overrides.push(quote!(task.timeout_seconds = ::core::option::Option::Some(#t);));
+                }
+                if let Some(h) = &task.heartbeat {
+                    let h = h.value as u32;
+                    overrides.push(quote!(task.heartbeat_seconds = ::core::option::Option::Some(#h);));
+                }
+                let task_fn = quote_spanned!(path_span(callee)=> <#callee as #private::Step>::task);
+                quote! {
+                    #private::asl::State::Task({
+                        let mut task = #task_fn(__E::any(&#arg).template());
+                        task.assign = #assign;
+                        task.output = #output;
+                        task.catch = ::std::vec![#(#catch),*];
+                        task.next = #next;
+                        #(#overrides)*
+                        task
+                    })
+                }
+            }
+            Kind::Pass { assign, output, next } => {
+                let assign = self.assign(assign);
+                let output = self.option_template(output);
+                let next = self.next(*next);
+                quote! {
+                    #private::asl::State::Pass(#private::asl::Pass {
+                        comment: ::core::option::Option::None,
+                        output: #output,
+                        assign: #assign,
+                        next: #next,
+                    })
+                }
+            }
+            Kind::Choice { rules, default } => {
+                let rules = rules.iter().map(|(condition, next)| {
+                    let condition = self.condition(condition);
+                    let next = self.name(*next);
+                    quote! {
+                        #private::asl::ChoiceRule {
+                            condition: (#condition).template_string(),
+                            next: #next,
+                            assign: #private::asl::Assign::new(),
+                        }
+                    }
+                });
+                let default = match default {
+                    Some(id) => {
+                        let name = self.name(*id);
+                        quote!(::core::option::Option::Some(#name))
+                    }
+                    None => quote!(::core::option::Option::None),
+                };
+                quote! {
+                    #private::asl::State::Choice(#private::asl::Choice {
+                        comment: ::core::option::Option::None,
+                        choices: ::std::vec![#(#rules),*],
+                        default: #default,
+                        assign: #private::asl::Assign::new(),
+                    })
+                }
+            }
+            Kind::Wait { seconds, timestamp, next } => {
+                let until = match (seconds, timestamp) {
+                    (Some(Seconds::Literal(n)), _) => {
+                        quote!(#private::asl::WaitFor::Seconds(#private::serde_json::Value::from(#n)))
+                    }
+                    (Some(Seconds::Expr { value, multiplier }), _) => {
+                        let value = self.expr(value);
+                        let value = if *multiplier == 1 {
+                            value
+                        } else {
+                            let m = self.lit(&syn::Lit::Int(syn::LitInt::new(&multiplier.to_string(), Span::call_site())));
+                            quote!(__E::arith(&#value, "*", &#m))
+                        };
+                        quote!(#private::asl::WaitFor::Seconds(#private::serde_json::Value::from((#value).template_string())))
+                    }
+                    (None, Some(ts)) => {
+                        let ts = self.expr(ts);
+                        quote!(#private::asl::WaitFor::Timestamp(#private::serde_json::Value::from((#ts).template_string())))
+                    }
+                    (None, None) => quote!(#private::asl::WaitFor::Seconds(#private::serde_json::Value::from(0))),
+                };
+                let next = self.next(*next);
+                quote! {
+                    #private::asl::State::Wait(#private::asl::Wait {
+                        comment: ::core::option::Option::None,
+                        until: #until,
+                        assign: #private::asl::Assign::new(),
+                        next: #next,
+                    })
+                }
+            }
+            Kind::Parallel { branches, assign, next } => {
+                let branches = branches.iter().map(|b| self.machine(b));
+                let assign = self.assign(assign);
+                let next = self.next(*next);
+                quote! {
+                    #private::asl::State::Parallel(#private::asl::Parallel {
+                        comment: ::core::option::Option::None,
+                        branches: ::std::vec![#(#branches),*],
+                        arguments: ::core::option::Option::None,
+                        output: ::core::option::Option::None,
+                        assign: #assign,
+                        retry: ::std::vec::Vec::new(),
+                        catch: ::std::vec::Vec::new(),
+                        next: #next,
+                    })
+                }
+            }
+            Kind::Map { items, processor, max_concurrency, assign, next } => {
+                let items = self.expr(items);
+                let processor = self.machine(processor);
+                let max = match max_concurrency {
+                    Some(n) => {
+                        let n = *n as u32;
+                        quote!(::core::option::Option::Some(#n))
+                    }
+                    None => quote!(::core::option::Option::None),
+                };
+                let assign = self.assign(assign);
+                let next = self.next(*next);
+                quote! {
+                    #private::asl::State::Map(#private::asl::Map {
+                        comment: ::core::option::Option::None,
+                        items: #private::serde_json::Value::from((#items).template_string()),
+                        item_selector: ::core::option::Option::None,
+                        item_processor: {
+                            let mut processor = #processor;
+                            processor.processor_config = ::core::option::Option::Some(#private::asl::ProcessorConfig { mode: "INLINE" });
+                            processor
+                        },
+                        max_concurrency: #max,
+                        output: ::core::option::Option::None,
+                        assign: #assign,
+                        retry: ::std::vec::Vec::new(),
+                        catch: ::std::vec::Vec::new(),
+                        next: #next,
+                    })
+                }
+            }
+            Kind::Succeed { output } => {
+                let output = self.option_template(output);
+                quote! {
+                    #private::asl::State::Succeed(#private::asl::Succeed {
+                        comment: ::core::option::Option::None,
+                        output: #output,
+                    })
+                }
+            }
+            Kind::Fail(fail) => {
+                let (error, cause) = match fail {
+                    FailWith::Variant { ty, variant, fields, unit } => {
+                        let v = variant.to_string();
+                        let error = quote_spanned!(variant.span()=> #private::error_name::<#ty>(#v));
+                        let cause = match fields {
+                            Some(fields) => {
+                                let fields = self.expr(fields);
+                                quote!(__E::to_json_string(&#fields).template_string())
+                            }
+                            None if *unit => quote!(#private::std::string::ToString::to_string(&#ty::#variant)),
+                            None => quote!(#private::std::string::String::new()),
+                        };
+                        (error, cause)
+                    }
+                    FailWith::Rethrow(var) => {
+                        let v = shadow(*var);
+                        (
+                            quote!(__E::caught_error(&#v).template_string()),
+                            quote!(__E::caught_cause(&#v).template_string()),
+                        )
+                    }
+                };
+                quote! {
+                    #private::asl::State::Fail(#private::asl::Fail {
+                        comment: ::core::option::Option::None,
+                        error: ::core::option::Option::Some(#error),
+                        cause: ::core::option::Option::Some(#cause),
+                    })
+                }
+            }
+        }
+    }
+}
+
+fn path_span(path: &syn::Path) -> Span {
+    path.segments.last().map(|s| s.ident.span()).unwrap_or_else(Span::call_site)
+}

@@ -1,0 +1,121 @@
+//! Emits a workflow: the function as written (minus stepcraft's statement attributes), a type
+//! of the same name implementing `Workflow` and `Step`, and its state machine's builder.
+
+use crate::ast::Workflow;
+use crate::ir::Graph;
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::visit_mut::VisitMut;
+
+/// The expansion of a checked, lowered `#[workflow]`.
+pub fn emit_workflow(workflow: &Workflow<'_>, graph: &Graph) -> TokenStream {
+    let krate = super::crate_path(workflow.attrs.krate.as_ref());
+    let private = quote!(#krate::__private);
+    let mut item = workflow.original.clone();
+    let (Some(input), Some((output, error))) = (workflow.input, workflow.output) else {
+        unreachable!("checked by the parse stage")
+    };
+    Native { error }.visit_item_fn_mut(&mut item);
+    let vis = &item.vis;
+    let ident = &item.sig.ident;
+    let name = workflow.name();
+    let definition = super::asl::emit_definition(
+        graph,
+        &workflow.body.vars,
+        &private,
+        workflow.attrs.timeout,
+        workflow.attrs.comment.as_deref(),
+    );
+    let doc = format!("The workflow [`{ident}`](fn@{ident}): its state machine `{name}`.");
+    let run = quote_spanned!(ident.span()=> #ident(input));
+    quote! {
+        #item
+
+        #[doc = #doc]
+        #[allow(non_camel_case_types)]
+        #vis struct #ident {}
+
+        const _: () = {
+            impl #private::Workflow for #ident {
+                type Input = #input;
+                type Output = #output;
+                type Error = #error;
+                const NAME: &'static str = #name;
+
+                fn definition() -> #private::asl::StateMachine {
+                    #definition
+                }
+
+                fn run(input: #input) -> impl #private::core::future::Future<
+                    Output = #private::core::result::Result<#output, #error>,
+                > + ::core::marker::Send {
+                    #run
+                }
+            }
+
+            impl #private::Step for #ident {
+                type Output = #output;
+                type Error = #error;
+                const CHILD_WORKFLOW: bool = true;
+
+                fn task(payload: #private::serde_json::Value) -> #private::asl::Task {
+                    #private::workflow_task::<Self>(payload)
+                }
+
+                fn result() -> #private::serde_json::Value {
+                    #private::serde_json::Value::from("{% $states.result.Output %}")
+                }
+            }
+
+            impl #private::Host for #ident {
+                fn entry() -> #private::Entry {
+                    #private::Entry::workflow::<Self>()
+                }
+            }
+        };
+    }
+}
+
+/// Makes the body ordinary Rust: removes `#[task(..)]` and `#[map(..)]` (read by the compiler,
+/// meaningless to rustc), and converts each `try_join!` branch's error into the workflow's
+/// error type, as a Parallel state reports whichever branch failed.
+struct Native<'a> {
+    error: &'a syn::Type,
+}
+
+fn strip(attrs: &mut Vec<syn::Attribute>) {
+    attrs.retain(|a| !(a.path().is_ident("task") || a.path().is_ident("map")));
+}
+
+impl VisitMut for Native<'_> {
+    fn visit_local_mut(&mut self, local: &mut syn::Local) {
+        strip(&mut local.attrs);
+        syn::visit_mut::visit_local_mut(self, local);
+    }
+
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        match expr {
+            syn::Expr::Try(e) => strip(&mut e.attrs),
+            syn::Expr::Await(e) => strip(&mut e.attrs),
+            syn::Expr::Match(e) => strip(&mut e.attrs),
+            syn::Expr::ForLoop(e) => strip(&mut e.attrs),
+            syn::Expr::Call(e) => strip(&mut e.attrs),
+            syn::Expr::MethodCall(e) => strip(&mut e.attrs),
+            _ => {}
+        }
+        syn::visit_mut::visit_expr_mut(self, expr);
+        if let syn::Expr::Macro(m) = expr
+            && m.mac.path.segments.last().is_some_and(|s| s.ident == "try_join")
+            && let Ok(branches) =
+                m.mac.parse_body_with(syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
+        {
+            let error = self.error;
+            let path = &m.mac.path;
+            let branches = branches.iter().map(|branch| {
+                quote!(async { (#branch).await.map_err(<#error as ::core::convert::From<_>>::from) })
+            });
+            *expr = syn::parse_quote!(#path!(#(#branches),*));
+        }
+    }
+}
+

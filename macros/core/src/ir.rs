@@ -1,0 +1,105 @@
+//! The state graph a workflow lowers to: states with their transitions, and the expressions and
+//! calls they hold. Names are final and unique; everything that needs Rust types (JSON names,
+//! error names, the defaults of the called activity) is left for generated code to resolve.
+
+use crate::attr::TaskAttrs;
+use crate::body::{ArmPat, Cond, ErrCatch, Expr, Seconds, VarId};
+use proc_macro2::Span;
+use syn::{Ident, Path};
+
+/// A state's index in [`Graph::states`].
+pub type StateId = usize;
+
+/// Every state of a workflow, branches and item processors included.
+pub struct Graph {
+    pub states: Vec<State>,
+    pub top: Machine,
+    /// Each variable's name in the state machine, by [`VarId`]: unique, never a JSONata
+    /// function's name, and the plain Rust name whenever possible.
+    pub var_names: Vec<String>,
+}
+
+/// A state machine, a Parallel branch or a Map's item processor.
+pub struct Machine {
+    pub start: StateId,
+    /// Its states, in source order.
+    pub states: Vec<StateId>,
+}
+
+/// One state.
+pub struct State {
+    pub name: String,
+    /// Where the name comes from, for errors about it.
+    pub span: Span,
+    pub kind: Kind,
+}
+
+/// Where a state goes next.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    To(StateId),
+    End,
+}
+
+/// A value a state assigns or outputs.
+pub enum Value {
+    Expr(Expr),
+    /// The called activity's or workflow's result.
+    StepResult(Path),
+    /// An element of a Parallel state's result.
+    BranchResult(usize),
+    /// The Map state's result (every iteration's output).
+    MapResult,
+    /// The state's input (the item, in a Map iteration's first state).
+    StateInput,
+    /// The caught error (`{"Error", "Cause"}`).
+    ErrorOutput,
+}
+
+/// `Assign` entry.
+pub struct Assign {
+    pub var: VarId,
+    pub value: Value,
+}
+
+/// A `Catch` rule.
+pub struct Catch {
+    pub catches: ErrCatch,
+    pub next: StateId,
+    pub assign: Vec<Assign>,
+}
+
+/// A `Choice` rule's condition.
+pub enum Condition {
+    Cond(Cond),
+    /// The scrutinee matches the arm's pattern.
+    Arm { scrutinee: Expr, pat: ArmPat },
+}
+
+/// A `Fail` state's error.
+pub enum FailWith {
+    /// A variant of the workflow's error type; the cause is its message (unit variants) or its
+    /// fields as JSON.
+    Variant { ty: Path, variant: Ident, fields: Option<Expr>, unit: bool },
+    /// A caught error, raised again.
+    Rethrow(VarId),
+}
+
+/// What a state does.
+pub enum Kind {
+    Task { callee: Path, arg: Expr, task: TaskAttrs, assign: Vec<Assign>, output: Option<Value>, catch: Vec<Catch>, next: Next },
+    Pass { assign: Vec<Assign>, output: Option<Value>, next: Next },
+    Choice { rules: Vec<(Condition, StateId)>, default: Option<StateId> },
+    Wait { seconds: Option<Seconds>, timestamp: Option<Expr>, next: Next },
+    Parallel { branches: Vec<Machine>, assign: Vec<Assign>, next: Next },
+    Map { items: Expr, processor: Machine, max_concurrency: Option<u64>, assign: Vec<Assign>, next: Next },
+    Succeed { output: Option<Value> },
+    Fail(FailWith),
+}
+
+impl Graph {
+    /// The name of state `id`.
+    pub fn name(&self, id: StateId) -> &str {
+        &self.states[id].name
+    }
+}

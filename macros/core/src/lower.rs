@@ -1,0 +1,582 @@
+//! Lower stage: the checked workflow body becomes a state graph ([`ir::Graph`]).
+//!
+//! Lowering runs backwards: each flow is lowered knowing where control goes after it (its
+//! continuation), so branches rejoin by sharing one continuation. Children of a construct are
+//! lowered last-first, so that sorting states by creation, newest first, gives source order;
+//! names are then given in source order and made unique.
+
+use crate::body::{
+    ArmPat, Block, Body, Branch, Call, Cond, ErrArm, Expr, Flow, ForLoop, LetPat, OkArm, Return, SleepUntil, Stmt, VarDef,
+    VarId, Vars,
+};
+use crate::ctxt::Ctxt;
+use crate::ir::{Assign, Catch, Condition, FailWith, Graph, Kind, Machine, Next, State, StateId, Value};
+use proc_macro2::Span;
+use std::collections::HashSet;
+
+/// Step Functions' limit on state names.
+pub const MAX_STATE_NAME: usize = 80;
+
+/// Where control goes after a flow.
+#[derive(Clone, Copy)]
+enum K {
+    To(StateId),
+    End,
+}
+
+/// Where the value of a flow goes.
+#[derive(Clone, Copy)]
+enum Dest {
+    /// Nowhere.
+    Discard,
+    /// Into a variable.
+    Var(VarId),
+    /// The output of the branch or iteration it ends.
+    Output,
+    /// The workflow's result.
+    Succeed,
+}
+
+struct Lowerer<'a> {
+    vars: &'a Vars,
+    states: Vec<State>,
+    /// The machine being built (states are registered to it).
+    current: Vec<Vec<StateId>>,
+    /// Names given with `name = "…"`, and where.
+    user_names: Vec<(StateId, String)>,
+}
+
+/// Lowers a parsed workflow body.
+pub fn lower_workflow(cx: &Ctxt, body: &Body) -> Graph {
+    let mut lowerer = Lowerer { vars: &body.vars, states: Vec::new(), current: vec![Vec::new()], user_names: Vec::new() };
+    let entry = lowerer.block(&body.block, K::End, Dest::Succeed);
+    let start = lowerer.target(entry, body.block.span);
+    let top = lowerer.finish_machine(start);
+    let mut graph = Graph { states: lowerer.states, top, var_names: Vec::new() };
+    prune(&mut graph);
+    name_states(cx, &mut graph, &lowerer.user_names);
+    name_vars(&mut graph, &body.vars);
+    graph
+}
+
+// Variables are named after the states exist, so that the variables the machine really assigns
+// get the plain Rust names: `receipt`, not `receipt_2` because an unused binding came first.
+fn name_vars(graph: &mut Graph, vars: &Vars) {
+    let mut assigned = vec![false; vars.list.len()];
+    for id in all_states(graph) {
+        let mut mark = |assign: &[Assign]| assign.iter().for_each(|a| assigned[a.var] = true);
+        match &graph.states[id].kind {
+            Kind::Task { assign, catch, .. } => {
+                mark(assign);
+                catch.iter().for_each(|c| mark(&c.assign));
+            }
+            Kind::Pass { assign, .. } | Kind::Parallel { assign, .. } | Kind::Map { assign, .. } => mark(assign),
+            _ => {}
+        }
+    }
+    let mut names = vec![String::new(); vars.list.len()];
+    let mut taken: HashSet<String> = crate::body::RESERVED.iter().map(|s| (*s).to_owned()).collect();
+    let order = (0..vars.list.len()).filter(|id| assigned[*id]).chain((0..vars.list.len()).filter(|id| !assigned[*id]));
+    for id in order {
+        let base = vars.list[id].rust.to_string().trim_start_matches("r#").to_owned();
+        let mut name = base.clone();
+        let mut n = 2;
+        while taken.contains(&name) {
+            name = format!("{base}_{n}");
+            n += 1;
+        }
+        taken.insert(name.clone());
+        names[id] = name;
+    }
+    graph.var_names = names;
+}
+
+fn all_states(graph: &Graph) -> Vec<StateId> {
+    let mut out = Vec::new();
+    collect_order(graph, &graph.top, &mut out);
+    out
+}
+
+/// The states a state can go to.
+fn successors(kind: &Kind) -> Vec<StateId> {
+    let next = |n: &Next| match n {
+        Next::To(id) => Some(*id),
+        Next::End => None,
+    };
+    match kind {
+        Kind::Task { next: n, catch, .. } => next(n).into_iter().chain(catch.iter().map(|c| c.next)).collect(),
+        Kind::Pass { next: n, .. } | Kind::Wait { next: n, .. } | Kind::Parallel { next: n, .. } | Kind::Map { next: n, .. } => {
+            next(n).into_iter().collect()
+        }
+        Kind::Choice { rules, default } => rules.iter().map(|(_, id)| *id).chain(default.iter().copied()).collect(),
+        Kind::Succeed { .. } | Kind::Fail(_) => Vec::new(),
+    }
+}
+
+// Lowering may leave states nothing jumps to (the fall-through of a block that returns on
+// every path); Step Functions rejects unreachable states, so each machine keeps only the states
+// reachable from its start.
+fn prune(graph: &mut Graph) {
+    fn prune_machine(states: &mut [State], machine: &mut Machine) {
+        let mut reachable = HashSet::new();
+        let mut todo = vec![machine.start];
+        while let Some(id) = todo.pop() {
+            if reachable.insert(id) {
+                todo.extend(successors(&states[id].kind));
+            }
+        }
+        machine.states.retain(|id| reachable.contains(id));
+        for id in machine.states.clone() {
+            match &mut states[id].kind {
+                Kind::Parallel { branches, .. } => {
+                    let mut branches = std::mem::take(branches);
+                    for branch in &mut branches {
+                        prune_machine(states, branch);
+                    }
+                    if let Kind::Parallel { branches: slot, .. } = &mut states[id].kind {
+                        *slot = branches;
+                    }
+                }
+                Kind::Map { processor, .. } => {
+                    let mut processor = std::mem::replace(processor, Machine { start: 0, states: Vec::new() });
+                    prune_machine(states, &mut processor);
+                    if let Kind::Map { processor: slot, .. } = &mut states[id].kind {
+                        *slot = processor;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut top = std::mem::replace(&mut graph.top, Machine { start: 0, states: Vec::new() });
+    prune_machine(&mut graph.states, &mut top);
+    graph.top = top;
+}
+
+impl Lowerer<'_> {
+    fn add(&mut self, base: String, span: Span, kind: Kind) -> StateId {
+        let id = self.states.len();
+        self.states.push(State { name: base, span, kind });
+        self.current.last_mut().expect("a machine").push(id);
+        id
+    }
+
+    /// A state to jump to: the continuation itself, or a state that ends the branch.
+    fn target(&mut self, k: K, span: Span) -> StateId {
+        match k {
+            K::To(id) => id,
+            K::End => self.add("Done".into(), span, Kind::Pass { assign: Vec::new(), output: None, next: Next::End }),
+        }
+    }
+
+    fn next(k: K) -> Next {
+        match k {
+            K::To(id) => Next::To(id),
+            K::End => Next::End,
+        }
+    }
+
+    fn finish_machine(&mut self, start: StateId) -> Machine {
+        let mut states = self.current.pop().expect("a machine");
+        // Newest first is source order (see the module's doc).
+        states.sort_by(|a, b| b.cmp(a));
+        if let Some(pos) = states.iter().position(|s| *s == start) {
+            let s = states.remove(pos);
+            states.insert(0, s);
+        }
+        Machine { start, states }
+    }
+
+    fn machine(&mut self, lower: impl FnOnce(&mut Self) -> K, span: Span) -> Machine {
+        self.current.push(Vec::new());
+        let entry = lower(self);
+        let start = self.target(entry, span);
+        self.finish_machine(start)
+    }
+
+    fn block(&mut self, block: &Block, k: K, dest: Dest) -> K {
+        let mut entry = match &block.tail {
+            Some(tail) => self.flow(tail, k, dest, block.span),
+            // A block that returns on every path has no value to deliver.
+            None if crate::body::block_diverges(block) => k,
+            None => self.value(None, k, dest, block.span),
+        };
+        for stmt in block.stmts.iter().rev() {
+            entry = match stmt {
+                // `let mut all = Vec::new();`: the Map that fills it assigns it.
+                Stmt::Let { pat: LetPat::Var(var), .. } if matches!(self.vars.list[*var].def, VarDef::CollectionOf(_)) => entry,
+                Stmt::Let { pat: LetPat::Var(var), init } => {
+                    if self.vars.is_asl(*var) {
+                        self.flow(init, entry, Dest::Var(*var), block.span)
+                    } else {
+                        entry
+                    }
+                }
+                Stmt::Let { pat: LetPat::Wild, init } | Stmt::Flow(init) => self.flow(init, entry, Dest::Discard, block.span),
+                Stmt::Let { pat: LetPat::Tuple(vars), init: Flow::Join { branches, span } } => {
+                    self.join(branches, vars, entry, *span)
+                }
+                Stmt::Let { pat: LetPat::Tuple(_), .. } => entry,
+            };
+        }
+        entry
+    }
+
+    /// Delivers a value computed by an expression (or unit) to `dest`.
+    fn value(&mut self, expr: Option<&Expr>, k: K, dest: Dest, span: Span) -> K {
+        let value = || Value::Expr(expr.map(Expr::clone_expr).unwrap_or(Expr::Unit(span)));
+        match dest {
+            Dest::Discard => k,
+            Dest::Var(var) => {
+                let name = format!("Set {}", self.vars.list[var].rust);
+                let kind = Kind::Pass { assign: vec![Assign { var, value: value() }], output: None, next: Self::next(k) };
+                K::To(self.add(name, span, kind))
+            }
+            Dest::Output => K::To(self.add("Result".into(), span, Kind::Pass { assign: Vec::new(), output: Some(value()), next: Next::End })),
+            Dest::Succeed => K::To(self.add("Succeed".into(), span, Kind::Succeed { output: Some(value()) })),
+        }
+    }
+
+    fn flow(&mut self, flow: &Flow, k: K, dest: Dest, span: Span) -> K {
+        match flow {
+            Flow::Pure(expr) => self.value(Some(expr), k, dest, span),
+            Flow::Block(block) => self.block(block, k, dest),
+            Flow::Call(call) => self.call(call, k, dest, Vec::new(), None),
+            Flow::MatchCall { call, ok, errs, span } => self.match_call(call, ok, errs, k, dest, *span),
+            Flow::If { branches, otherwise, span } => self.if_flow(branches, otherwise.as_ref(), k, dest, *span),
+            Flow::Match { scrutinee, arms, span } => self.match_flow(scrutinee, arms, k, dest, *span),
+            Flow::Join { branches, span } => {
+                let entry = self.join(branches, &[], k, *span);
+                self.after_unit(entry, dest, *span)
+            }
+            Flow::For(for_loop) => {
+                let entry = self.for_loop(for_loop, k);
+                self.after_unit(entry, dest, for_loop.span)
+            }
+            Flow::Sleep { until, span } => {
+                let (seconds, timestamp, name) = match until {
+                    SleepUntil::Seconds(s @ crate::body::Seconds::Literal(n)) => {
+                        (Some(s.clone()), None, format!("Wait {}", crate::attr::format_seconds(*n).trim_matches('"')))
+                    }
+                    SleepUntil::Seconds(s) => (Some(s.clone()), None, "Wait".to_owned()),
+                    SleepUntil::Timestamp(e) => (None, Some(e.clone_expr()), "Wait until".to_owned()),
+                };
+                let k = self.after_unit(k, dest, *span);
+                K::To(self.add(name, *span, Kind::Wait { seconds, timestamp, next: Self::next(k) }))
+            }
+            Flow::Return(ret) => self.ret(ret, span),
+        }
+    }
+
+    /// For flows whose value is `()`: a destination still needs its value.
+    fn after_unit(&mut self, k: K, dest: Dest, span: Span) -> K {
+        match dest {
+            Dest::Discard => k,
+            _ => self.value(None, k, dest, span),
+        }
+    }
+
+    fn ret(&mut self, ret: &Return, span: Span) -> K {
+        match ret {
+            Return::Ok(inner) => self.flow(inner, K::End, Dest::Succeed, span),
+            Return::ErrVariant { ty, variant, fields, unit, span } => {
+                let kind = Kind::Fail(FailWith::Variant {
+                    ty: ty.clone(),
+                    variant: variant.clone(),
+                    fields: fields.as_ref().map(Expr::clone_expr),
+                    unit: *unit,
+                });
+                K::To(self.add(format!("Fail {variant}"), *span, kind))
+            }
+            Return::Rethrow { caught, span } => K::To(self.add("Fail".into(), *span, Kind::Fail(FailWith::Rethrow(*caught)))),
+        }
+    }
+
+    fn call(&mut self, call: &Call, k: K, dest: Dest, catch: Vec<Catch>, ok_binding: Option<VarId>) -> K {
+        let mut assign = Vec::new();
+        let mut output = None;
+        let mut next = Self::next(k);
+        if let Some(var) = ok_binding {
+            assign.push(Assign { var, value: Value::StepResult(call.callee.clone()) });
+        }
+        match dest {
+            Dest::Discard => {}
+            Dest::Var(var) => assign.push(Assign { var, value: Value::StepResult(call.callee.clone()) }),
+            Dest::Output => {
+                output = Some(Value::StepResult(call.callee.clone()));
+                next = Next::End;
+            }
+            Dest::Succeed => {
+                output = Some(Value::StepResult(call.callee.clone()));
+                let succeed = self.add("Succeed".into(), call.span, Kind::Succeed { output: None });
+                next = Next::To(succeed);
+            }
+        }
+        let name = call.task.name.as_ref().map(|n| n.value.clone()).unwrap_or_else(|| pascal(&callee_name(call)));
+        let id = self.add(
+            name,
+            call.span,
+            Kind::Task {
+                callee: call.callee.clone(),
+                arg: call.arg.clone_expr(),
+                task: call.task.clone(),
+                assign,
+                output,
+                catch,
+                next,
+            },
+        );
+        if let Some(user) = &call.task.name {
+            self.user_names.push((id, user.value.clone()));
+            self.states[id].span = user.span;
+        }
+        K::To(id)
+    }
+
+    fn match_call(&mut self, call: &Call, ok: &OkArm, errs: &[ErrArm], k: K, dest: Dest, span: Span) -> K {
+        // The Ok arm `Ok(v) => v` whose value is the destination: the task assigns it directly.
+        let direct = match (&ok.body.tail.as_deref(), ok.body.stmts.is_empty(), ok.binding) {
+            (Some(Flow::Pure(Expr::Var(v, _))), true, Some(binding)) => *v == binding,
+            _ => false,
+        };
+        let mut catches = Vec::new();
+        for arm in errs.iter().rev() {
+            let entry = self.block(&arm.body, k, dest);
+            let next = self.target(entry, arm.span);
+            let assign = arm.binding.map(|var| Assign { var, value: Value::ErrorOutput }).into_iter().collect();
+            catches.push(Catch { catches: arm.catches.clone(), next, assign });
+        }
+        catches.reverse();
+        if direct {
+            return self.call(call, k, dest, catches, None);
+        }
+        let ok_entry = self.block(&ok.body, k, dest);
+        let _ = span;
+        self.call(call, ok_entry, Dest::Discard, catches, ok.binding)
+    }
+
+    fn if_flow(&mut self, branches: &[(Cond, Block)], otherwise: Option<&Block>, k: K, dest: Dest, span: Span) -> K {
+        let default = match otherwise {
+            Some(block) => {
+                let entry = self.block(block, k, dest);
+                Some(self.target(entry, block.span))
+            }
+            None => {
+                let entry = self.after_unit(k, dest, span);
+                Some(self.target(entry, span))
+            }
+        };
+        let mut rules = Vec::new();
+        for (cond, block) in branches.iter().rev() {
+            let entry = self.block(block, k, dest);
+            let next = self.target(entry, block.span);
+            rules.push((Condition::Cond(cond.clone()), next));
+        }
+        rules.reverse();
+        let name = format!("If {}", condition_text(&branches[0].0));
+        K::To(self.add(name, span, Kind::Choice { rules, default }))
+    }
+
+    fn match_flow(&mut self, scrutinee: &Expr, arms: &[(ArmPat, Block)], k: K, dest: Dest, span: Span) -> K {
+        let mut rules = Vec::new();
+        let mut default = None;
+        for (i, (pat, block)) in arms.iter().enumerate().rev() {
+            let entry = self.block(block, k, dest);
+            let next = self.target(entry, block.span);
+            // The last arm is the Choice's default: rustc has proved the match exhaustive, so a
+            // value that reaches it matches it.
+            if i + 1 == arms.len() || matches!(pat, ArmPat::Wild(_)) {
+                if default.is_none() {
+                    default = Some(next);
+                    continue;
+                }
+            }
+            rules.push((Condition::Arm { scrutinee: scrutinee.clone_expr(), pat: pat.clone() }, next));
+        }
+        rules.reverse();
+        if rules.is_empty() {
+            return match default {
+                Some(next) => K::To(next),
+                None => k,
+            };
+        }
+        let name = format!("Match {}", expr_text(self.vars, scrutinee));
+        K::To(self.add(name, span, Kind::Choice { rules, default }))
+    }
+
+    fn join(&mut self, branches: &[Branch], vars: &[Option<VarId>], k: K, span: Span) -> K {
+        let mut machines = Vec::new();
+        for branch in branches.iter().rev() {
+            let machine = match branch {
+                Branch::Call(call) => self.machine(|this| this.call(call, K::End, Dest::Output, Vec::new(), None), call.span),
+                Branch::Block(block) => self.machine(|this| this.block(block, K::End, Dest::Output), block.span),
+            };
+            machines.push(machine);
+        }
+        machines.reverse();
+        let assign = vars
+            .iter()
+            .enumerate()
+            .filter_map(|(i, var)| var.filter(|v| self.vars.is_asl(*v)).map(|var| Assign { var, value: Value::BranchResult(i) }))
+            .collect();
+        K::To(self.add("In parallel".into(), span, Kind::Parallel { branches: machines, assign, next: Self::next(k) }))
+    }
+
+    fn for_loop(&mut self, f: &ForLoop, k: K) -> K {
+        let processor = self.machine(
+            |this| {
+                let end = match &f.collect {
+                    Some((_, value)) => this.value(Some(value), K::End, Dest::Output, f.span),
+                    None => K::End,
+                };
+                let body = this.block(&f.body, end, Dest::Discard);
+                match f.item {
+                    Some(item) => {
+                        let name = format!("Take {}", this.vars.list[item].rust);
+                        let assign = vec![Assign { var: item, value: Value::StateInput }];
+                        K::To(this.add(name, f.span, Kind::Pass { assign, output: None, next: Self::next(body) }))
+                    }
+                    None => body,
+                }
+            },
+            f.span,
+        );
+        let assign = f.collect.iter().map(|(var, _)| Assign { var: *var, value: Value::MapResult }).collect();
+        let item = f.item.map(|i| self.vars.list[i].rust.to_string()).unwrap_or_else(|| "item".into());
+        let name = f.attrs.name.as_ref().map(|n| n.value.clone()).unwrap_or_else(|| format!("For each {item}"));
+        let id = self.add(
+            name,
+            f.span,
+            Kind::Map {
+                items: f.items.clone_expr(),
+                processor,
+                max_concurrency: f.attrs.max_concurrency,
+                assign,
+                next: Self::next(k),
+            },
+        );
+        if let Some(user) = &f.attrs.name {
+            self.user_names.push((id, user.value.clone()));
+            self.states[id].span = user.span;
+        }
+        K::To(id)
+    }
+}
+
+// State names must be unique across the whole machine, branches included, and at most 80
+// characters: names given by the user are checked, generated ones are made unique in source
+// order ("ChargePayment", "ChargePayment 2", …) and shortened.
+fn name_states(cx: &Ctxt, graph: &mut Graph, user_names: &[(StateId, String)]) {
+    let mut taken: HashSet<String> = HashSet::new();
+    let user: HashSet<StateId> = user_names.iter().map(|(id, _)| *id).collect();
+    let mut order = Vec::new();
+    collect_order(graph, &graph.top, &mut order);
+    for id in &order {
+        if !user.contains(id) {
+            continue;
+        }
+        let name = graph.states[*id].name.clone();
+        if !taken.insert(name.clone()) {
+            cx.error_at(graph.states[*id].span, format!("duplicate state name `{name}`: state names are unique in a state machine; choose another"));
+        }
+    }
+    for id in order {
+        if user.contains(&id) {
+            continue;
+        }
+        let base: String = graph.states[id].name.chars().take(MAX_STATE_NAME).collect();
+        let mut name = base.clone();
+        let mut n = 2;
+        while taken.contains(&name) {
+            let suffix = format!(" {n}");
+            let keep = MAX_STATE_NAME - suffix.chars().count();
+            name = format!("{}{suffix}", base.chars().take(keep).collect::<String>().trim_end());
+            n += 1;
+        }
+        taken.insert(name.clone());
+        graph.states[id].name = name;
+    }
+}
+
+fn collect_order(graph: &Graph, machine: &Machine, out: &mut Vec<StateId>) {
+    for id in &machine.states {
+        out.push(*id);
+        match &graph.states[*id].kind {
+            Kind::Parallel { branches, .. } => branches.iter().for_each(|b| collect_order(graph, b, out)),
+            Kind::Map { processor, .. } => collect_order(graph, processor, out),
+            _ => {}
+        }
+    }
+}
+
+fn callee_name(call: &Call) -> String {
+    call.callee.segments.last().map(|s| s.ident.to_string()).unwrap_or_default()
+}
+
+/// `charge_payment` → `ChargePayment`.
+pub fn pascal(name: &str) -> String {
+    name.trim_start_matches("r#")
+        .split(|c: char| c == '_' || c == '-')
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut chars = w.chars();
+            chars.next().map(|c| c.to_uppercase().chain(chars).collect::<String>()).unwrap_or_default()
+        })
+        .collect()
+}
+
+fn condition_text(cond: &Cond) -> String {
+    match cond {
+        Cond::Bool(e) => render(e),
+        Cond::IsSome { value, .. } => format!("{} is set", render(value)),
+    }
+}
+
+fn expr_text(_vars: &Vars, expr: &Expr) -> String {
+    render(expr)
+}
+
+/// A short rendering of an expression, for state names.
+fn render(expr: &Expr) -> String {
+    fn var_name(expr: &Expr) -> String {
+        match expr {
+            Expr::Var(_, span) => span.source_text().unwrap_or_else(|| "value".into()),
+            _ => render(expr),
+        }
+    }
+    match expr {
+        Expr::Var(..) => var_name(expr),
+        Expr::Field(base, field) => format!("{}.{field}", render(base)),
+        Expr::TupleField(base, i) => format!("{}.{}", render(base), i.index),
+        Expr::Index(base, i) => format!("{}[{}]", render(base), render(i)),
+        Expr::Lit(syn::Lit::Str(s)) => format!("{:?}", s.value()),
+        Expr::Lit(syn::Lit::Int(i)) => i.base10_digits().to_owned(),
+        Expr::Lit(syn::Lit::Float(f)) => f.base10_digits().to_owned(),
+        Expr::Lit(syn::Lit::Bool(b)) => b.value.to_string(),
+        Expr::Lit(_) => "literal".into(),
+        Expr::UnitVariant { ty, variant } => {
+            format!("{}::{variant}", ty.segments.last().map(|s| s.ident.to_string()).unwrap_or_default())
+        }
+        Expr::Binary(op, a, b) => {
+            let op = match op {
+                crate::body::BinOp::And => "&&",
+                crate::body::BinOp::Or => "||",
+                crate::body::BinOp::Eq => "==",
+                other => other.jsonata(),
+            };
+            format!("{} {op} {}", render(a), render(b))
+        }
+        Expr::Not(e) => format!("!{}", render(e)),
+        Expr::Neg(e) => format!("-{}", render(e)),
+        Expr::Len(e) => format!("{}.len()", render(e)),
+        Expr::IsEmpty(e) => format!("{} is empty", render(e)),
+        Expr::IsSome(e) => format!("{} is set", render(e)),
+        Expr::IsNone(e) => format!("{} is not set", render(e)),
+        Expr::ToString(e) | Expr::Some(e) | Expr::Cast(e, _) => render(e),
+        Expr::UnwrapOr(a, _) => render(a),
+        Expr::None(_) => "None".into(),
+        Expr::Struct { path, .. } => path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default(),
+        Expr::Array(..) | Expr::Format(..) | Expr::Unit(_) => "value".into(),
+    }
+}
+

@@ -1,0 +1,561 @@
+//! JSONata expressions, built by the `definition()` a `#[workflow]` generates.
+//!
+//! The compiler knows the syntax of a workflow; rustc knows its types. Generated code mirrors
+//! each expression of the workflow with calls to this module, and the types flow through
+//! [`Expr<T>`]: reading `order.total` asks `Order`'s [`Data`] for the JSON name of `total`, so
+//! serde renames are honoured and a field that does not exist is a type error at the user's
+//! token.
+//!
+//! Literal strings are written as JSON string literals with `%` escaped, so no value can end
+//! the `{% … %}` template it sits in.
+
+use crate::data::{Data, Field, Repr};
+use serde_json::Value;
+use std::marker::PhantomData;
+
+/// A JSONata expression whose value is the JSON form of a `T`.
+pub struct Expr<T: ?Sized> {
+    node: Node,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T: ?Sized> Clone for Expr<T> {
+    fn clone(&self) -> Self {
+        Expr { node: self.node.clone(), _type: PhantomData }
+    }
+}
+
+impl<T: ?Sized> std::fmt::Debug for Expr<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.node.source())
+    }
+}
+
+/// The type of expressions whose Rust type does not matter to the compiler (booleans of
+/// conditions, results of arithmetic on literals, …).
+#[derive(Debug)]
+pub enum Any {}
+
+/// The error bound by a `Catch`: `{"Error": name, "Cause": text}`.
+#[derive(Debug)]
+pub enum Caught {}
+
+#[derive(Debug, Clone)]
+enum Node {
+    /// JSONata source; `atomic` if it needs no parentheses as an operand or path base.
+    Src { text: String, atomic: bool },
+    /// A JSON value known when the definition is built.
+    Lit(Value),
+    /// An object constructor.
+    Object(Vec<(String, Node)>),
+    /// An array constructor.
+    Array(Vec<Node>),
+}
+
+impl Node {
+    fn source(&self) -> String {
+        match self {
+            Node::Src { text, .. } => text.clone(),
+            Node::Lit(value) => literal(value),
+            Node::Object(fields) => {
+                let fields: Vec<String> =
+                    fields.iter().map(|(k, v)| format!("{}: {}", literal(&Value::from(k.as_str())), v.source())).collect();
+                format!("{{{}}}", fields.join(", "))
+            }
+            Node::Array(items) => {
+                let items: Vec<String> = items.iter().map(Node::source).collect();
+                format!("[{}]", items.join(", "))
+            }
+        }
+    }
+
+    fn operand(&self) -> String {
+        match self {
+            Node::Src { text, atomic: false } => format!("({text})"),
+            other => other.source(),
+        }
+    }
+
+    fn template(&self) -> Value {
+        match self {
+            Node::Src { text, .. } => Value::String(format!("{{% {text} %}}")),
+            Node::Lit(Value::String(s)) if s.trim_start().starts_with("{%") && s.trim_end().ends_with("%}") => {
+                Value::String(format!("{{% {} %}}", literal(&Value::String(s.clone()))))
+            }
+            Node::Lit(value) => value.clone(),
+            Node::Object(fields) => Value::Object(fields.iter().map(|(k, v)| (k.clone(), v.template())).collect()),
+            Node::Array(items) => Value::Array(items.iter().map(Node::template).collect()),
+        }
+    }
+}
+
+/// A JSON value as JSONata source, `%` escaped so it cannot close a template.
+fn literal(value: &Value) -> String {
+    serde_json::to_string(value).expect("JSON values serialise").replace('%', "\\u0025")
+}
+
+fn src<T: ?Sized>(text: String, atomic: bool) -> Expr<T> {
+    Expr { node: Node::Src { text, atomic }, _type: PhantomData }
+}
+
+fn retype<T: ?Sized, U: ?Sized>(node: Node) -> Expr<U> {
+    let _ = PhantomData::<fn() -> T>;
+    Expr { node, _type: PhantomData }
+}
+
+impl<T: ?Sized> Expr<T> {
+    /// The JSONata source.
+    pub fn source(&self) -> String {
+        self.node.source()
+    }
+
+    /// The expression as a JSON template: objects and arrays stay JSON, every computed leaf is
+    /// a `{% … %}` string.
+    pub fn template(&self) -> Value {
+        self.node.template()
+    }
+
+    /// The expression as a `{% … %}` string (for fields that take one template string).
+    pub fn template_string(&self) -> String {
+        format!("{{% {} %}}", self.node.source())
+    }
+
+    /// The same expression, seen as another type.
+    pub fn cast<U: ?Sized>(&self) -> Expr<U> {
+        retype::<T, U>(self.node.clone())
+    }
+}
+
+/// A JSON name as a JSONata path step: bare when it is a plain name, backquoted otherwise.
+fn step(name: &str) -> String {
+    let plain = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !matches!(name, "and" | "or" | "in" | "true" | "false" | "null" | "function");
+    if plain { name.to_owned() } else { format!("`{}`", name.replace('`', "")) }
+}
+
+/// The execution's input: the workflow's argument.
+pub fn input<T>() -> Expr<T> {
+    src("$states.context.Execution.Input".into(), true)
+}
+
+/// The workflow variable `name`.
+pub fn var<T: ?Sized>(name: &str) -> Expr<T> {
+    src(format!("${name}"), true)
+}
+
+/// The workflow variable `name`, holding values like `like`.
+pub fn var_like<T: ?Sized>(like: &Expr<T>, name: &str) -> Expr<T> {
+    let _ = like;
+    var(name)
+}
+
+/// `value` as a JSON string (the cause of a `Fail` raising an error with fields).
+pub fn to_json_string<T: ?Sized>(value: &Expr<T>) -> Expr<String> {
+    src(format!("$string({})", value.node.source()), true)
+}
+
+/// The state's input (inside a Map iteration's first state).
+pub fn state_input<T: ?Sized>() -> Expr<T> {
+    src("$states.input".into(), true)
+}
+
+/// `base.field`, with the field's JSON name.
+///
+/// `probe` is never called: it lets rustc infer the field's type, and makes a misspelt field a
+/// type error at the user's token.
+pub fn field<T: Data, F>(base: &Expr<T>, field: &str, probe: fn(&T) -> &F) -> Expr<F> {
+    let _ = probe;
+    match T::json_field(field) {
+        Some(Field::Key(key)) => src(format!("{}.{}", base.node.operand(), step(key)), true),
+        Some(Field::Flattened) => retype::<T, F>(base.node.clone()),
+        None => panic!("field `{field}` is not serialised (`#[serde(skip)]`), so a workflow cannot read it"),
+    }
+}
+
+/// `base.0`: a tuple's element.
+pub fn tuple_field<T, F>(base: &Expr<T>, index: usize, probe: fn(&T) -> &F) -> Expr<F> {
+    let _ = probe;
+    src(format!("{}[{index}]", base.node.operand()), true)
+}
+
+/// `base[index]`.
+pub fn index<T: std::ops::Index<usize> + ?Sized, I: ?Sized>(base: &Expr<T>, index: &Expr<I>) -> Expr<T::Output> {
+    src(format!("{}[{}]", base.node.operand(), index.node.source()), true)
+}
+
+/// A literal value.
+pub fn lit<T: ?Sized>(value: Value) -> Expr<T> {
+    Expr { node: Node::Lit(value), _type: PhantomData }
+}
+
+/// `null` (Rust's `None`).
+pub fn null<T: ?Sized>() -> Expr<T> {
+    lit(Value::Null)
+}
+
+/// `Some(value)`: the value itself (serde writes `Some(x)` as `x`).
+pub fn some<T>(value: &Expr<T>) -> Expr<Option<T>> {
+    retype::<T, Option<T>>(value.node.clone())
+}
+
+/// The value inside an `Option` (for `if let Some(x) = …`).
+pub fn some_inner<T>(value: &Expr<Option<T>>) -> Expr<T> {
+    retype::<Option<T>, T>(value.node.clone())
+}
+
+/// The items of a collection (for `for item in …`).
+pub fn item_of<C: IntoIterator>(collection: &Expr<C>) -> Expr<C::Item> {
+    let _ = collection;
+    src("$states.input".into(), true)
+}
+
+/// A collection of values like `item` (what a `for` loop collects).
+pub fn collection_of<T>(item: &Expr<T>) -> Expr<Vec<T>> {
+    let _ = item;
+    src("$states.result".into(), true)
+}
+
+/// A struct value built field by field: `T { a: x, b: y }`.
+pub fn object<T: Data>(fields: Vec<(&str, Expr<Any>)>) -> Expr<T> {
+    let mut out = Vec::new();
+    for (name, value) in fields {
+        match T::json_field(name) {
+            Some(Field::Key(key)) => out.push((key.to_owned(), value.node)),
+            Some(Field::Flattened) => match value.node {
+                Node::Object(inner) => out.extend(inner),
+                other => out.push((String::new(), other)),
+            },
+            None => {}
+        }
+    }
+    if out.iter().any(|(k, _)| k.is_empty()) {
+        let merged: Vec<String> = out
+            .iter()
+            .map(|(k, v)| if k.is_empty() { v.source() } else { format!("{{{}: {}}}", literal(&Value::from(k.as_str())), v.source()) })
+            .collect();
+        return src(format!("$merge([{}])", merged.join(", ")), true);
+    }
+    Expr { node: Node::Object(out), _type: PhantomData }
+}
+
+/// A unit variant of an enum: `Tier::Gold`.
+pub fn unit_variant<T: Data>(variant: &str) -> Expr<T> {
+    let v = T::json_variant(variant).unwrap_or_else(|| panic!("`{variant}` is not a variant described by `Data`"));
+    match v.repr {
+        Repr::External => lit(Value::from(v.name)),
+        Repr::Internal { tag } | Repr::Adjacent { tag, .. } => lit(serde_json::json!({ tag: v.name })),
+        Repr::Untagged => lit(Value::Null),
+    }
+}
+
+/// The condition that `value` is the variant `variant`.
+pub fn is_variant<T: Data>(value: &Expr<T>, variant: &str) -> Expr<bool> {
+    let v = T::json_variant(variant).unwrap_or_else(|| panic!("`{variant}` is not a variant described by `Data`"));
+    let base = value.node.operand();
+    let name = literal(&Value::from(v.name));
+    let text = match v.repr {
+        Repr::External if v.unit => format!("{base} = {name}"),
+        Repr::External => format!("$type({base}) = \"object\" and $exists({base}.{})", step(v.name)),
+        Repr::Internal { tag } | Repr::Adjacent { tag, .. } => format!("{base}.{} = {name}", step(tag)),
+        Repr::Untagged => panic!("variants of an untagged enum cannot be told apart in a state machine"),
+    };
+    src(text, false)
+}
+
+/// A field of a struct variant: `Payment::Card { last4, .. }` binds `last4`.
+pub fn variant_field<T: Data, F>(value: &Expr<T>, variant: &str, field: &str, probe: fn(&T) -> &F) -> Expr<F> {
+    let _ = probe;
+    let v = T::json_variant(variant).unwrap_or_else(|| panic!("`{variant}` is not a variant described by `Data`"));
+    let content = variant_content(&value.node, v.name, v.repr);
+    match T::json_variant_field(variant, field) {
+        Some(Field::Key(key)) => src(format!("{content}.{}", step(key)), true),
+        Some(Field::Flattened) => src(content, true),
+        None => panic!("field `{field}` of `{variant}` is not serialised"),
+    }
+}
+
+/// The content of a newtype variant: `Payment::Card(card)` binds `card`.
+pub fn variant_content_of<T: Data, F>(value: &Expr<T>, variant: &str, probe: fn(&T) -> &F) -> Expr<F> {
+    let _ = probe;
+    let v = T::json_variant(variant).unwrap_or_else(|| panic!("`{variant}` is not a variant described by `Data`"));
+    src(variant_content(&value.node, v.name, v.repr), true)
+}
+
+fn variant_content(base: &Node, name: &str, repr: Repr) -> String {
+    let base = base.operand();
+    match repr {
+        Repr::External => format!("{base}.{}", step(name)),
+        Repr::Adjacent { content, .. } => format!("{base}.{}", step(content)),
+        Repr::Internal { .. } | Repr::Untagged => base,
+    }
+}
+
+/// A binary operator whose meaning does not depend on types: comparisons, `and`, `or`.
+pub fn binary<A: ?Sized, B: ?Sized>(left: &Expr<A>, op: &str, right: &Expr<B>) -> Expr<Any> {
+    src(format!("{} {op} {}", left.node.operand(), right.node.operand()), false)
+}
+
+/// `!value`.
+pub fn not<A: ?Sized>(value: &Expr<A>) -> Expr<Any> {
+    src(format!("$not({})", value.node.source()), true)
+}
+
+/// `-value`.
+pub fn neg<A: ?Sized>(value: &Expr<A>) -> Expr<A> {
+    src(format!("-{}", value.node.operand()), false)
+}
+
+/// How `+`, `/` and `len()` read a type.
+pub trait JsonKind {
+    /// `+` concatenates (strings) rather than adds.
+    const CONCAT: bool = false;
+    /// Division truncates (integers).
+    const INTEGER: bool = false;
+    /// `len()` counts characters (strings) rather than elements.
+    const TEXT: bool = false;
+    /// `len()` counts keys (maps).
+    const MAP: bool = false;
+}
+
+macro_rules! kinds {
+    (integer: $($i:ty),*; float: $($f:ty),*) => {
+        $(impl JsonKind for $i { const INTEGER: bool = true; })*
+        $(impl JsonKind for $f {})*
+    };
+}
+kinds!(integer: i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize; float: f32, f64);
+
+impl JsonKind for String {
+    const CONCAT: bool = true;
+    const TEXT: bool = true;
+}
+impl JsonKind for str {
+    const CONCAT: bool = true;
+    const TEXT: bool = true;
+}
+impl<T> JsonKind for Vec<T> {}
+impl<T> JsonKind for [T] {}
+impl<T, const N: usize> JsonKind for [T; N] {}
+impl<T> JsonKind for std::collections::VecDeque<T> {}
+impl<T> JsonKind for std::collections::BTreeSet<T> {}
+impl<T, S> JsonKind for std::collections::HashSet<T, S> {}
+impl<K, V> JsonKind for std::collections::BTreeMap<K, V> {
+    const MAP: bool = true;
+}
+impl<K, V, S> JsonKind for std::collections::HashMap<K, V, S> {
+    const MAP: bool = true;
+}
+impl<T: JsonKind + ?Sized> JsonKind for &T {
+    const CONCAT: bool = T::CONCAT;
+    const INTEGER: bool = T::INTEGER;
+    const TEXT: bool = T::TEXT;
+    const MAP: bool = T::MAP;
+}
+impl JsonKind for Any {}
+
+/// `left + right`: addition, or concatenation for strings.
+pub fn add<A: JsonKind + ?Sized, B: ?Sized>(left: &Expr<A>, right: &Expr<B>) -> Expr<A> {
+    let op = if A::CONCAT { "&" } else { "+" };
+    src(format!("{} {op} {}", left.node.operand(), right.node.operand()), false)
+}
+
+/// `left op right` for `-`, `*` and `%`.
+pub fn arith<A: ?Sized, B: ?Sized>(left: &Expr<A>, op: &str, right: &Expr<B>) -> Expr<A> {
+    src(format!("{} {op} {}", left.node.operand(), right.node.operand()), false)
+}
+
+/// `left / right`: integer division truncates toward zero, as in Rust.
+pub fn div<A: JsonKind + ?Sized, B: ?Sized>(left: &Expr<A>, right: &Expr<B>) -> Expr<A> {
+    let quotient = format!("{} / {}", left.node.operand(), right.node.operand());
+    if A::INTEGER {
+        src(format!("($__q := {quotient}; $__q < 0 ? $ceil($__q) : $floor($__q))"), true)
+    } else {
+        src(quotient, false)
+    }
+}
+
+/// `value as T` between number types: floats become integers by truncation, as in Rust.
+pub fn cast<S: JsonKind + ?Sized, T: JsonKind>(value: &Expr<S>) -> Expr<T> {
+    if T::INTEGER && !S::INTEGER {
+        let base = value.node.source();
+        return src(format!("($__n := {base}; $__n < 0 ? $ceil($__n) : $floor($__n))"), true);
+    }
+    retype::<S, T>(value.node.clone())
+}
+
+/// `value.len()`.
+pub fn len<A: JsonKind + ?Sized>(value: &Expr<A>) -> Expr<usize> {
+    let base = value.node.source();
+    let text = if A::TEXT {
+        format!("$length({base})")
+    } else if A::MAP {
+        format!("$count($keys({base}))")
+    } else {
+        format!("$count({base})")
+    };
+    src(text, true)
+}
+
+/// `value.is_empty()`.
+pub fn is_empty<A: JsonKind + ?Sized>(value: &Expr<A>) -> Expr<bool> {
+    src(format!("{} = 0", len(value).node.source()), false)
+}
+
+/// `value.is_some()`.
+pub fn is_some<T>(value: &Expr<Option<T>>) -> Expr<bool> {
+    let base = value.node.operand();
+    src(format!("($exists({base}) and {base} != null)"), true)
+}
+
+/// `value.is_none()`.
+pub fn is_none<T>(value: &Expr<Option<T>>) -> Expr<bool> {
+    let base = value.node.operand();
+    src(format!("($not($exists({base})) or {base} = null)"), true)
+}
+
+/// `value.unwrap_or(default)`.
+pub fn unwrap_or<T, D: ?Sized>(value: &Expr<Option<T>>, default: &Expr<D>) -> Expr<T> {
+    let base = value.node.operand();
+    src(format!("(($exists({base}) and {base} != null) ? {base} : {})", default.node.operand()), true)
+}
+
+/// `value.to_string()`.
+pub fn to_string<T: ?Sized>(value: &Expr<T>) -> Expr<String> {
+    match &value.node {
+        Node::Lit(Value::String(_)) => retype::<T, String>(value.node.clone()),
+        other => src(format!("$string({})", other.source()), true),
+    }
+}
+
+/// `format!(..)`: the pieces concatenated.
+pub fn concat(pieces: Vec<Expr<Any>>) -> Expr<String> {
+    if pieces.is_empty() {
+        return lit(Value::from(""));
+    }
+    let text: Vec<String> = pieces.iter().map(|p| p.node.operand()).collect();
+    src(text.join(" & "), false)
+}
+
+/// An array: `vec![a, b]`, `[a, b]`, or a tuple `(a, b)`.
+pub fn array<T>(items: Vec<Expr<Any>>) -> Expr<T> {
+    Expr { node: Node::Array(items.into_iter().map(|i| i.node).collect()), _type: PhantomData }
+}
+
+/// An expression of any type seen as [`Any`] (for heterogeneous lists).
+pub fn any<T: ?Sized>(value: &Expr<T>) -> Expr<Any> {
+    value.cast()
+}
+
+/// The caught error's name, for re-raising it.
+pub fn caught_error(value: &Expr<Caught>) -> Expr<String> {
+    src(format!("{}.Error", value.node.operand()), true)
+}
+
+/// The caught error's cause, for re-raising it.
+pub fn caught_cause(value: &Expr<Caught>) -> Expr<String> {
+    src(format!("{}.Cause", value.node.operand()), true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Variant;
+
+    #[allow(dead_code)]
+    struct Order {
+        order_id: String,
+        total: u64,
+        tags: Vec<String>,
+        tier: Tier,
+    }
+    #[allow(dead_code)]
+    enum Tier {
+        Gold,
+        Custom { pct: u8 },
+    }
+
+    impl Data for Order {
+        fn json_field(field: &str) -> Option<Field> {
+            match field {
+                "order_id" => Some(Field::Key("orderId")),
+                "total" => Some(Field::Key("total")),
+                "tags" => Some(Field::Key("tag-list")),
+                "tier" => Some(Field::Key("tier")),
+                _ => None,
+            }
+        }
+    }
+
+    impl Data for Tier {
+        fn json_field(_: &str) -> Option<Field> {
+            None
+        }
+        fn json_variant(variant: &str) -> Option<Variant> {
+            let (name, unit) = match variant {
+                "Gold" => ("gold", true),
+                "Custom" => ("custom", false),
+                _ => return None,
+            };
+            Some(Variant { name, repr: Repr::External, unit })
+        }
+        fn json_variant_field(_: &str, field: &str) -> Option<Field> {
+            (field == "pct").then_some(Field::Key("pct"))
+        }
+    }
+
+    #[test]
+    fn fields_use_json_names_and_quote_odd_ones() {
+        let order: Expr<Order> = var("order");
+        assert_eq!(field(&order, "order_id", |o| &o.order_id).source(), "$order.orderId");
+        assert_eq!(field(&order, "tags", |o| &o.tags).source(), "$order.`tag-list`");
+        let tags = field(&order, "tags", |o| &o.tags);
+        assert_eq!(len(&tags).source(), "$count($order.`tag-list`)");
+        let id = field(&order, "order_id", |o| &o.order_id);
+        assert_eq!(len(&id).source(), "$length($order.orderId)");
+    }
+
+    #[test]
+    fn literals_cannot_close_the_template() {
+        let evil: Expr<String> = lit(Value::from("50%} {% $x"));
+        assert_eq!(evil.source(), r#""50\u0025} {\u0025 $x""#);
+        let template: Expr<String> = lit(Value::from("{% $secret %}"));
+        assert_eq!(template.template(), Value::from(r#"{% "{\u0025 $secret \u0025}" %}"#));
+    }
+
+    #[test]
+    fn arithmetic_follows_rust_types() {
+        let order: Expr<Order> = var("order");
+        let total = field(&order, "total", |o| &o.total);
+        let two: Expr<i32> = lit(2.into());
+        assert_eq!(div(&total, &two).source(), "($__q := $order.total / 2; $__q < 0 ? $ceil($__q) : $floor($__q))");
+        let id = field(&order, "order_id", |o| &o.order_id);
+        let suffix: Expr<&str> = lit("-x".into());
+        assert_eq!(add(&id, &suffix).source(), r#"$order.orderId & "-x""#);
+    }
+
+    #[test]
+    fn variants_follow_the_representation() {
+        let order: Expr<Order> = var("order");
+        let tier = field(&order, "tier", |o| &o.tier);
+        assert_eq!(is_variant(&tier, "Gold").source(), r#"$order.tier = "gold""#);
+        assert_eq!(
+            is_variant(&tier, "Custom").source(),
+            r#"$type($order.tier) = "object" and $exists($order.tier.custom)"#
+        );
+        let pct = variant_field(&tier, "Custom", "pct", |t| match t {
+            Tier::Custom { pct } => pct,
+            Tier::Gold => unreachable!(),
+        });
+        assert_eq!(pct.source(), "$order.tier.custom.pct");
+    }
+
+    #[test]
+    fn objects_become_templates_with_computed_leaves() {
+        let order: Expr<Order> = var("order");
+        let id = field(&order, "order_id", |o| &o.order_id);
+        let built: Expr<Order> = object(vec![("order_id", any(&id)), ("total", lit(5.into()))]);
+        assert_eq!(built.template(), serde_json::json!({"orderId": "{% $order.orderId %}", "total": 5}));
+        assert_eq!(built.source(), r#"{"orderId": $order.orderId, "total": 5}"#);
+    }
+}

@@ -1,0 +1,219 @@
+//! Workflows: `#[workflow]` functions, compiled into Step Functions state machines, and the
+//! things a workflow calls ([`Step`]: activities as Lambda tasks, workflows as child
+//! executions).
+
+use crate::activity::Activity;
+use crate::asl::{self, Retrier};
+use crate::error::Error;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::future::Future;
+
+/// A workflow, implemented by `#[workflow]` for a type of the same name as the function.
+///
+/// The function itself stays callable (natively, e.g. in unit tests); the state machine is
+/// [`Workflow::definition`].
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a workflow",
+    note = "annotate the function with `#[stepcraft::workflow]`"
+)]
+pub trait Workflow: 'static {
+    /// The execution's input.
+    type Input: DeserializeOwned + Serialize + schemars::JsonSchema;
+    /// The execution's output.
+    type Output: Serialize + DeserializeOwned + schemars::JsonSchema;
+    /// The failure, with stable names.
+    type Error: Error;
+
+    /// The state machine's name (`CheckoutOrder`): its file is `<NAME>.asl.json`.
+    const NAME: &'static str;
+
+    /// The state machine.
+    fn definition() -> asl::StateMachine;
+
+    /// The state machine as JSON (byte-identical for the same source).
+    fn definition_json() -> String {
+        Self::definition().to_json()
+    }
+
+    /// Runs the workflow natively: the body as written, calling activities in-process.
+    fn run(input: Self::Input) -> impl Future<Output = Result<Self::Output, Self::Error>> + Send;
+}
+
+/// Something a workflow can call: an activity (a Lambda task) or another workflow (a child
+/// execution). Implemented by `#[activity]` and `#[workflow]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is neither an activity nor a workflow",
+    note = "a workflow calls `#[activity]` and `#[workflow]` functions; annotate it, or move its work into an activity"
+)]
+pub trait Step: 'static {
+    /// What the call returns.
+    type Output;
+    /// How the call fails.
+    type Error: Error;
+    /// Whether this is a workflow (a child execution) rather than an activity.
+    const CHILD_WORKFLOW: bool;
+
+    /// The Task state that calls it with this payload (a JSON template); the workflow sets
+    /// its transitions.
+    fn task(payload: Value) -> asl::Task;
+
+    /// Where the call's value is in the Task's result.
+    fn result() -> Value;
+}
+
+/// The placeholder of an activity's function ARN or a workflow's state machine ARN, resolved
+/// by the deployment template's `DefinitionSubstitutions`: `charge_payment` →
+/// `${ChargePayment}`.
+pub fn placeholder(name: &str, suffix: &str) -> String {
+    let mut out = String::from("${");
+    for word in name.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()) {
+        let mut chars = word.chars();
+        if let Some(first) = chars.next() {
+            out.extend(first.to_uppercase());
+            out.push_str(chars.as_str());
+        }
+    }
+    out.push_str(suffix);
+    out.push('}');
+    out
+}
+
+/// The Task calling activity `A`: Lambda's optimised integration, the activity's retry rules
+/// followed by the retrier AWS recommends for Lambda's own transient errors, its timeouts.
+pub fn activity_task<A: Activity>(payload: Value) -> asl::Task {
+    let config = A::config();
+    let retry = Retrier::with_service_errors(config.retry, false);
+    asl::Task {
+        comment: None,
+        resource: "arn:aws:states:::lambda:invoke".into(),
+        arguments: Some(serde_json::json!({ "FunctionName": placeholder(A::NAME, ""), "Payload": payload })),
+        output: None,
+        assign: asl::Assign::new(),
+        timeout_seconds: config.timeout_seconds,
+        heartbeat_seconds: config.heartbeat_seconds,
+        retry,
+        catch: Vec::new(),
+        next: asl::Next::End,
+    }
+}
+
+/// The Task starting workflow `W` as a child execution and waiting for it.
+pub fn workflow_task<W: Workflow>(payload: Value) -> asl::Task {
+    asl::Task {
+        comment: None,
+        resource: "arn:aws:states:::states:startExecution.sync:2".into(),
+        arguments: Some(serde_json::json!({
+            "StateMachineArn": placeholder(W::NAME, "StateMachine"),
+            "Input": payload,
+        })),
+        output: None,
+        assign: asl::Assign::new(),
+        timeout_seconds: None,
+        heartbeat_seconds: None,
+        retry: Vec::new(),
+        catch: Vec::new(),
+        next: asl::Next::End,
+    }
+}
+
+/// The stable names of variant `variant` of error type `E`: what `ErrorEquals` lists.
+pub fn error_names<E: Error>(variant: &str) -> Vec<String> {
+    let names = E::__names_of_variant(variant);
+    if names.is_empty() {
+        panic!("`{variant}` is not a variant of `{}` known to `stepcraft::Error`", std::any::type_name::<E>());
+    }
+    names.into_iter().map(String::from).collect()
+}
+
+/// The stable name of variant `variant` of error type `E`: what a `Fail` state raises.
+pub fn error_name<E: Error>(variant: &str) -> String {
+    let mut names = error_names::<E>(variant);
+    if names.len() != 1 {
+        panic!(
+            "`{variant}` of `{}` is transparent: it has the name of the error it wraps, which a workflow only \
+             knows for a caught error (`Err(e) => return Err(e.into())`)",
+            std::any::type_name::<E>()
+        );
+    }
+    names.remove(0)
+}
+
+/// Sleeps for `duration`: in a state machine, a `Wait` state.
+pub async fn sleep(duration: std::time::Duration) {
+    tokio::time::sleep(duration).await;
+}
+
+/// Sleeps until `timestamp`, an RFC 3339 date-time (`2026-11-23T04:00:00Z`): in a state
+/// machine, a `Wait` state with `Timestamp`. A timestamp in the past does not wait; one that is
+/// not RFC 3339 panics (a state machine fails the execution with `States.Runtime`).
+pub async fn sleep_until(timestamp: impl AsRef<str>) {
+    let text = timestamp.as_ref();
+    let target = parse_rfc3339(text).unwrap_or_else(|| panic!("`{text}` is not an RFC 3339 timestamp"));
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0);
+    if target > now {
+        sleep(std::time::Duration::from_secs_f64(target - now)).await;
+    }
+}
+
+/// Seconds since the Unix epoch of an RFC 3339 date-time.
+fn parse_rfc3339(text: &str) -> Option<f64> {
+    let b = text.as_bytes();
+    let num = |range: std::ops::Range<usize>| -> Option<i64> { text.get(range)?.parse().ok() };
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't') || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    let mut rest = &text[19..];
+    let mut fraction = 0.0;
+    if let Some(frac) = rest.strip_prefix('.') {
+        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+        fraction = format!("0.{}", &frac[..digits]).parse().ok()?;
+        rest = &frac[digits..];
+    }
+    let offset = match rest {
+        "Z" | "z" => 0,
+        _ if rest.len() == 6 && matches!(&rest[..1], "+" | "-") && &rest[3..4] == ":" => {
+            let sign = if rest.starts_with('-') { -1 } else { 1 };
+            sign * (rest[1..3].parse::<i64>().ok()? * 3600 + rest[4..6].parse::<i64>().ok()? * 60)
+        }
+        _ => return None,
+    };
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some((days * 86_400 + hour * 3600 + minute * 60 + second - offset) as f64 + fraction)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_pascal_case() {
+        assert_eq!(placeholder("charge_payment", ""), "${ChargePayment}");
+        assert_eq!(placeholder("lookup-order", ""), "${LookupOrder}");
+        assert_eq!(placeholder("Checkout", "StateMachine"), "${CheckoutStateMachine}");
+    }
+
+    #[test]
+    fn rfc3339_timestamps() {
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0.0));
+        assert_eq!(parse_rfc3339("2026-11-23T04:00:00Z"), Some(1_795_406_400.0));
+        assert_eq!(parse_rfc3339("2026-11-23T05:00:00+01:00"), Some(1_795_406_400.0));
+        assert_eq!(parse_rfc3339("2026-11-23T04:00:00.5Z"), Some(1_795_406_400.5));
+        assert_eq!(parse_rfc3339("2026-13-23T04:00:00Z"), None);
+        assert_eq!(parse_rfc3339("2026-11-23 04:00:00Z"), None);
+        assert_eq!(parse_rfc3339("2026-11-23T04:00:00"), None);
+    }
+}
