@@ -3,3 +3,4 @@
 
 pub mod function;
 pub mod runtime_api;
+pub mod asl;
