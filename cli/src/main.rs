@@ -1,6 +1,318 @@
-//! The `stepcraft` command (work in progress).
+//! The `stepcraft` command.
+//!
+//! `stepcraft local FILE.asl.json --input JSON|@FILE [--mock-config FILE --test-case NAME]
+//! [--json]` runs a state machine with the local executor; every Task is answered from
+//! the mock configuration (AWS Step Functions Local's format).
+//!
+//! Exit status: 0 the execution succeeded, 1 it failed (or timed out), 2 bad usage or
+//! unreadable files, 3 the definition is invalid.
 
-fn main() {
-    eprintln!("stepcraft: not built yet");
-    std::process::exit(2);
+use std::process::ExitCode;
+
+use serde_json::{Value, json};
+use stepcraft_local::{ExecutionResult, Executor, MockConfig, StateMachine, parse_timestamp};
+
+const USAGE: &str = "\
+usage: stepcraft local FILE.asl.json [options]
+       stepcraft validate FILE.asl.json...
+
+Runs an Amazon States Language state machine locally, in virtual time.
+
+options of `local`:
+  --input JSON|@FILE        execution input (default {})
+  --mock-config FILE        AWS Step Functions Local mock configuration
+  --test-case NAME          test case of the mock configuration to use
+  --state-machine NAME      state machine of the mock configuration (when the
+                            test case name is not unique); also names the machine
+  --name NAME               execution name
+  --json                    print one JSON object: status, output, error, cause, history
+  --quiet                   do not print the trace
+  --seed N                  seed of the random generator (jitter, UUIDs, $random)
+  --start-time ISO-8601     virtual start time (default 2024-01-01T00:00:00Z)
+
+exit status: 0 succeeded, 1 failed or timed out, 2 usage error, 3 invalid definition";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("local") => local(&args[1..]),
+        Some("validate") => validate(&args[1..]),
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        Some(other) => usage_error(&format!("unknown command `{other}`")),
+        None => usage_error("a command is required"),
+    }
+}
+
+fn usage_error(msg: &str) -> ExitCode {
+    eprintln!("stepcraft: {msg}\n\n{USAGE}");
+    ExitCode::from(2)
+}
+
+fn fail(msg: &str) -> ExitCode {
+    eprintln!("stepcraft: {msg}");
+    ExitCode::from(2)
+}
+
+/// Options of `stepcraft local`.
+#[derive(Debug, Default)]
+struct LocalArgs {
+    file: Option<String>,
+    input: Option<String>,
+    mock_config: Option<String>,
+    test_case: Option<String>,
+    state_machine: Option<String>,
+    name: Option<String>,
+    json: bool,
+    quiet: bool,
+    seed: Option<u64>,
+    start_time: Option<String>,
+}
+
+fn parse_local_args(args: &[String]) -> Result<LocalArgs, String> {
+    let mut out = LocalArgs::default();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let (flag, inline) = match a.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
+            _ => (a.as_str(), None),
+        };
+        let mut value = |name: &str| -> Result<String, String> {
+            match inline.clone() {
+                Some(v) => Ok(v),
+                None => it.next().cloned().ok_or_else(|| format!("`{name}` needs a value")),
+            }
+        };
+        match flag {
+            "--input" => out.input = Some(value("--input")?),
+            "--mock-config" => out.mock_config = Some(value("--mock-config")?),
+            "--test-case" => out.test_case = Some(value("--test-case")?),
+            "--state-machine" => out.state_machine = Some(value("--state-machine")?),
+            "--name" => out.name = Some(value("--name")?),
+            "--seed" => {
+                out.seed = Some(value("--seed")?.parse().map_err(|_| "`--seed` expects an integer".to_string())?)
+            }
+            "--start-time" => out.start_time = Some(value("--start-time")?),
+            "--json" => out.json = true,
+            "--quiet" | "-q" => out.quiet = true,
+            f if f.starts_with('-') && f.len() > 1 => {
+                return Err(format!(
+                    "unknown option `{f}`; supported options are: --input, --mock-config, --test-case, --state-machine, --name, --json, --quiet, --seed, --start-time"
+                ));
+            }
+            _ => {
+                if out.file.is_some() {
+                    return Err(format!("unexpected argument `{a}`: give one definition file"));
+                }
+                out.file = Some(a.clone());
+            }
+        }
+    }
+    if out.file.is_none() {
+        return Err("a definition file is required, e.g. `stepcraft local machine.asl.json`".into());
+    }
+    if out.test_case.is_some() && out.mock_config.is_none() {
+        return Err("`--test-case` needs `--mock-config FILE`".into());
+    }
+    Ok(out)
+}
+
+fn read(path: &str) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read `{path}`: {e}"))
+}
+
+fn read_json(text: &str, what: &str) -> Result<Value, String> {
+    serde_json::from_str(text).map_err(|e| format!("{what} is not valid JSON: {e}"))
+}
+
+fn local(args: &[String]) -> ExitCode {
+    let a = match parse_local_args(args) {
+        Ok(a) => a,
+        Err(e) => return usage_error(&e),
+    };
+    let file = a.file.as_deref().unwrap_or_default();
+    let definition = match read(file).and_then(|t| read_json(&t, &format!("the definition `{file}`"))) {
+        Ok(v) => v,
+        Err(e) => return fail(&e),
+    };
+    let input = match a.input.as_deref() {
+        None => json!({}),
+        Some(s) => {
+            let text = match s.strip_prefix('@') {
+                Some(path) => match read(path) {
+                    Ok(t) => t,
+                    Err(e) => return fail(&e),
+                },
+                None => s.to_string(),
+            };
+            match read_json(&text, "the input") {
+                Ok(v) => v,
+                Err(e) => return fail(&e),
+            }
+        }
+    };
+    let machine = match StateMachine::from_json(&definition) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("stepcraft: `{file}` is not a valid state machine:");
+            for p in &e.problems {
+                eprintln!("  {p}");
+            }
+            return ExitCode::from(3);
+        }
+    };
+    let machine = match &a.state_machine {
+        Some(n) => machine.named(n),
+        None => machine.named(machine_name(file)),
+    };
+    let mut ex = Executor::new();
+    if let Some(path) = &a.mock_config {
+        let cfg = match read(path)
+            .and_then(|t| read_json(&t, &format!("the mock configuration `{path}`")))
+            .and_then(MockConfig::from_json)
+        {
+            Ok(c) => c,
+            Err(e) => return fail(&e),
+        };
+        let test_case = match &a.test_case {
+            Some(t) => t.clone(),
+            None => match cfg.test_cases().as_slice() {
+                [(_, only)] => only.clone(),
+                _ => {
+                    return usage_error("`--test-case NAME` is required: the mock configuration has several test cases");
+                }
+            },
+        };
+        match cfg.mocks(a.state_machine.as_deref(), &test_case) {
+            Ok(m) => ex = ex.mocks(m),
+            Err(e) => return fail(&e),
+        }
+    }
+    if let Some(seed) = a.seed {
+        ex = ex.seed(seed);
+    }
+    if let Some(t) = &a.start_time {
+        match parse_timestamp(t) {
+            Some(ms) => ex = ex.start_time_ms(ms),
+            None => {
+                return usage_error(&format!(
+                    "`--start-time` expects an ISO-8601 date-time such as 2024-01-01T00:00:00Z, got `{t}`"
+                ));
+            }
+        }
+    }
+    let execution = match &a.name {
+        Some(n) => ex.start_named(&machine, input, n),
+        None => ex.start(&machine, input),
+    };
+    let result = stepcraft_local::block_on(execution);
+    if a.json {
+        println!("{}", result_json(&result));
+    } else {
+        if !a.quiet {
+            print!("{}", result.trace());
+            println!();
+        }
+        print_result(&result);
+    }
+    if result.succeeded() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+/// `orders.asl.json` → `orders`.
+fn machine_name(file: &str) -> String {
+    let base = std::path::Path::new(file).file_name().and_then(|s| s.to_str()).unwrap_or("StateMachine");
+    let base = base.strip_suffix(".json").unwrap_or(base);
+    let base = base.strip_suffix(".asl").unwrap_or(base);
+    let cleaned: String =
+        base.chars().map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '-' }).collect();
+    if cleaned.is_empty() { "StateMachine".into() } else { cleaned.chars().take(80).collect() }
+}
+
+fn print_result(r: &ExecutionResult) {
+    println!("status: {}", r.status);
+    match &r.output {
+        Some(o) => println!("output: {}", serde_json::to_string_pretty(o).unwrap_or_default()),
+        None => {
+            println!("error: {}", r.error.as_deref().unwrap_or("(none)"));
+            println!("cause: {}", r.cause.as_deref().unwrap_or("(none)"));
+        }
+    }
+    println!("virtual duration: {:.3}s, {} events", r.duration().as_secs_f64(), r.history.len());
+}
+
+fn result_json(r: &ExecutionResult) -> Value {
+    let history: Vec<Value> = r
+        .history
+        .iter()
+        .map(|e| {
+            let mut v = e.to_json();
+            if let (Some(name), Value::Object(m)) = (e.name(), &mut v) {
+                m.insert("name".into(), Value::String(name.to_string()));
+            }
+            v
+        })
+        .collect();
+    json!({
+        "status": r.status.as_str(),
+        "output": r.output,
+        "error": r.error,
+        "cause": r.cause,
+        "history": history,
+    })
+}
+
+fn validate(files: &[String]) -> ExitCode {
+    if files.is_empty() {
+        return usage_error("`validate` needs at least one definition file");
+    }
+    let mut worst = 0u8;
+    for f in files {
+        let v = match read(f).and_then(|t| read_json(&t, &format!("`{f}`"))) {
+            Ok(v) => v,
+            Err(e) => {
+                eprintln!("stepcraft: {e}");
+                worst = worst.max(2);
+                continue;
+            }
+        };
+        match StateMachine::from_json(&v) {
+            Ok(_) => println!("{f}: ok"),
+            Err(e) => {
+                println!("{f}: invalid");
+                for p in &e.problems {
+                    println!("  {p}");
+                }
+                worst = worst.max(3);
+            }
+        }
+    }
+    ExitCode::from(worst)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &[&str]) -> Vec<String> {
+        s.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn parses_options() {
+        let a = parse_local_args(&args(&["m.asl.json", "--input", "{}", "--json", "--seed=7"])).unwrap();
+        assert_eq!(a.file.as_deref(), Some("m.asl.json"));
+        assert!(a.json);
+        assert_eq!(a.seed, Some(7));
+        assert!(parse_local_args(&args(&["--json"])).is_err());
+        assert!(parse_local_args(&args(&["m", "--bogus"])).unwrap_err().contains("supported options"));
+        assert!(parse_local_args(&args(&["m", "--test-case", "T"])).is_err());
+    }
+
+    #[test]
+    fn machine_names() {
+        assert_eq!(machine_name("dir/orders.asl.json"), "orders");
+        assert_eq!(machine_name("a b.json"), "a-b");
+    }
 }

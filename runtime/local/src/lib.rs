@@ -1,1 +1,61 @@
-//! Local Step Functions executor (work in progress).
+//! A local AWS Step Functions executor: runs Amazon States Language state machines
+//! in-process, in virtual time, agreeing with AWS Step Functions.
+//!
+//! * [`StateMachine::from_json`] checks a definition once (as `CreateStateMachine`
+//!   would) and compiles it: paths, intrinsic functions, JSONata expressions.
+//! * [`Executor`] runs it many times: Task states are answered by [`Mock`]s, by
+//!   Step Functions Local mock configurations ([`MockConfig`]) or by a
+//!   [`TaskHandler`] (an async function of a [`TaskRequest`]).
+//! * Time is virtual: `Wait` states, retry back-offs, task durations and timeouts
+//!   move a [`Clock`], so a workflow that waits a day finishes in microseconds.
+//! * The [`ExecutionResult`] holds the status, output or error and cause, the
+//!   history (events named and shaped like `GetExecutionHistory`) and a readable
+//!   trace.
+//!
+//! ```
+//! use serde_json::json;
+//! use stepcraft_local::{Executor, Mock, StateMachine, Status};
+//!
+//! let sm = StateMachine::from_json(&json!({
+//!     "StartAt": "Reserve",
+//!     "States": {
+//!         "Reserve": {
+//!             "Type": "Task",
+//!             "Resource": "arn:aws:lambda:us-east-1:111111111111:function:reserve",
+//!             "Retry": [{"ErrorEquals": ["Busy"], "IntervalSeconds": 2}],
+//!             "Next": "Nap"
+//!         },
+//!         "Nap": {"Type": "Wait", "Seconds": 86400, "End": true}
+//!     }
+//! })).unwrap();
+//! let ex = Executor::new().mock_function("reserve", Mock::fails("Busy", "try later").then_returns(json!({"id": 7})));
+//! let r = ex.run_blocking(&sm, json!({}));
+//! assert_eq!(r.status, Status::Succeeded);
+//! assert_eq!(r.output, Some(json!({"id": 7})));
+//! assert_eq!(r.duration().as_secs(), 2 + 86_400);
+//! ```
+
+mod ata;
+mod callback;
+mod check;
+mod exec;
+mod executor;
+mod history;
+mod intrinsics;
+mod jsonpath;
+mod mock;
+mod model;
+mod rt;
+mod task;
+mod template;
+mod time;
+mod value;
+
+pub use callback::{CallbackError, Callbacks, PendingCallback};
+pub use check::{DefinitionError, Problem};
+pub use executor::{Execution, ExecutionResult, Executor, StateMachine, Status};
+pub use history::{Details, Event, TraceEntry, TraceStatus};
+pub use mock::{Mock, MockConfig, Mocks};
+pub use rt::{Clock, block_on};
+pub use task::{Callback, TaskFailure, TaskFuture, TaskHandler, TaskKind, TaskRequest, TaskResponse};
+pub use time::{format_timestamp, parse_timestamp};

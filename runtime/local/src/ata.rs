@@ -1,0 +1,255 @@
+//! JSONata fields of JSONata states: `{% … %}` expressions compiled once, and the
+//! JSON templates (`Arguments`, `Output`, `Assign` values, …) that embed them.
+//!
+//! An expression is evaluated with `$states` and the workflow variables it names
+//! bound; an *undefined* result or an evaluation error becomes
+//! `States.QueryEvaluationError` with the cause AWS writes, which names the field
+//! (`Output/result`, `Arguments/FunctionName`, `Items`, …).
+
+use serde_json::{Map, Value};
+use stepcraft_jsonata::{Env, Expression, is_jsonata_template};
+
+/// A compiled `{% … %}` expression and where it was written.
+#[derive(Debug)]
+pub struct AtaExpr {
+    expr: Expression,
+    /// The text between the markers, trimmed (as AWS quotes it in causes).
+    text: Box<str>,
+    /// The field path inside the state, e.g. `Output/result`.
+    field: Box<str>,
+    /// Names after `$` that the expression mentions (workflow variables, maybe).
+    names: Box<[Box<str>]>,
+}
+
+/// Why an expression produced no usable value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AtaError {
+    /// The expression yielded *undefined*.
+    Undefined { text: String, field: String },
+    /// Evaluation raised an error.
+    Failed { text: String, field: String, message: String },
+    /// The result holds a function.
+    Unsupported { text: String, field: String },
+}
+
+impl AtaError {
+    /// The cause text (without the state prefix).
+    pub fn cause(&self) -> String {
+        match self {
+            AtaError::Undefined { text, field } => {
+                format!(
+                    "The JSONata expression '{text}' specified for the field '{field}' returned nothing (undefined)."
+                )
+            }
+            AtaError::Failed { text, field, message } => format!(
+                "The JSONata expression '{text}' specified for the field '{field}' threw an error during evaluation: {message}"
+            ),
+            AtaError::Unsupported { text, field } => {
+                format!(
+                    "The JSONata expression '{text}' specified for the field '{field}' returned an unsupported result type."
+                )
+            }
+        }
+    }
+}
+
+impl AtaExpr {
+    /// Compiles the expression inside a `{% … %}` string written at `field`.
+    pub fn compile(inner: &str, field: &str) -> Result<AtaExpr, String> {
+        let text = inner.trim();
+        let expr = Expression::parse(inner).map_err(|e| e.message())?;
+        Ok(AtaExpr { expr, text: text.into(), field: field.into(), names: dollar_names(inner) })
+    }
+
+    /// The expression as AWS quotes it.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The field it was written in.
+    pub fn field(&self) -> &str {
+        &self.field
+    }
+
+    /// The `$name`s the expression mentions.
+    pub fn names(&self) -> &[Box<str>] {
+        &self.names
+    }
+
+    /// Whether the expression mentions `$states` at all.
+    pub fn uses_states(&self) -> bool {
+        self.names.iter().any(|n| &**n == "states")
+    }
+
+    /// Evaluates with the given environment; `None` results are errors.
+    pub fn eval(&self, env: &Env<'_>) -> Result<Value, AtaError> {
+        match self.expr.evaluate_opt(None, env) {
+            Ok(Some(v)) => Ok(v),
+            Ok(None) => Err(AtaError::Undefined { text: self.text.to_string(), field: self.field.to_string() }),
+            Err(e) if e.code() == "X1002" => {
+                Err(AtaError::Unsupported { text: self.text.to_string(), field: self.field.to_string() })
+            }
+            Err(e) => Err(AtaError::Failed {
+                text: self.text.to_string(),
+                field: self.field.to_string(),
+                message: format!("{}: {}", e.code(), e.message()),
+            }),
+        }
+    }
+}
+
+/// The `$identifier`s in an expression outside string literals.
+fn dollar_names(src: &str) -> Box<[Box<str>]> {
+    let mut names: Vec<Box<str>> = Vec::new();
+    let b = src.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            q @ (b'"' | b'\'' | b'`') => {
+                i += 1;
+                while i < b.len() && b[i] != q {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 2;
+            }
+            b'$' => {
+                let start = i + 1;
+                let mut j = start;
+                while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_' || b[j] >= 0x80) {
+                    j += 1;
+                }
+                if j > start {
+                    let name = &src[start..j];
+                    if !names.iter().any(|n| &**n == name) {
+                        names.push(name.into());
+                    }
+                }
+                i = j.max(i + 1);
+            }
+            _ => i += 1,
+        }
+    }
+    names.into_boxed_slice()
+}
+
+/// A JSON value in which any string may be a `{% … %}` expression.
+#[derive(Debug)]
+pub enum AtaTemplate {
+    /// No expression inside: used as is.
+    Lit(Value),
+    Expr(Box<AtaExpr>),
+    Obj(Vec<(Box<str>, AtaTemplate)>),
+    Arr(Vec<AtaTemplate>),
+}
+
+impl AtaTemplate {
+    /// Compiles `v` written at `field` (e.g. `Output`); reports syntax errors with
+    /// their field.
+    pub fn compile(v: &Value, field: &str, errors: &mut Vec<(String, String)>) -> AtaTemplate {
+        match v {
+            Value::String(s) => match is_jsonata_template(s) {
+                Some(inner) => match AtaExpr::compile(inner, field) {
+                    Ok(e) => AtaTemplate::Expr(Box::new(e)),
+                    Err(msg) => {
+                        errors.push((field.to_string(), format!("INVALID_JSONATA_EXPRESSION: {msg}")));
+                        AtaTemplate::Lit(Value::Null)
+                    }
+                },
+                None => AtaTemplate::Lit(v.clone()),
+            },
+            Value::Object(m) => {
+                if !contains_expr(v) {
+                    return AtaTemplate::Lit(v.clone());
+                }
+                AtaTemplate::Obj(
+                    m.iter()
+                        .map(|(k, x)| (k.as_str().into(), AtaTemplate::compile(x, &format!("{field}/{k}"), errors)))
+                        .collect(),
+                )
+            }
+            Value::Array(a) => {
+                if !contains_expr(v) {
+                    return AtaTemplate::Lit(v.clone());
+                }
+                AtaTemplate::Arr(
+                    a.iter()
+                        .enumerate()
+                        .map(|(i, x)| AtaTemplate::compile(x, &format!("{field}[{i}]"), errors))
+                        .collect(),
+                )
+            }
+            other => AtaTemplate::Lit(other.clone()),
+        }
+    }
+
+    /// Visits every expression.
+    pub fn for_each_expr<'a>(&'a self, f: &mut dyn FnMut(&'a AtaExpr)) {
+        match self {
+            AtaTemplate::Lit(_) => {}
+            AtaTemplate::Expr(e) => f(e),
+            AtaTemplate::Obj(fields) => fields.iter().for_each(|(_, t)| t.for_each_expr(f)),
+            AtaTemplate::Arr(items) => items.iter().for_each(|t| t.for_each_expr(f)),
+        }
+    }
+
+    /// Evaluates the template.
+    pub fn eval(&self, env: &Env<'_>) -> Result<Value, AtaError> {
+        Ok(match self {
+            AtaTemplate::Lit(v) => v.clone(),
+            AtaTemplate::Expr(e) => e.eval(env)?,
+            AtaTemplate::Obj(fields) => {
+                let mut m = Map::with_capacity(fields.len());
+                for (k, t) in fields {
+                    m.insert(k.to_string(), t.eval(env)?);
+                }
+                Value::Object(m)
+            }
+            AtaTemplate::Arr(items) => Value::Array(items.iter().map(|t| t.eval(env)).collect::<Result<_, _>>()?),
+        })
+    }
+}
+
+/// Whether any string inside `v` is a `{% … %}` expression.
+pub fn contains_expr(v: &Value) -> bool {
+    match v {
+        Value::String(s) => is_jsonata_template(s).is_some(),
+        Value::Object(m) => m.values().any(contains_expr),
+        Value::Array(a) => a.iter().any(contains_expr),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn names_skip_strings() {
+        let n = dollar_names("$x + $states.input.a & '$notme' & $sum([1]) & $x");
+        let n: Vec<&str> = n.iter().map(|s| &**s).collect();
+        assert_eq!(n, ["x", "states", "sum"]);
+    }
+
+    #[test]
+    fn template_reports_field_paths() {
+        let mut errors = Vec::new();
+        let t = AtaTemplate::compile(&json!({"a": {"b": ["{% $nope %}"]}}), "Output", &mut errors);
+        assert!(errors.is_empty());
+        let err = t.eval(&Env::step_functions()).unwrap_err();
+        assert_eq!(
+            err.cause(),
+            "The JSONata expression '$nope' specified for the field 'Output/a/b[0]' returned nothing (undefined)."
+        );
+    }
+}

@@ -1,0 +1,577 @@
+//! The public face: [`StateMachine`] (a checked definition), [`Executor`] (task
+//! handlers, mocks, options) and [`Execution`] (a running execution: a future, plus
+//! the callback API), with its [`ExecutionResult`].
+
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::callback::{CallbackError, Callbacks, PendingCallback};
+use crate::check::{DefinitionError, check};
+use crate::exec::{Ctx, End, ExecInfo, Rng};
+use crate::history::{Event, TraceEntry, render_trace};
+use crate::mock::{Mock, Mocks};
+use crate::model::Machine;
+use crate::rt::{Clock, DriverWake, lock};
+use crate::task::TaskHandler;
+
+/// A checked state machine definition, ready to run many times. Cheap to clone.
+#[derive(Clone)]
+pub struct StateMachine {
+    machine: Arc<Machine>,
+    name: Arc<str>,
+}
+
+impl fmt::Debug for StateMachine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StateMachine").field("name", &self.name).finish_non_exhaustive()
+    }
+}
+
+impl StateMachine {
+    /// Checks a definition (as `CreateStateMachine` would) and compiles it.
+    pub fn from_json(definition: &Value) -> Result<StateMachine, DefinitionError> {
+        Ok(StateMachine { machine: Arc::new(check(definition)?), name: Arc::from("StateMachine") })
+    }
+
+    /// Parses and checks a definition given as JSON text.
+    pub fn from_json_str(definition: &str) -> Result<StateMachine, DefinitionError> {
+        let v: Value = serde_json::from_str(definition).map_err(|e| DefinitionError {
+            problems: vec![crate::check::Problem {
+                code: "INVALID_JSON_DESCRIPTION",
+                message: format!("the definition is not valid JSON: {e}"),
+                location: String::new(),
+            }],
+        })?;
+        StateMachine::from_json(&v)
+    }
+
+    /// Names the state machine (its ARN ends with this name; `$$.StateMachine.Name`).
+    pub fn named(mut self, name: impl AsRef<str>) -> StateMachine {
+        self.name = Arc::from(name.as_ref());
+        self
+    }
+
+    /// The state machine's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub(crate) fn machine(&self) -> &Machine {
+        &self.machine
+    }
+}
+
+/// How an execution ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Succeeded,
+    Failed,
+    TimedOut,
+    Aborted,
+}
+
+impl Status {
+    /// `SUCCEEDED`, `FAILED`, `TIMED_OUT`, `ABORTED`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Succeeded => "SUCCEEDED",
+            Status::Failed => "FAILED",
+            Status::TimedOut => "TIMED_OUT",
+            Status::Aborted => "ABORTED",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The outcome of an execution.
+#[derive(Debug, Clone)]
+pub struct ExecutionResult {
+    pub status: Status,
+    /// The output of a succeeded execution.
+    pub output: Option<Value>,
+    /// The error of a failed (or timed out) execution; `None` for a `Fail` state
+    /// without `Error`.
+    pub error: Option<String>,
+    pub cause: Option<String>,
+    /// The events, shaped like `GetExecutionHistory`.
+    pub history: Vec<Event>,
+    /// One entry per state visited, for [`ExecutionResult::trace`].
+    pub trace: Vec<TraceEntry>,
+    pub execution_name: String,
+    /// Virtual start and stop, milliseconds since the epoch.
+    pub start_ms: i64,
+    pub stop_ms: i64,
+}
+
+impl ExecutionResult {
+    /// Whether the execution succeeded.
+    pub fn succeeded(&self) -> bool {
+        self.status == Status::Succeeded
+    }
+
+    /// Names of the states entered, in order (branches and iterations included).
+    pub fn states_entered(&self) -> Vec<&str> {
+        self.history.iter().filter(|e| e.event_type.ends_with("StateEntered")).filter_map(Event::name).collect()
+    }
+
+    /// The history as `GetExecutionHistory` returns it (`{"events": [...]}` items).
+    pub fn history_json(&self) -> Value {
+        Value::Array(self.history.iter().map(Event::to_json).collect())
+    }
+
+    /// Virtual time the execution took.
+    pub fn duration(&self) -> Duration {
+        Duration::from_millis((self.stop_ms - self.start_ms).max(0) as u64)
+    }
+
+    /// A readable trace: one line per state with type, status, virtual start,
+    /// duration and retries.
+    pub fn trace(&self) -> String {
+        render_trace(&self.trace, self.start_ms)
+    }
+}
+
+/// Options of an [`Executor`].
+#[derive(Debug, Clone)]
+pub(crate) struct Options {
+    pub(crate) start_ms: i64,
+    pub(crate) seed: u64,
+    pub(crate) clock: Option<Clock>,
+    pub(crate) hold_for_callbacks: bool,
+    pub(crate) record_payloads: bool,
+    pub(crate) lambda_sdk_metadata: bool,
+    pub(crate) region: String,
+    pub(crate) account: String,
+    pub(crate) role_arn: String,
+    pub(crate) map_concurrency_limit: usize,
+    pub(crate) max_execution_seconds: u64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            // 2024-01-01T00:00:00Z
+            start_ms: 1_704_067_200_000,
+            seed: 0x5EED,
+            clock: None,
+            hold_for_callbacks: false,
+            record_payloads: true,
+            lambda_sdk_metadata: true,
+            region: "us-east-1".into(),
+            account: "111111111111".into(),
+            role_arn: "arn:aws:iam::111111111111:role/StepFunctionsRole".into(),
+            map_concurrency_limit: 40,
+            // Standard executions run at most one year.
+            max_execution_seconds: 31_536_000,
+        }
+    }
+}
+
+/// What every execution of an executor shares.
+#[derive(Clone)]
+pub(crate) struct Core {
+    pub(crate) handlers: Vec<Arc<dyn TaskHandler>>,
+    pub(crate) mocks: Mocks,
+    pub(crate) machines: HashMap<String, StateMachine>,
+    pub(crate) callbacks: Arc<Callbacks>,
+    pub(crate) options: Options,
+    pub(crate) counter: Arc<AtomicU64>,
+}
+
+impl Core {
+    /// A registered machine by ARN or name.
+    pub(crate) fn machine_for(&self, arn: &str) -> Option<&StateMachine> {
+        self.machines.get(arn).or_else(|| self.machines.get(arn.rsplit(':').next().unwrap_or(arn)))
+    }
+}
+
+/// Runs state machines: holds the task handlers, mocks, registered child state
+/// machines and options. Cheap to clone; clones share the task-token registry.
+///
+/// ```
+/// use serde_json::json;
+/// use stepcraft_local::{Executor, Mock, StateMachine};
+///
+/// let sm = StateMachine::from_json(&json!({
+///     "QueryLanguage": "JSONata",
+///     "StartAt": "Charge",
+///     "States": {
+///         "Charge": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+///                    "Arguments": {"FunctionName": "charge", "Payload": "{% $states.input %}"},
+///                    "Output": "{% $states.result.Payload %}", "End": true}
+///     }
+/// })).unwrap();
+/// let ex = Executor::new().mock_state("Charge", Mock::returns(json!({"ok": true})));
+/// let result = ex.run_blocking(&sm, json!({"total": 10}));
+/// assert_eq!(result.output, Some(json!({"ok": true})));
+/// assert_eq!(result.states_entered(), ["Charge"]);
+/// ```
+#[derive(Clone)]
+pub struct Executor {
+    core: Arc<Core>,
+}
+
+impl fmt::Debug for Executor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Executor")
+            .field("handlers", &self.core.handlers.len())
+            .field("machines", &self.core.machines.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Executor {
+    fn default() -> Self {
+        Executor::new()
+    }
+}
+
+impl Executor {
+    /// No handlers, no mocks, default options.
+    pub fn new() -> Executor {
+        Executor {
+            core: Arc::new(Core {
+                handlers: Vec::new(),
+                mocks: Mocks::new(),
+                machines: HashMap::new(),
+                callbacks: Arc::new(Callbacks::default()),
+                options: Options::default(),
+                counter: Arc::new(AtomicU64::new(0)),
+            }),
+        }
+    }
+
+    fn core_mut(&mut self) -> &mut Core {
+        Arc::make_mut(&mut self.core)
+    }
+
+    /// Adds a task handler; handlers are asked in the order added, after mocks.
+    pub fn handler(mut self, handler: impl TaskHandler) -> Executor {
+        self.core_mut().handlers.push(Arc::new(handler));
+        self
+    }
+
+    /// Uses these mocks (replacing earlier ones).
+    pub fn mocks(mut self, mocks: Mocks) -> Executor {
+        self.core_mut().mocks = mocks;
+        self
+    }
+
+    /// Mocks the Task state `state`.
+    pub fn mock_state(mut self, state: impl Into<String>, mock: Mock) -> Executor {
+        let c = self.core_mut();
+        c.mocks = std::mem::take(&mut c.mocks).state(state, mock);
+        self
+    }
+
+    /// Mocks every call of the Lambda function `name`.
+    pub fn mock_function(mut self, name: impl Into<String>, mock: Mock) -> Executor {
+        let c = self.core_mut();
+        c.mocks = std::mem::take(&mut c.mocks).function(name, mock);
+        self
+    }
+
+    /// Makes `machine` callable by `states:startExecution` under its name.
+    pub fn register(mut self, machine: StateMachine) -> Executor {
+        let c = self.core_mut();
+        let name = machine.name().to_string();
+        let arn = format!("arn:aws:states:{}:{}:stateMachine:{name}", c.options.region, c.options.account);
+        c.machines.insert(arn, machine.clone());
+        c.machines.insert(name, machine);
+        self
+    }
+
+    /// Virtual time at which executions start (ms since the epoch; default
+    /// 2024-01-01T00:00:00Z). Ignored with a shared [`Executor::clock`].
+    pub fn start_time_ms(mut self, ms: i64) -> Executor {
+        self.core_mut().options.start_ms = ms;
+        self
+    }
+
+    /// Seeds the random generator (jitter, `States.MathRandom`, `$random()`, UUIDs).
+    pub fn seed(mut self, seed: u64) -> Executor {
+        self.core_mut().options.seed = seed;
+        self
+    }
+
+    /// Runs every execution on this clock. With a [`Clock::manual`] clock, executions
+    /// park in waits until the clock is advanced.
+    pub fn clock(mut self, clock: Clock) -> Executor {
+        self.core_mut().options.clock = Some(clock);
+        self
+    }
+
+    /// With an automatic clock, do not move time while a task waits for its token:
+    /// the callback is expected from elsewhere (another task or thread).
+    pub fn hold_time_for_callbacks(mut self, hold: bool) -> Executor {
+        self.core_mut().options.hold_for_callbacks = hold;
+        self
+    }
+
+    /// Record inputs and outputs in history events (default); `false` keeps only
+    /// types, names and times, which is faster.
+    pub fn record_payloads(mut self, record: bool) -> Executor {
+        self.core_mut().options.record_payloads = record;
+        self
+    }
+
+    /// Include `SdkHttpMetadata`/`SdkResponseMetadata` in `lambda:invoke` results
+    /// (default, as AWS does).
+    pub fn lambda_sdk_metadata(mut self, include: bool) -> Executor {
+        self.core_mut().options.lambda_sdk_metadata = include;
+        self
+    }
+
+    /// How many iterations of a Map without `MaxConcurrency` run at once (default 40).
+    pub fn map_concurrency_limit(mut self, limit: usize) -> Executor {
+        self.core_mut().options.map_concurrency_limit = limit;
+        self
+    }
+
+    /// The task-token registry (`SendTaskSuccess`, `SendTaskFailure`, `SendTaskHeartbeat`).
+    pub fn callbacks(&self) -> &Callbacks {
+        &self.core.callbacks
+    }
+
+    /// `SendTaskSuccess`.
+    pub fn send_task_success(&self, token: &str, output: Value) -> Result<(), CallbackError> {
+        self.core.callbacks.send_task_success(token, output)
+    }
+
+    /// `SendTaskFailure`.
+    pub fn send_task_failure(&self, token: &str, error: &str, cause: &str) -> Result<(), CallbackError> {
+        self.core.callbacks.send_task_failure(token, error, cause)
+    }
+
+    /// `SendTaskHeartbeat`.
+    pub fn send_task_heartbeat(&self, token: &str) -> Result<(), CallbackError> {
+        self.core.callbacks.send_task_heartbeat(token)
+    }
+
+    /// Starts an execution; it runs when polled (await it, or spawn it).
+    pub fn start(&self, machine: &StateMachine, input: Value) -> Execution {
+        let n = self.core.counter.fetch_add(1, Ordering::Relaxed);
+        self.start_named(machine, input, &format!("execution-{n}"))
+    }
+
+    /// Starts an execution with a given name.
+    pub fn start_named(&self, machine: &StateMachine, input: Value, name: &str) -> Execution {
+        let core = self.core.clone();
+        let sm = machine.clone();
+        let (clock, manual) = match &core.options.clock {
+            Some(c) => (c.clone(), c.is_manual()),
+            None => (Clock::automatic(core.options.start_ms), false),
+        };
+        let inflight = Arc::new(AtomicUsize::new(0));
+        let name: Arc<str> = Arc::from(name);
+        let seed = core.options.seed ^ (self.core.counter.load(Ordering::Relaxed)).wrapping_mul(0x2545_F491_4F6C_DD1D);
+        let fut = run(core.clone(), sm, input, name.clone(), clock.clone(), inflight.clone(), seed);
+        Execution {
+            fut: Some(Box::pin(fut)),
+            done: None,
+            driver: DriverWake::new(),
+            clock,
+            manual,
+            inflight,
+            core,
+            name,
+            seen_callbacks: Vec::new(),
+        }
+    }
+
+    /// Runs an execution to its end.
+    pub async fn run(&self, machine: &StateMachine, input: Value) -> ExecutionResult {
+        self.start(machine, input).await
+    }
+
+    /// Runs an execution to its end on the current thread.
+    pub fn run_blocking(&self, machine: &StateMachine, input: Value) -> ExecutionResult {
+        crate::rt::block_on(self.start(machine, input))
+    }
+}
+
+async fn run(
+    core: Arc<Core>,
+    sm: StateMachine,
+    input: Value,
+    name: Arc<str>,
+    clock: Clock,
+    inflight: Arc<AtomicUsize>,
+    seed: u64,
+) -> ExecutionResult {
+    let opts = &core.options;
+    let start_ms = clock.now_ms();
+    let sm_name = sm.name.clone();
+    let info = ExecInfo {
+        arn: Arc::from(format!("arn:aws:states:{}:{}:execution:{sm_name}:{name}", opts.region, opts.account)),
+        sm_arn: Arc::from(format!("arn:aws:states:{}:{}:stateMachine:{sm_name}", opts.region, opts.account)),
+        sm_name,
+        role_arn: Arc::from(opts.role_arn.as_str()),
+        name: name.clone(),
+        start_ms,
+        input,
+    };
+    let ctx = Ctx {
+        machine: sm.machine(),
+        core: &core,
+        info: &info,
+        clock: clock.clone(),
+        history: Mutex::new(Vec::new()),
+        trace: Mutex::new(Vec::new()),
+        rng: Mutex::new(Rng::new(seed)),
+        inflight,
+        mock_counters: Mutex::new(HashMap::new()),
+        invocations: Mutex::new(HashMap::new()),
+        next_id: AtomicU64::new(1),
+        child_depth: 0,
+    };
+    let end = ctx.run_execution().await;
+    let stop_ms = clock.now_ms();
+    let history = std::mem::take(&mut *lock(&ctx.history));
+    let trace = std::mem::take(&mut *lock(&ctx.trace));
+    let (status, output, error, cause) = match end {
+        End::Succeeded(v) => (Status::Succeeded, Some(v), None, None),
+        End::Failed(f) => (Status::Failed, None, if f.error.is_empty() { None } else { Some(f.error) }, f.cause),
+        End::TimedOut => (Status::TimedOut, None, Some("States.Timeout".to_string()), None),
+    };
+    ExecutionResult {
+        status,
+        output,
+        error,
+        cause,
+        history,
+        trace,
+        execution_name: name.to_string(),
+        start_ms,
+        stop_ms,
+    }
+}
+
+/// A running execution. Await it for the [`ExecutionResult`]; while it waits for a
+/// task token, answer it with [`Execution::send_task_success`] and friends.
+pub struct Execution {
+    fut: Option<Pin<Box<dyn Future<Output = ExecutionResult> + Send>>>,
+    done: Option<ExecutionResult>,
+    driver: Arc<DriverWake>,
+    clock: Clock,
+    manual: bool,
+    inflight: Arc<AtomicUsize>,
+    core: Arc<Core>,
+    name: Arc<str>,
+    seen_callbacks: Vec<String>,
+}
+
+impl fmt::Debug for Execution {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Execution")
+            .field("name", &self.name)
+            .field("done", &self.done.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Execution {
+    /// The execution's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The execution's clock.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Moves this execution's virtual time forward (firing timeouts, waits, …).
+    pub fn advance(&self, by: Duration) {
+        self.clock.advance(by);
+    }
+
+    /// `SendTaskSuccess`.
+    pub fn send_task_success(&self, token: &str, output: Value) -> Result<(), CallbackError> {
+        self.core.callbacks.send_task_success(token, output)
+    }
+
+    /// `SendTaskFailure`.
+    pub fn send_task_failure(&self, token: &str, error: &str, cause: &str) -> Result<(), CallbackError> {
+        self.core.callbacks.send_task_failure(token, error, cause)
+    }
+
+    /// `SendTaskHeartbeat`.
+    pub fn send_task_heartbeat(&self, token: &str) -> Result<(), CallbackError> {
+        self.core.callbacks.send_task_heartbeat(token)
+    }
+
+    /// Runs the execution until one of its tasks waits for a token it has not
+    /// reported yet, and reports it; `None` once the execution has ended (await the
+    /// execution for its result).
+    pub async fn next_callback(&mut self) -> Option<PendingCallback> {
+        std::future::poll_fn(|cx| self.poll_drive(cx, true)).await.err()
+    }
+
+    fn new_callback(&mut self) -> Option<PendingCallback> {
+        let pending = self.core.callbacks.pending();
+        let cb = pending
+            .into_iter()
+            .find(|p| &*p.execution_name == &*self.name && !self.seen_callbacks.contains(&p.token))?;
+        self.seen_callbacks.push(cb.token.clone());
+        Some(cb)
+    }
+
+    /// Drives the execution. `Ok(())` when it ended; `Err(callback)` when
+    /// `stop_at_callback` and a new callback is pending.
+    fn poll_drive(&mut self, cx: &mut Context<'_>, stop_at_callback: bool) -> Poll<Result<(), PendingCallback>> {
+        if self.done.is_some() {
+            return Poll::Ready(Ok(()));
+        }
+        self.driver.set_outer(cx.waker());
+        let waker = Waker::from(self.driver.clone());
+        loop {
+            self.driver.dirty.store(false, Ordering::Release);
+            let Some(fut) = self.fut.as_mut() else { return Poll::Ready(Ok(())) };
+            if let Poll::Ready(r) = fut.as_mut().poll(&mut Context::from_waker(&waker)) {
+                self.done = Some(r);
+                self.fut = None;
+                return Poll::Ready(Ok(()));
+            }
+            if stop_at_callback && let Some(cb) = self.new_callback() {
+                return Poll::Ready(Err(cb));
+            }
+            if self.driver.dirty.load(Ordering::Acquire) {
+                continue;
+            }
+            if self.manual || self.inflight.load(Ordering::Acquire) > 0 {
+                return Poll::Pending;
+            }
+            if self.core.options.hold_for_callbacks && self.core.callbacks.has_pending_for(&self.name) {
+                return Poll::Pending;
+            }
+            if !self.clock.advance_to_next() {
+                return Poll::Pending;
+            }
+        }
+    }
+}
+
+impl Future for Execution {
+    type Output = ExecutionResult;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<ExecutionResult> {
+        match self.poll_drive(cx, false) {
+            Poll::Ready(_) => Poll::Ready(self.done.take().expect("the execution has ended")),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}

@@ -1,0 +1,331 @@
+//! The execution history, shaped like `GetExecutionHistory` (event types, ids,
+//! `previousEventId`, details with JSON payloads as strings), and the readable trace.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use serde_json::{Map, Value, json};
+
+use crate::time::format_timestamp;
+
+/// The details of an event; payloads are kept as values.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Details {
+    None,
+    ExecutionStarted {
+        input: Value,
+        role_arn: Arc<str>,
+    },
+    ExecutionSucceeded {
+        output: Value,
+    },
+    ExecutionFailed {
+        error: Option<String>,
+        cause: Option<String>,
+    },
+    ExecutionTimedOut {
+        error: Option<String>,
+        cause: Option<String>,
+    },
+    ExecutionAborted {
+        error: Option<String>,
+        cause: Option<String>,
+    },
+    StateEntered {
+        name: Arc<str>,
+        input: Value,
+    },
+    StateExited {
+        name: Arc<str>,
+        output: Value,
+        assigned: Option<Map<String, Value>>,
+    },
+    TaskScheduled {
+        resource_type: String,
+        resource: String,
+        region: String,
+        parameters: Value,
+        timeout: Option<u64>,
+        heartbeat: Option<u64>,
+    },
+    TaskStarted {
+        resource_type: String,
+        resource: String,
+    },
+    TaskSubmitted {
+        resource_type: String,
+        resource: String,
+        output: Value,
+    },
+    TaskSucceeded {
+        resource_type: String,
+        resource: String,
+        output: Value,
+    },
+    TaskFailed {
+        resource_type: String,
+        resource: String,
+        error: Option<String>,
+        cause: Option<String>,
+    },
+    TaskTimedOut {
+        resource_type: String,
+        resource: String,
+        error: Option<String>,
+        cause: Option<String>,
+    },
+    LambdaFunctionScheduled {
+        resource: String,
+        input: Value,
+        timeout: Option<u64>,
+    },
+    LambdaFunctionSucceeded {
+        output: Value,
+    },
+    LambdaFunctionFailed {
+        error: Option<String>,
+        cause: Option<String>,
+    },
+    LambdaFunctionTimedOut {
+        error: Option<String>,
+        cause: Option<String>,
+    },
+    MapStateStarted {
+        length: usize,
+    },
+    MapIteration {
+        name: Arc<str>,
+        index: usize,
+    },
+    EvaluationFailed {
+        error: String,
+        cause: String,
+        location: String,
+        state: Arc<str>,
+    },
+}
+
+/// One history event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub id: u64,
+    pub previous_event_id: u64,
+    /// Virtual time, milliseconds since the epoch.
+    pub timestamp_ms: i64,
+    /// `TaskStateEntered`, `MapIterationStarted`, `ExecutionSucceeded`, …
+    pub event_type: &'static str,
+    pub details: Details,
+}
+
+fn text(v: &Value) -> Value {
+    Value::String(serde_json::to_string(v).unwrap_or_default())
+}
+
+fn err_cause(error: &Option<String>, cause: &Option<String>) -> Map<String, Value> {
+    let mut m = Map::new();
+    if let Some(c) = cause {
+        m.insert("cause".into(), Value::String(c.clone()));
+    }
+    if let Some(e) = error {
+        m.insert("error".into(), Value::String(e.clone()));
+    }
+    m
+}
+
+impl Event {
+    /// The state name of a state or map-iteration event.
+    pub fn name(&self) -> Option<&str> {
+        match &self.details {
+            Details::StateEntered { name, .. }
+            | Details::StateExited { name, .. }
+            | Details::MapIteration { name, .. } => Some(name),
+            _ => None,
+        }
+    }
+
+    /// The event as `GetExecutionHistory` returns it.
+    pub fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("timestamp".into(), Value::String(format_timestamp(self.timestamp_ms)));
+        m.insert("type".into(), Value::String(self.event_type.into()));
+        m.insert("id".into(), json!(self.id));
+        m.insert("previousEventId".into(), json!(self.previous_event_id));
+        let (key, details): (&str, Value) = match &self.details {
+            Details::None => return Value::Object(m),
+            Details::ExecutionStarted { input, role_arn } => (
+                "executionStartedEventDetails",
+                json!({"input": text(input), "inputDetails": {"truncated": false}, "roleArn": &**role_arn}),
+            ),
+            Details::ExecutionSucceeded { output } => (
+                "executionSucceededEventDetails",
+                json!({"output": text(output), "outputDetails": {"truncated": false}}),
+            ),
+            Details::ExecutionFailed { error, cause } => {
+                ("executionFailedEventDetails", Value::Object(err_cause(error, cause)))
+            }
+            Details::ExecutionTimedOut { error, cause } => {
+                ("executionTimedOutEventDetails", Value::Object(err_cause(error, cause)))
+            }
+            Details::ExecutionAborted { error, cause } => {
+                ("executionAbortedEventDetails", Value::Object(err_cause(error, cause)))
+            }
+            Details::StateEntered { name, input } => (
+                "stateEnteredEventDetails",
+                json!({"name": &**name, "input": text(input), "inputDetails": {"truncated": false}}),
+            ),
+            Details::StateExited { name, output, assigned } => {
+                let mut d = json!({"name": &**name, "output": text(output), "outputDetails": {"truncated": false}});
+                if let Some(a) = assigned {
+                    let vars: Map<String, Value> = a.iter().map(|(k, v)| (k.clone(), text(v))).collect();
+                    d["assignedVariables"] = Value::Object(vars);
+                    d["assignedVariablesDetails"] = json!({"truncated": false});
+                }
+                ("stateExitedEventDetails", d)
+            }
+            Details::TaskScheduled { resource_type, resource, region, parameters, timeout, heartbeat } => {
+                let mut d = json!({"resourceType": resource_type, "resource": resource, "region": region, "parameters": text(parameters)});
+                if let Some(t) = timeout {
+                    d["timeoutInSeconds"] = json!(t);
+                }
+                if let Some(h) = heartbeat {
+                    d["heartbeatInSeconds"] = json!(h);
+                }
+                ("taskScheduledEventDetails", d)
+            }
+            Details::TaskStarted { resource_type, resource } => {
+                ("taskStartedEventDetails", json!({"resourceType": resource_type, "resource": resource}))
+            }
+            Details::TaskSubmitted { resource_type, resource, output } => (
+                "taskSubmittedEventDetails",
+                json!({"resourceType": resource_type, "resource": resource, "output": text(output), "outputDetails": {"truncated": false}}),
+            ),
+            Details::TaskSucceeded { resource_type, resource, output } => (
+                "taskSucceededEventDetails",
+                json!({"resourceType": resource_type, "resource": resource, "output": text(output), "outputDetails": {"truncated": false}}),
+            ),
+            Details::TaskFailed { resource_type, resource, error, cause } => {
+                let mut d = err_cause(error, cause);
+                d.insert("resourceType".into(), json!(resource_type));
+                d.insert("resource".into(), json!(resource));
+                ("taskFailedEventDetails", Value::Object(d))
+            }
+            Details::TaskTimedOut { resource_type, resource, error, cause } => {
+                let mut d = err_cause(error, cause);
+                d.insert("resourceType".into(), json!(resource_type));
+                d.insert("resource".into(), json!(resource));
+                ("taskTimedOutEventDetails", Value::Object(d))
+            }
+            Details::LambdaFunctionScheduled { resource, input, timeout } => {
+                let mut d = json!({"resource": resource, "input": text(input), "inputDetails": {"truncated": false}});
+                if let Some(t) = timeout {
+                    d["timeoutInSeconds"] = json!(t);
+                }
+                ("lambdaFunctionScheduledEventDetails", d)
+            }
+            Details::LambdaFunctionSucceeded { output } => (
+                "lambdaFunctionSucceededEventDetails",
+                json!({"output": text(output), "outputDetails": {"truncated": false}}),
+            ),
+            Details::LambdaFunctionFailed { error, cause } => {
+                ("lambdaFunctionFailedEventDetails", Value::Object(err_cause(error, cause)))
+            }
+            Details::LambdaFunctionTimedOut { error, cause } => {
+                ("lambdaFunctionTimedOutEventDetails", Value::Object(err_cause(error, cause)))
+            }
+            Details::MapStateStarted { length } => ("mapStateStartedEventDetails", json!({"length": length})),
+            Details::MapIteration { name, index } => {
+                let key = match self.event_type {
+                    "MapIterationStarted" => "mapIterationStartedEventDetails",
+                    "MapIterationSucceeded" => "mapIterationSucceededEventDetails",
+                    "MapIterationFailed" => "mapIterationFailedEventDetails",
+                    _ => "mapIterationAbortedEventDetails",
+                };
+                (key, json!({"name": &**name, "index": index}))
+            }
+            Details::EvaluationFailed { error, cause, location, state } => (
+                "evaluationFailedEventDetails",
+                json!({"error": error, "cause": cause, "location": location, "state": &**state}),
+            ),
+        };
+        m.insert(key.into(), details);
+        Value::Object(m)
+    }
+}
+
+/// What became of a state in the trace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TraceStatus {
+    Running,
+    Succeeded,
+    Caught,
+    Failed,
+    Aborted,
+}
+
+/// One state visit, for the readable trace.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TraceEntry {
+    /// Nesting: 0 at top level, +1 per Parallel branch / Map iteration.
+    pub depth: usize,
+    /// `branch 1`, `item 3` for the first state of a branch or iteration.
+    pub label: Option<String>,
+    pub state: Arc<str>,
+    pub state_type: &'static str,
+    pub status: TraceStatus,
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub retries: u32,
+    /// Error of a failed or caught state.
+    pub error: Option<String>,
+}
+
+/// Renders trace entries as an aligned table; times relative to `start_ms`.
+pub fn render_trace(entries: &[TraceEntry], start_ms: i64) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<40} {:<9} {:<10} {:>12} {:>12} {:>7}",
+        "STATE", "TYPE", "STATUS", "START", "DURATION", "RETRIES"
+    );
+    for e in entries {
+        let mut name = "  ".repeat(e.depth);
+        if let Some(l) = &e.label {
+            let _ = write!(name, "[{l}] ");
+        }
+        name.push_str(&e.state);
+        let status = match e.status {
+            TraceStatus::Running => "running",
+            TraceStatus::Succeeded => "ok",
+            TraceStatus::Caught => "caught",
+            TraceStatus::Failed => "failed",
+            TraceStatus::Aborted => "aborted",
+        };
+        let _ = write!(
+            out,
+            "{:<40} {:<9} {:<10} {:>12} {:>12} {:>7}",
+            name,
+            e.state_type,
+            status,
+            human(e.start_ms - start_ms, true),
+            human(e.end_ms - e.start_ms, false),
+            e.retries
+        );
+        if let Some(err) = &e.error {
+            let _ = write!(out, "  {err}");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// `+1d 02:03:04.500` style durations, or `1.250s` below a minute.
+fn human(ms: i64, plus: bool) -> String {
+    let sign = if plus { "+" } else { "" };
+    let (s, rem) = (ms / 1000, ms % 1000);
+    if s < 60 {
+        format!("{sign}{s}.{rem:03}s")
+    } else {
+        let (d, h, m, sec) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60, s % 60);
+        if d > 0 { format!("{sign}{d}d{h:02}:{m:02}:{sec:02}") } else { format!("{sign}{h:02}:{m:02}:{sec:02}") }
+    }
+}

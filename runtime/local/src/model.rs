@@ -1,0 +1,397 @@
+//! The checked, executable form of a state machine: what [`crate::check`] builds from
+//! the ASL JSON and what the executor runs. State references are indexes; paths,
+//! templates and expressions are compiled.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::ata::{AtaExpr, AtaTemplate};
+use crate::intrinsics::Call;
+use crate::jsonpath::JsonPath;
+use crate::template::PathTemplate;
+
+/// A state's query language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryLanguage {
+    JsonPath,
+    JsonAta,
+}
+
+/// A machine: the top-level states and the machine-wide settings.
+#[derive(Debug)]
+pub struct Machine {
+    pub query_language: QueryLanguage,
+    pub timeout_seconds: Option<u64>,
+    pub root: StateSet,
+}
+
+/// The states of the machine, a Parallel branch or a Map item processor.
+#[derive(Debug)]
+pub struct StateSet {
+    pub start: usize,
+    pub states: Vec<State>,
+}
+
+impl StateSet {
+    /// Visits every state, nested ones included.
+    pub fn walk<'a>(&'a self, f: &mut dyn FnMut(&'a State)) {
+        for s in &self.states {
+            f(s);
+            match &s.kind {
+                Kind::Parallel(p) => p.branches.iter().for_each(|b| b.walk(f)),
+                Kind::Map(m) => m.processor.walk(f),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Where control goes after a state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    Next(usize),
+    End,
+    /// Choice, Succeed and Fail decide themselves.
+    None,
+}
+
+/// `InputPath`/`OutputPath`: `$` (absent), `null`, or a path.
+#[derive(Debug)]
+pub enum PathSpec {
+    Root,
+    Null,
+    Path(JsonPath),
+}
+
+/// `ResultPath`: `$` (absent), `null` (discard the result), or a reference path.
+#[derive(Debug)]
+pub enum ResultPathSpec {
+    Root,
+    Null,
+    Path(JsonPath),
+}
+
+/// How a state shapes its data, per query language.
+#[derive(Debug)]
+pub enum DataFlow {
+    Path {
+        input_path: PathSpec,
+        parameters: Option<PathTemplate>,
+        result_selector: Option<PathTemplate>,
+        result_path: ResultPathSpec,
+        output_path: PathSpec,
+    },
+    Ata {
+        arguments: Option<AtaTemplate>,
+        output: Option<AtaTemplate>,
+    },
+}
+
+/// `Assign` in either language.
+#[derive(Debug)]
+pub enum Assign {
+    /// A JSONPath template: `"x.$": "$.a"`, `"y": 1`.
+    Path(PathTemplate),
+    /// JSONata: per variable, a template.
+    Ata(Vec<(Arc<str>, AtaTemplate)>),
+}
+
+impl Assign {
+    /// The variable names assigned.
+    pub fn names(&self) -> Vec<&str> {
+        match self {
+            Assign::Path(PathTemplate::Obj(fields)) => fields.iter().map(|(k, _)| &**k).collect(),
+            Assign::Path(PathTemplate::Lit(Value::Object(m))) => m.keys().map(String::as_str).collect(),
+            Assign::Path(_) => Vec::new(),
+            Assign::Ata(fields) => fields.iter().map(|(k, _)| &**k).collect(),
+        }
+    }
+}
+
+/// A state.
+#[derive(Debug)]
+pub struct State {
+    pub name: Arc<str>,
+    pub query_language: QueryLanguage,
+    pub kind: Kind,
+    pub transition: Transition,
+    pub flow: DataFlow,
+    pub assign: Option<Assign>,
+    pub retry: Vec<Retrier>,
+    pub catch: Vec<Catcher>,
+}
+
+/// A number given literally, by a path, or by a JSONata expression.
+#[derive(Debug)]
+pub enum Dynamic<T> {
+    Lit(T),
+    Path(JsonPath),
+    Ata(Box<AtaExpr>),
+}
+
+/// A `Fail` field: absent, literal, by path/intrinsic, or JSONata.
+#[derive(Debug)]
+pub enum FailField {
+    None,
+    Lit(String),
+    Path(JsonPath),
+    Call(Call),
+    Ata(AtaTemplate),
+}
+
+/// The state-type specific part.
+#[derive(Debug)]
+pub enum Kind {
+    Pass { result: Option<Value> },
+    Task(Box<Task>),
+    Choice(Box<Choice>),
+    Wait(Wait),
+    Succeed,
+    Fail { error: FailField, cause: FailField },
+    Parallel(Box<Parallel>),
+    Map(Box<MapState>),
+}
+
+impl Kind {
+    /// The type name used in history events (`Task` → `TaskStateEntered`).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Kind::Pass { .. } => "Pass",
+            Kind::Task(_) => "Task",
+            Kind::Choice(_) => "Choice",
+            Kind::Wait(_) => "Wait",
+            Kind::Succeed => "Succeed",
+            Kind::Fail { .. } => "Fail",
+            Kind::Parallel(_) => "Parallel",
+            Kind::Map(_) => "Map",
+        }
+    }
+}
+
+/// How a task waits for its outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pattern {
+    /// Request/response.
+    Call,
+    /// `.sync` (and `.sync:2`).
+    Sync { v2: bool },
+    /// `.waitForTaskToken`.
+    Callback,
+}
+
+/// What a Task calls.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resource {
+    /// `arn:aws:states:::lambda:invoke[.waitForTaskToken]`.
+    LambdaInvoke { pattern: Pattern },
+    /// `arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`.
+    LambdaFunction { arn: String, name: String },
+    /// `arn:aws:states:::states:startExecution[.sync[:2]]`.
+    StartExecution { pattern: Pattern },
+    /// `arn:aws:states:REGION:ACCOUNT:activity:NAME`.
+    Activity { arn: String },
+    /// Any other service integration (`arn:aws:states:::sqs:sendMessage`,
+    /// `arn:aws:states:::aws-sdk:s3:getObject`, …).
+    Service { service: String, action: String, pattern: Pattern },
+}
+
+impl Resource {
+    /// The waiting pattern.
+    pub fn pattern(&self) -> Pattern {
+        match self {
+            Resource::LambdaInvoke { pattern }
+            | Resource::StartExecution { pattern }
+            | Resource::Service { pattern, .. } => *pattern,
+            Resource::LambdaFunction { .. } | Resource::Activity { .. } => Pattern::Call,
+        }
+    }
+
+    /// `resourceType` and `resource` of `TaskScheduled` events.
+    pub fn event_names(&self) -> (String, String) {
+        let suffix = |p: Pattern| match p {
+            Pattern::Call => "",
+            Pattern::Sync { v2: false } => ".sync",
+            Pattern::Sync { v2: true } => ".sync:2",
+            Pattern::Callback => ".waitForTaskToken",
+        };
+        match self {
+            Resource::LambdaInvoke { pattern } => ("lambda".into(), format!("invoke{}", suffix(*pattern))),
+            Resource::StartExecution { pattern } => ("states".into(), format!("startExecution{}", suffix(*pattern))),
+            Resource::Service { service, action, pattern } => {
+                (service.clone(), format!("{action}{}", suffix(*pattern)))
+            }
+            Resource::LambdaFunction { arn, .. } | Resource::Activity { arn } => ("lambda".into(), arn.clone()),
+        }
+    }
+}
+
+/// A Task state.
+#[derive(Debug)]
+pub struct Task {
+    pub resource: Resource,
+    /// The Resource string as written.
+    pub resource_arn: String,
+    pub timeout: Option<Dynamic<u64>>,
+    pub heartbeat: Option<Dynamic<u64>>,
+}
+
+/// A comparison operator of a JSONPath Choice rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpKind {
+    String,
+    Numeric,
+    Timestamp,
+    Boolean,
+}
+
+/// `Equals`, `LessThan`, …
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpOp {
+    Eq,
+    Lt,
+    Gt,
+    Le,
+    Ge,
+}
+
+/// A comparison's right-hand side.
+#[derive(Debug)]
+pub enum Operand {
+    Lit(Value),
+    Path(JsonPath),
+}
+
+/// A JSONPath Choice rule, or a JSONata `Condition`.
+#[derive(Debug)]
+pub enum Rule {
+    And(Vec<Rule>),
+    Or(Vec<Rule>),
+    Not(Box<Rule>),
+    Compare { variable: JsonPath, kind: CmpKind, op: CmpOp, operand: Operand },
+    StringMatches { variable: JsonPath, pattern: String },
+    IsNull { variable: JsonPath, expect: bool },
+    IsPresent { variable: JsonPath, expect: bool },
+    IsNumeric { variable: JsonPath, expect: bool },
+    IsString { variable: JsonPath, expect: bool },
+    IsBoolean { variable: JsonPath, expect: bool },
+    IsTimestamp { variable: JsonPath, expect: bool },
+    Condition(Box<AtaExpr>),
+}
+
+/// One entry of `Choices`.
+#[derive(Debug)]
+pub struct ChoiceBranch {
+    pub rule: Rule,
+    pub next: usize,
+    pub assign: Option<Assign>,
+    pub output: Option<AtaTemplate>,
+}
+
+/// A Choice state.
+#[derive(Debug)]
+pub struct Choice {
+    pub branches: Vec<ChoiceBranch>,
+    pub default: Option<usize>,
+}
+
+/// How long a Wait state waits.
+#[derive(Debug)]
+pub enum Wait {
+    Seconds(u64),
+    SecondsPath(JsonPath),
+    SecondsAta(Box<AtaExpr>),
+    /// Milliseconds since the epoch.
+    Timestamp(i64),
+    TimestampPath(JsonPath),
+    TimestampAta(Box<AtaExpr>),
+}
+
+/// A Parallel state.
+#[derive(Debug)]
+pub struct Parallel {
+    pub branches: Vec<StateSet>,
+}
+
+/// An inline Map state.
+#[derive(Debug)]
+pub struct MapState {
+    pub items_path: PathSpec,
+    pub items: Option<AtaTemplate>,
+    pub item_selector: Option<ItemSelector>,
+    pub processor: StateSet,
+    pub max_concurrency: Dynamic<u64>,
+    pub tolerated_failure_count: Option<Dynamic<u64>>,
+    pub tolerated_failure_percentage: Option<Dynamic<f64>>,
+    /// `ProcessorConfig.Mode` is `DISTRIBUTED` (run inline here).
+    pub distributed: bool,
+}
+
+/// `ItemSelector` (or the legacy `Parameters`) of a Map.
+#[derive(Debug)]
+pub enum ItemSelector {
+    Path(PathTemplate),
+    Ata(AtaTemplate),
+}
+
+/// Error names of a retrier or catcher.
+#[derive(Debug, Clone)]
+pub struct ErrorEquals(pub Vec<String>);
+
+impl ErrorEquals {
+    /// Whether `error` is matched: by name, `States.ALL` (all but `States.Runtime`), or
+    /// `States.TaskFailed` (every error whose name is not a `States.` one). A heartbeat
+    /// expiry also matches `States.Timeout`.
+    pub fn matches(&self, error: &str) -> bool {
+        // AWS never catches nor retries `States.Runtime`, even when named explicitly.
+        if error == "States.Runtime" {
+            return false;
+        }
+        self.0.iter().any(|e| match e.as_str() {
+            "States.ALL" => true,
+            "States.TaskFailed" => !error.starts_with("States.") || error == "States.TaskFailed",
+            "States.Timeout" => error == "States.Timeout" || error == "States.HeartbeatTimeout",
+            name => name == error,
+        })
+    }
+}
+
+/// `JitterStrategy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Jitter {
+    None,
+    Full,
+}
+
+/// A retrier.
+#[derive(Debug, Clone)]
+pub struct Retrier {
+    pub error_equals: ErrorEquals,
+    pub interval_seconds: f64,
+    pub max_attempts: u32,
+    pub backoff_rate: f64,
+    pub max_delay_seconds: Option<f64>,
+    pub jitter: Jitter,
+}
+
+impl Retrier {
+    /// The delay before retry `n` (1-based), before jitter:
+    /// `min(IntervalSeconds × BackoffRate^(n−1), MaxDelaySeconds)`.
+    pub fn delay_seconds(&self, n: u32) -> f64 {
+        let d = self.interval_seconds * self.backoff_rate.powi(n.saturating_sub(1) as i32);
+        match self.max_delay_seconds {
+            Some(max) => d.min(max),
+            None => d,
+        }
+    }
+}
+
+/// A catcher.
+#[derive(Debug)]
+pub struct Catcher {
+    pub error_equals: ErrorEquals,
+    pub next: usize,
+    pub result_path: ResultPathSpec,
+    pub output: Option<AtaTemplate>,
+    pub assign: Option<Assign>,
+}
