@@ -86,7 +86,10 @@ fn select(entries: &[Entry], handler: Option<String>) -> Result<&Entry, Function
 
 fn find<'a>(entries: &'a [Entry], name: Option<&String>) -> Result<&'a Entry, String> {
     let name = name.ok_or_else(|| format!("error: name a function\n\n{USAGE}"))?;
-    entries.iter().find(|e| e.name == name.as_str()).ok_or_else(|| {
+    // A workflow is named by its state machine (`CheckOrder`) or its function (`check_order`).
+    let normal = |n: &str| n.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase();
+    let exact = entries.iter().find(|e| e.name == name.as_str());
+    exact.or_else(|| entries.iter().find(|e| normal(e.name) == normal(name))).ok_or_else(|| {
         let names: Vec<&str> = entries.iter().map(|e| e.name).collect();
         format!("error: no function `{name}`; this binary hosts: {}", names.join(", "))
     })
@@ -104,6 +107,19 @@ fn run_command(entries: &[Entry], args: &[String], runtime: &tokio::runtime::Run
         Some("invoke") => {
             let entry = find(entries, args.get(1))?;
             let input = read_input(&args[2..])?;
+            // A workflow's waits are virtual from the command line: time is paused and jumps
+            // ahead whenever every task waits, so `sleep(1 hour)` returns at once.
+            let paused;
+            let runtime = if entry.kind == crate::handler::Kind::Workflow {
+                paused = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .start_paused(true)
+                    .build()
+                    .map_err(|e| format!("error: cannot start the async runtime: {e}"))?;
+                &paused
+            } else {
+                runtime
+            };
             match runtime.block_on((entry.invoke)(input)) {
                 Ok(output) => writeln!(stdout, "{output:#}").map_err(|e| e.to_string()),
                 Err(error) => {

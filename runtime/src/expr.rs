@@ -239,6 +239,41 @@ pub fn object<T: Data>(fields: Vec<(&str, Expr<Any>)>) -> Expr<T> {
     Expr { node: Node::Object(out), _type: PhantomData }
 }
 
+/// An object with these keys as they are (no `Data` renames).
+pub fn raw_object(fields: Vec<(&str, Expr<Any>)>) -> Expr<Any> {
+    Expr { node: Node::Object(fields.into_iter().map(|(k, v)| (k.to_owned(), v.node)).collect()), _type: PhantomData }
+}
+
+/// A struct variant of an enum built field by field: `Outcome::Shipped { tracking: x }`.
+pub fn variant_object<T: Data>(variant: &str, fields: Vec<(&str, Expr<Any>)>) -> Expr<T> {
+    let v = T::json_variant(variant).unwrap_or_else(|| panic!("`{variant}` is not a variant described by `Data`"));
+    let mut content = Vec::new();
+    for (name, value) in fields {
+        match T::json_variant_field(variant, name) {
+            Some(Field::Key(key)) => content.push((key.to_owned(), value.node)),
+            Some(Field::Flattened) => match value.node {
+                Node::Object(inner) => content.extend(inner),
+                _ => panic!("a flattened field must be built as a struct"),
+            },
+            None => {}
+        }
+    }
+    let tag = |tag: &str| (tag.to_owned(), Node::Lit(Value::from(v.name)));
+    let node = match v.repr {
+        Repr::External => Node::Object(vec![(v.name.to_owned(), Node::Object(content))]),
+        Repr::Internal { tag: key } => {
+            let mut all = vec![tag(key)];
+            all.extend(content);
+            Node::Object(all)
+        }
+        Repr::Adjacent { tag: key, content: content_key } => {
+            Node::Object(vec![tag(key), (content_key.to_owned(), Node::Object(content))])
+        }
+        Repr::Untagged => Node::Object(content),
+    };
+    Expr { node, _type: PhantomData }
+}
+
 /// A unit variant of an enum: `Tier::Gold`.
 pub fn unit_variant<T: Data>(variant: &str) -> Expr<T> {
     let v = T::json_variant(variant).unwrap_or_else(|| panic!("`{variant}` is not a variant described by `Data`"));

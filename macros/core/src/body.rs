@@ -190,6 +190,8 @@ pub enum Expr {
     Index(Box<Expr>, Box<Expr>),
     Lit(syn::Lit),
     Struct { path: Path, fields: Vec<(Ident, Expr)> },
+    /// `Enum::Variant { a: x }`.
+    VariantStruct { ty: Path, variant: Ident, fields: Vec<(Ident, Expr)> },
     UnitVariant { ty: Path, variant: Ident },
     Array(Vec<Expr>, Span),
     Binary(BinOp, Box<Expr>, Box<Expr>),
@@ -1300,7 +1302,7 @@ impl<'a> Parser<'a> {
                     }
                 }
                 syn::Expr::Async(a) => {
-                    let block = self.block(&a.block, false);
+                    let block = self.branch_block(&a.block);
                     if block.tail.is_none() {
                         self.error(a, "an `async` branch ends with its value: `Ok(value)` or a call `f(x).await`");
                     }
@@ -1314,6 +1316,38 @@ impl<'a> Parser<'a> {
         }
         self.nested.pop();
         Flow::Join { branches, span }
+    }
+
+    /// An `async` branch of `try_join!`: its tail `Ok(value)` (or a call) is the branch's value.
+    fn branch_block(&mut self, block: &syn::Block) -> Block {
+        self.scopes.push(HashMap::new());
+        let (body, tail) = match block.stmts.split_last() {
+            Some((syn::Stmt::Expr(tail, None), body)) => (body, Some(tail)),
+            _ => (&block.stmts[..], None),
+        };
+        let mut parsed = self.stmts(body, block.span(), false);
+        if let Some(tail) = tail {
+            let flow = match strip(tail) {
+                syn::Expr::Call(call) if is_ok_or_err(&call.func) == Some(true) => match single_arg(self.cx, call, "Ok") {
+                    Some(arg) => match strip(arg) {
+                        syn::Expr::Try(_) | syn::Expr::Await(_) => self.flow(arg, TaskAttrs::default()),
+                        other => Flow::Pure(self.expr(other)),
+                    },
+                    None => Flow::Pure(Expr::Unit(tail.span())),
+                },
+                syn::Expr::Await(a) => match self.await_flow(a, true, TaskAttrs::default()) {
+                    Flow::Call(call) => Flow::Call(Call { try_: true, ..call }),
+                    other => other,
+                },
+                other => {
+                    self.error(other, "an `async` branch ends with its value: `Ok(value)` or a call `f(x).await`");
+                    Flow::Pure(Expr::Unit(other.span()))
+                }
+            };
+            parsed.tail = Some(Box::new(flow));
+        }
+        self.scopes.pop();
+        parsed
     }
 
     fn struct_fields(&mut self, fields: &syn::punctuated::Punctuated<syn::FieldValue, syn::Token![,]>) -> Vec<(Ident, Expr)> {
@@ -1368,7 +1402,14 @@ impl<'a> Parser<'a> {
                 if let Some(rest) = &s.rest {
                     self.error(rest, "`..base` cannot be expressed in a state machine; write every field");
                 }
-                Expr::Struct { path: s.path.clone(), fields: self.struct_fields(&s.fields) }
+                let fields = self.struct_fields(&s.fields);
+                match split_variant(&s.path) {
+                    // `Enum::Variant { .. }`: modules are lowercase, types and variants are not.
+                    Some((ty, variant)) if ty.segments.last().is_some_and(|seg| starts_upper(&seg.ident)) => {
+                        Expr::VariantStruct { ty, variant, fields }
+                    }
+                    _ => Expr::Struct { path: s.path.clone(), fields },
+                }
             }
             syn::Expr::Array(a) => Expr::Array(a.elems.iter().map(|e| self.expr(e)).collect(), span),
             syn::Expr::Tuple(t) if t.elems.is_empty() => Expr::Unit(span),
@@ -1694,6 +1735,11 @@ impl Expr {
                 fields: fields.iter().map(|(n, e)| (n.clone(), e.clone_expr())).collect(),
             },
             Expr::UnitVariant { ty, variant } => Expr::UnitVariant { ty: ty.clone(), variant: variant.clone() },
+            Expr::VariantStruct { ty, variant, fields } => Expr::VariantStruct {
+                ty: ty.clone(),
+                variant: variant.clone(),
+                fields: fields.iter().map(|(n, e)| (n.clone(), e.clone_expr())).collect(),
+            },
             Expr::Array(items, span) => Expr::Array(items.iter().map(Expr::clone_expr).collect(), *span),
             Expr::Binary(op, a, b) => Expr::Binary(*op, Box::new(a.clone_expr()), Box::new(b.clone_expr())),
             Expr::Not(e) => Expr::Not(Box::new(e.clone_expr())),
@@ -1727,7 +1773,7 @@ pub fn expr_span(expr: &Expr) -> Span {
         Expr::TupleField(_, i) => i.span,
         Expr::Lit(l) => l.span(),
         Expr::Struct { path, .. } => path.span(),
-        Expr::UnitVariant { variant, .. } => variant.span(),
+        Expr::UnitVariant { variant, .. } | Expr::VariantStruct { variant, .. } => variant.span(),
         Expr::Index(b, _)
         | Expr::Binary(_, b, _)
         | Expr::Not(b)

@@ -554,7 +554,7 @@ fn render(expr: &Expr) -> String {
         Expr::Lit(syn::Lit::Float(f)) => f.base10_digits().to_owned(),
         Expr::Lit(syn::Lit::Bool(b)) => b.value.to_string(),
         Expr::Lit(_) => "literal".into(),
-        Expr::UnitVariant { ty, variant } => {
+        Expr::UnitVariant { ty, variant } | Expr::VariantStruct { ty, variant, .. } => {
             format!("{}::{variant}", ty.segments.last().map(|s| s.ident.to_string()).unwrap_or_default())
         }
         Expr::Binary(op, a, b) => {

@@ -164,6 +164,15 @@ impl Emitter<'_> {
                 });
                 quote_spanned!(path_span(path)=> __E::object::<#path>(::std::vec![#(#fields),*]))
             }
+            Expr::VariantStruct { ty, variant, fields } => {
+                let v = variant.to_string();
+                let fields = fields.iter().map(|(name, value)| {
+                    let n = name.to_string();
+                    let value = self.expr(value);
+                    quote!((#n, __E::any(&#value)))
+                });
+                quote_spanned!(variant.span()=> __E::variant_object::<#ty>(#v, ::std::vec![#(#fields),*]))
+            }
             Expr::UnitVariant { ty, variant } => {
                 let v = variant.to_string();
                 quote_spanned!(variant.span()=> __E::unit_variant::<#ty>(#v))
@@ -580,6 +589,15 @@ impl Emitter<'_> {
                         let v = variant.to_string();
                         let error = quote_spanned!(variant.span()=> #private::error_name::<#ty>(#v));
                         let cause = match fields {
+                            // An error's fields, by their Rust names (error types have no `Data`).
+                            Some(Expr::Struct { fields, .. }) => {
+                                let fields = fields.iter().map(|(name, value)| {
+                                    let n = name.to_string();
+                                    let value = self.expr(value);
+                                    quote!((#n, __E::any(&#value)))
+                                });
+                                quote!(__E::to_json_string(&__E::raw_object(::std::vec![#(#fields),*])).template_string())
+                            }
                             Some(fields) => {
                                 let fields = self.expr(fields);
                                 quote!(__E::to_json_string(&#fields).template_string())

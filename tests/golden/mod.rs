@@ -1,0 +1,27 @@
+//! The golden workflows, one construct per file, and the table the tests walk.
+
+pub mod catch;
+pub mod child;
+pub mod choice;
+pub mod common;
+pub mod map;
+pub mod overrides;
+pub mod parallel;
+pub mod returns;
+pub mod sequential;
+pub mod wait;
+
+use stepcraft::Workflow;
+
+/// Each golden case: its file name and its definition as JSON.
+pub const CASES: &[(&str, fn() -> String)] = &[
+    ("catch", <catch::catch as Workflow>::definition_json),
+    ("child", <child::child as Workflow>::definition_json),
+    ("choice", <choice::choice as Workflow>::definition_json),
+    ("map", <map::map as Workflow>::definition_json),
+    ("overrides", <overrides::overrides as Workflow>::definition_json),
+    ("parallel", <parallel::parallel as Workflow>::definition_json),
+    ("returns", <returns::returns as Workflow>::definition_json),
+    ("sequential", <sequential::sequential as Workflow>::definition_json),
+    ("wait", <wait::wait as Workflow>::definition_json),
+];
