@@ -372,6 +372,9 @@ pub struct Parser<'a> {
     scopes: Vec<HashMap<String, VarId>>,
     /// Inside a `for` loop body or a `try_join!` branch: `return` cannot end the workflow there.
     nested: Vec<&'static str>,
+    /// Parsing the tail of the function (or of a branch of it): `Ok(..)`/`Err(..)` end the
+    /// workflow there.
+    tail_ctx: bool,
 }
 
 /// Whether a flow never falls through (every path returns).
@@ -400,7 +403,7 @@ impl<'a> Parser<'a> {
     /// Parses the body of `function`, whose argument `input` (a pattern binding one name) has
     /// type `ty`.
     pub fn parse(cx: &'a Ctxt, function: &syn::ItemFn, input: Option<(&Ident, &syn::Type)>) -> Body {
-        let mut parser = Parser { cx, vars: Vars::default(), scopes: vec![HashMap::new()], nested: Vec::new() };
+        let mut parser = Parser { cx, vars: Vars::default(), scopes: vec![HashMap::new()], nested: Vec::new(), tail_ctx: false };
         if let Some((ident, ty)) = input {
             parser.bind(ident, VarDef::Input(ty.clone()));
         }
@@ -438,6 +441,18 @@ impl<'a> Parser<'a> {
         self.vars.order.push(id);
     }
 
+    /// Whether `expr` names a variable whose value was already in error.
+    fn is_poisoned(&self, expr: &syn::Expr) -> bool {
+        match strip(expr) {
+            syn::Expr::Path(p) => p
+                .path
+                .get_ident()
+                .and_then(|i| self.lookup(&i.to_string()))
+                .is_some_and(|id| matches!(self.vars.list[id].def, VarDef::Alias(Expr::Unit(_)))),
+            _ => false,
+        }
+    }
+
     fn lookup(&self, name: &str) -> Option<VarId> {
         self.scopes.iter().rev().find_map(|s| s.get(name).copied())
     }
@@ -450,6 +465,13 @@ impl<'a> Parser<'a> {
     }
 
     fn stmts(&mut self, stmts: &[syn::Stmt], span: Span, top: bool) -> Block {
+        let outer = self.tail_ctx;
+        let block = self.stmts_in(stmts, span, top);
+        self.tail_ctx = outer;
+        block
+    }
+
+    fn stmts_in(&mut self, stmts: &[syn::Stmt], span: Span, top: bool) -> Block {
         let mut out = Block { stmts: Vec::new(), tail: None, span };
         let mut ended_by: Option<Span> = None;
         for (i, stmt) in stmts.iter().enumerate() {
@@ -462,6 +484,7 @@ impl<'a> Parser<'a> {
                 break;
             }
             let last = i + 1 == stmts.len();
+            self.tail_ctx = top && last;
             match stmt {
                 syn::Stmt::Local(local) => {
                     if let Some(s) = self.local(local) {
@@ -575,6 +598,15 @@ impl<'a> Parser<'a> {
                 LetPat::Var(self.bind(&p.ident, def))
             }
             syn::Pat::Wild(_) => LetPat::Wild,
+            syn::Pat::Tuple(tuple) if matches!(flow, Flow::Pure(Expr::Unit(_))) => {
+                // The value is already in error: bind the names so that their uses add no errors.
+                for elem in &tuple.elems {
+                    if let syn::Pat::Ident(p) = strip_pat_type(elem) {
+                        self.bind(&p.ident, VarDef::Alias(Expr::Unit(p.span())));
+                    }
+                }
+                return None;
+            }
             syn::Pat::Tuple(tuple) => {
                 let Flow::Join { branches, .. } = &flow else {
                     self.error(tuple, "tuple patterns bind the results of `try_join!(..)?`; bind other values one by one");
@@ -633,11 +665,18 @@ impl<'a> Parser<'a> {
                 let Flow::Call(call) = self.flow(expr, TaskAttrs::default()) else { unreachable!() };
                 Flow::Return(Return::Ok(Box::new(Flow::Call(Call { try_: true, ..call }))))
             }
-            syn::Expr::Block(_) | syn::Expr::If(_) | syn::Expr::Match(_) => self.flow(expr, TaskAttrs::default()),
-            other => {
-                self.error(other, "a workflow ends with `Ok(value)` (or `Err(error)`), like the `Result` it returns");
-                Flow::Pure(Expr::Unit(other.span()))
+            syn::Expr::Call(call) if is_ok_or_err(&call.func).is_none() && matches!(strip(&call.func), syn::Expr::Path(p) if p.path.is_ident("Err")) => self.ret(expr),
+            syn::Expr::Block(_) | syn::Expr::If(_) | syn::Expr::Match(_) | syn::Expr::Return(_) => {
+                self.flow(expr, TaskAttrs::default())
             }
+            other => match self.flow(other, TaskAttrs::default()) {
+                Flow::Pure(Expr::Unit(span)) => Flow::Pure(Expr::Unit(span)),
+                Flow::Pure(_) => {
+                    self.error(other, "a workflow ends with `Ok(value)` (or `Err(error)`), like the `Result` it returns");
+                    Flow::Pure(Expr::Unit(other.span()))
+                }
+                flow => flow,
+            },
         }
     }
 
@@ -677,7 +716,7 @@ impl<'a> Parser<'a> {
                     Flow::Pure(Expr::Unit(r.span()))
                 }
             },
-            syn::Expr::Block(b) if b.label.is_none() => Flow::Block(self.block(&b.block, false)),
+            syn::Expr::Block(b) if b.label.is_none() => Flow::Block(self.block(&b.block, self.tail_ctx)),
             syn::Expr::Unsafe(u) => {
                 self.error(u.unsafe_token, "`unsafe` code cannot run in a state machine; move it into an activity");
                 Flow::Pure(Expr::Unit(u.span()))
@@ -709,6 +748,11 @@ impl<'a> Parser<'a> {
             syn::Expr::Assign(a) => {
                 self.error(a, "workflow variables cannot change: a state machine has no mutation; bind a new name with `let`");
                 Flow::Pure(Expr::Unit(a.span()))
+            }
+            syn::Expr::Macro(m) if macro_name(&m.mac) == "join" => self.join(&m.mac, m.span()),
+            syn::Expr::Macro(m) if macro_name(&m.mac) == "try_join" => {
+                self.error(m, "add `?`: `try_join!(..)?` fails the workflow when a branch fails, as the Parallel state does");
+                Flow::Pure(Expr::Unit(m.span()))
             }
             syn::Expr::MethodCall(m) if m.method == "push" => {
                 self.error(
@@ -937,10 +981,12 @@ impl<'a> Parser<'a> {
     }
 
     fn arm_body(&mut self, body: &syn::Expr) -> Block {
+        let tail = self.tail_ctx;
         match strip(body) {
-            syn::Expr::Block(b) if b.label.is_none() => self.block(&b.block, false),
+            syn::Expr::Block(b) if b.label.is_none() => self.block(&b.block, tail),
             other => {
-                let flow = self.flow(other, TaskAttrs::default());
+                let flow = if tail { self.tail(other) } else { self.flow(other, TaskAttrs::default()) };
+                self.tail_ctx = tail;
                 Block { stmts: Vec::new(), tail: Some(Box::new(flow)), span: other.span() }
             }
         }
@@ -1125,6 +1171,11 @@ impl<'a> Parser<'a> {
             syn::Pat::Path(p) => &p.path,
             syn::Pat::Struct(s) => {
                 let binds = s.fields.iter().any(|f| !matches!(&*f.pat, syn::Pat::Wild(_)));
+                for field in &s.fields {
+                    if let syn::Pat::Ident(p) = &*field.pat {
+                        self.bind(&p.ident, VarDef::Alias(Expr::Unit(p.span())));
+                    }
+                }
                 if binds {
                     self.error(
                         &s.fields,
@@ -1162,13 +1213,13 @@ impl<'a> Parser<'a> {
         let otherwise = loop {
             self.scopes.push(HashMap::new());
             let cond = self.cond(&current.cond);
-            let body = self.block(&current.then_branch, false);
+            let body = self.block(&current.then_branch, self.tail_ctx);
             self.scopes.pop();
             branches.push((cond, body));
             match current.else_branch.as_ref().map(|(_, e)| &**e) {
                 None => break None,
                 Some(syn::Expr::If(next)) => current = next,
-                Some(syn::Expr::Block(b)) => break Some(self.block(&b.block, false)),
+                Some(syn::Expr::Block(b)) => break Some(self.block(&b.block, self.tail_ctx)),
                 Some(other) => {
                     self.error(other, "expected a block after `else`");
                     break None;
@@ -1226,6 +1277,7 @@ impl<'a> Parser<'a> {
             }
         };
         self.nested.push("a `for` loop (a Map state runs each item on its own)");
+        let outer_tail = std::mem::replace(&mut self.tail_ctx, false);
         let stmts = &f.body.stmts;
         let (body_stmts, collect) = match stmts.last() {
             Some(syn::Stmt::Expr(syn::Expr::MethodCall(m), _)) if m.method == "push" => {
@@ -1238,6 +1290,7 @@ impl<'a> Parser<'a> {
         let collect = collect.and_then(|m| self.collect(m));
         self.scopes.pop();
         self.nested.pop();
+        self.tail_ctx = outer_tail;
         self.scopes.pop();
         if let Some((id, value)) = &collect {
             if !matches!(self.vars.list[*id].def, VarDef::Pending) {
@@ -1289,6 +1342,7 @@ impl<'a> Parser<'a> {
             self.error(mac, "`try_join!` runs two or more branches in parallel");
         }
         self.nested.push("a `try_join!` branch");
+        let outer_tail = std::mem::replace(&mut self.tail_ctx, false);
         let mut branches = Vec::new();
         for arg in &args {
             match strip(arg) {
@@ -1315,6 +1369,7 @@ impl<'a> Parser<'a> {
             }
         }
         self.nested.pop();
+        self.tail_ctx = outer_tail;
         Flow::Join { branches, span }
     }
 
@@ -1469,11 +1524,14 @@ impl<'a> Parser<'a> {
                 );
                 Expr::Unit(span)
             }
+            syn::Expr::Try(t) if self.is_poisoned(&t.expr) => Expr::Unit(span),
             syn::Expr::Try(t) => {
-                self.error(
-                    t,
-                    "bind the result of this call to a variable first (`let receipt = charge(order).await?;`) and use the variable here",
-                );
+                let message = if matches!(strip(&t.expr), syn::Expr::Await(_)) {
+                    "bind the result of this call to a variable first (`let receipt = charge(order).await?;`) and use the variable here"
+                } else {
+                    "`?` applies to activity and workflow calls (`charge(order).await?`) and to `try_join!(..)?`"
+                };
+                self.error(t, message);
                 Expr::Unit(span)
             }
             syn::Expr::Cast(c) => match &*c.ty {

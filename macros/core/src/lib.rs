@@ -73,13 +73,13 @@ pub fn expand_workflow(args: TokenStream, item: TokenStream) -> TokenStream {
     // the user sees is about their own code.
     if cx.has_errors() {
         let error = cx.check().expect_err("has errors");
-        return item_with_errors(item, error);
+        return item_with_errors(emit::workflow::emit_unchecked(&function), error);
     }
     let graph = lower::lower_workflow(&cx, &workflow.body);
     check::check_workflow(&cx, &workflow, &graph);
     match cx.check() {
         Ok(()) => emit::workflow::emit_workflow(&workflow, &graph),
-        Err(error) => item_with_errors(item, error),
+        Err(error) => item_with_errors(emit::workflow::emit_unchecked(&function), error),
     }
 }
 

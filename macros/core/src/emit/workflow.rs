@@ -76,6 +76,43 @@ pub fn emit_workflow(workflow: &Workflow<'_>, graph: &Graph) -> TokenStream {
     }
 }
 
+/// The function of a workflow that did not compile, for rustc and IDEs to go on with: as
+/// written, minus stepcraft's statement attributes, its warnings silenced (the errors matter).
+pub fn emit_unchecked(function: &syn::ItemFn) -> TokenStream {
+    let mut item = function.clone();
+    StripOnly.visit_item_fn_mut(&mut item);
+    quote! {
+        #[allow(unused, unreachable_code)]
+        #item
+    }
+}
+
+struct StripOnly;
+
+impl VisitMut for StripOnly {
+    fn visit_local_mut(&mut self, local: &mut syn::Local) {
+        strip(&mut local.attrs);
+        syn::visit_mut::visit_local_mut(self, local);
+    }
+
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        strip_expr(expr);
+        syn::visit_mut::visit_expr_mut(self, expr);
+    }
+}
+
+fn strip_expr(expr: &mut syn::Expr) {
+    match expr {
+        syn::Expr::Try(e) => strip(&mut e.attrs),
+        syn::Expr::Await(e) => strip(&mut e.attrs),
+        syn::Expr::Match(e) => strip(&mut e.attrs),
+        syn::Expr::ForLoop(e) => strip(&mut e.attrs),
+        syn::Expr::Call(e) => strip(&mut e.attrs),
+        syn::Expr::MethodCall(e) => strip(&mut e.attrs),
+        _ => {}
+    }
+}
+
 /// Makes the body ordinary Rust: removes `#[task(..)]` and `#[map(..)]` (read by the compiler,
 /// meaningless to rustc), and converts each `try_join!` branch's error into the workflow's
 /// error type, as a Parallel state reports whichever branch failed.
@@ -94,15 +131,7 @@ impl VisitMut for Native<'_> {
     }
 
     fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
-        match expr {
-            syn::Expr::Try(e) => strip(&mut e.attrs),
-            syn::Expr::Await(e) => strip(&mut e.attrs),
-            syn::Expr::Match(e) => strip(&mut e.attrs),
-            syn::Expr::ForLoop(e) => strip(&mut e.attrs),
-            syn::Expr::Call(e) => strip(&mut e.attrs),
-            syn::Expr::MethodCall(e) => strip(&mut e.attrs),
-            _ => {}
-        }
+        strip_expr(expr);
         syn::visit_mut::visit_expr_mut(self, expr);
         if let syn::Expr::Macro(m) = expr
             && m.mac.path.segments.last().is_some_and(|s| s.ident == "try_join")

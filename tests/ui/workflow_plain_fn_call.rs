@@ -1,0 +1,37 @@
+// Calling a plain function inside an expression is refused with a hint.
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use stepcraft::{activity, workflow, Data};
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, Data)]
+struct Order {
+    id: String,
+    total: u64,
+    items: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error, stepcraft::Error)]
+enum ShopError {
+    #[error("declined: {reason}")]
+    Declined { reason: String },
+    #[error("gateway down")]
+    GatewayDown,
+}
+
+#[activity]
+async fn charge(order: Order) -> Result<u64, ShopError> {
+    Ok(order.total)
+}
+
+fn double(n: u64) -> u64 {
+    n * 2
+}
+
+#[workflow]
+async fn checkout(order: Order) -> Result<u64, ShopError> {
+    let doubled = double(order.total);
+    let _ = doubled;
+    charge(order).await
+}
+
+fn main() {}

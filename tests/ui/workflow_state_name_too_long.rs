@@ -1,0 +1,33 @@
+// State names are at most 80 characters.
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use stepcraft::{activity, workflow, Data};
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, Data)]
+struct Order {
+    id: String,
+    total: u64,
+    items: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error, stepcraft::Error)]
+enum ShopError {
+    #[error("declined: {reason}")]
+    Declined { reason: String },
+    #[error("gateway down")]
+    GatewayDown,
+}
+
+#[activity]
+async fn charge(order: Order) -> Result<u64, ShopError> {
+    Ok(order.total)
+}
+
+#[workflow]
+async fn checkout(order: Order) -> Result<u64, ShopError> {
+    #[task(name = "Charge the customer's card for the whole order, taxes and shipping included, right now")]
+    let first = charge(order).await?;
+    Ok(first)
+}
+
+fn main() {}
