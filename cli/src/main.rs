@@ -28,7 +28,7 @@ options of `local`:
   --json                    print one JSON object: status, output, error, cause, history
   --quiet                   do not print the trace
   --seed N                  seed of the random generator (jitter, UUIDs, $random)
-  --start-time ISO-8601     virtual start time (default 2024-01-01T00:00:00Z)
+  --start-time ISO-8601     virtual start time (default: now)
 
 exit status: 0 succeeded, 1 failed or timed out, 2 usage error, 3 invalid definition";
 
@@ -181,7 +181,9 @@ fn local(args: &[String]) -> ExitCode {
             None => match cfg.test_cases().as_slice() {
                 [(_, only)] => only.clone(),
                 _ => {
-                    return usage_error("`--test-case NAME` is required: the mock configuration has several test cases");
+                    return usage_error(
+                        "`--test-case NAME` is required: the mock configuration has several test cases",
+                    );
                 }
             },
         };
@@ -193,15 +195,18 @@ fn local(args: &[String]) -> ExitCode {
     if let Some(seed) = a.seed {
         ex = ex.seed(seed);
     }
-    if let Some(t) = &a.start_time {
-        match parse_timestamp(t) {
+    // A `Wait` until a real timestamp behaves as in production unless the start
+    // time is pinned.
+    match &a.start_time {
+        Some(t) => match parse_timestamp(t) {
             Some(ms) => ex = ex.start_time_ms(ms),
             None => {
                 return usage_error(&format!(
                     "`--start-time` expects an ISO-8601 date-time such as 2024-01-01T00:00:00Z, got `{t}`"
                 ));
             }
-        }
+        },
+        None => ex = ex.start_time_now(),
     }
     let execution = match &a.name {
         Some(n) => ex.start_named(&machine, input, n),

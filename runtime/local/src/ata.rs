@@ -76,11 +76,6 @@ impl AtaExpr {
         &self.names
     }
 
-    /// Whether the expression mentions `$states` at all.
-    pub fn uses_states(&self) -> bool {
-        self.names.iter().any(|n| &**n == "states")
-    }
-
     /// Evaluates with the given environment; `None` results are errors.
     pub fn eval(&self, env: &Env<'_>) -> Result<Value, AtaError> {
         match self.expr.evaluate_opt(None, env) {

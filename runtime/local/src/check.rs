@@ -147,7 +147,7 @@ pub fn check(def: &Value) -> Result<Machine, DefinitionError> {
     };
     let root = state_set(&mut cx, obj, "");
     if cx.problems.is_empty() {
-        Ok(Machine { query_language: cx.machine_ql, timeout_seconds, root })
+        Ok(Machine { timeout_seconds, root })
     } else {
         Err(DefinitionError { problems: cx.problems })
     }
@@ -592,12 +592,14 @@ fn data_flow(cx: &mut Cx, st: &Map<String, Value>, loc: &str, ql: QueryLanguage,
             let parameters = if ty == "Map" {
                 None // a Map's `Parameters` is its item selector
             } else {
-                st.get("Parameters").map(|v| path_template(cx, v, loc, "Parameters"))
+                st.get("Parameters").map(|v| Box::new(path_template(cx, v, loc, "Parameters")))
             };
             DataFlow::Path {
                 input_path: path_spec(cx, st, "InputPath", loc),
                 parameters,
-                result_selector: st.get("ResultSelector").map(|v| path_template(cx, v, loc, "ResultSelector")),
+                result_selector: st
+                    .get("ResultSelector")
+                    .map(|v| Box::new(path_template(cx, v, loc, "ResultSelector"))),
                 result_path: result_path(cx, st.get("ResultPath"), &format!("{loc}/ResultPath")),
                 output_path: path_spec(cx, st, "OutputPath", loc),
             }
@@ -1110,10 +1112,9 @@ fn rule(cx: &mut Cx, c: &Map<String, Value>, loc: &str, top: bool) -> Rule {
         }
         let expect = || v.as_bool();
         let r = match k.as_str() {
-            "StringMatches" => match v.as_str() {
-                Some(p) => Some(Rule::StringMatches { variable: var.clone(), pattern: p.to_string() }),
-                None => None,
-            },
+            "StringMatches" => {
+                v.as_str().map(|p| Rule::StringMatches { variable: var.clone(), pattern: p.to_string() })
+            }
             "IsNull" => expect().map(|e| Rule::IsNull { variable: var.clone(), expect: e }),
             "IsPresent" => expect().map(|e| Rule::IsPresent { variable: var.clone(), expect: e }),
             "IsNumeric" => expect().map(|e| Rule::IsNumeric { variable: var.clone(), expect: e }),

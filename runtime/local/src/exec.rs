@@ -907,7 +907,7 @@ impl<'c> Ctx<'c> {
     }
 
     fn rule_in(&self, v: &Visit<'_>, r: &Rule, src: &mut Sources<'_, '_>) -> Result<bool, Failure> {
-        fn var<'s>(src: &'s mut Sources<'_, '_>, p: &JsonPath) -> Option<Value> {
+        fn var(src: &mut Sources<'_, '_>, p: &JsonPath) -> Option<Value> {
             let root = src.root(p.root())?.clone();
             if p.is_definite() { p.select_one(&root).ok().cloned() } else { p.select(&root).ok().map(Cow::into_owned) }
         }
@@ -1188,7 +1188,7 @@ impl<'c> Ctx<'c> {
         th: &mut Thread<'_>,
         input: &Value,
         result: Value,
-    ) -> Result<(Value, Vec<(Arc<str>, Value)>), Failure> {
+    ) -> Result<(Value, Assigned), Failure> {
         let state = v.state;
         match &state.flow {
             DataFlow::Path { result_selector, result_path, output_path, .. } => {
@@ -1259,8 +1259,8 @@ impl<'c> Ctx<'c> {
                     self.runtime(
                         v,
                         &format!(
-                            "The {field}Path field refers to value {} which is not a valid integer: {}",
-                            to_json_string(&x),
+                            "The {field}Path field refers to value \"{}\" which is not a valid integer: {}",
+                            plain(&x),
                             p.as_str()
                         ),
                     )
@@ -1293,7 +1293,7 @@ impl<'c> Ctx<'c> {
         th: &mut Thread<'_>,
         input: &Value,
         t: &Task,
-    ) -> Result<(Value, Vec<(Arc<str>, Value)>), Failure> {
+    ) -> Result<(Value, Assigned), Failure> {
         let pattern = t.resource.pattern();
         if pattern == Pattern::Callback && v.token.is_none() {
             let n = lock(&self.rng).next_u64();
@@ -1713,7 +1713,7 @@ impl<'c> Ctx<'c> {
         th: &mut Thread<'_>,
         input: &Value,
         p: &Parallel,
-    ) -> Result<(Value, Vec<(Arc<str>, Value)>), Failure> {
+    ) -> Result<(Value, Assigned), Failure> {
         let branch_input = self.arguments(v, th, input)?;
         self.emit(th, "ParallelStateStarted", Details::None);
         let started_id = th.prev;
@@ -1779,7 +1779,7 @@ impl<'c> Ctx<'c> {
         th: &mut Thread<'_>,
         input: &Value,
         m: &MapState,
-    ) -> Result<(Value, Vec<(Arc<str>, Value)>), Failure> {
+    ) -> Result<(Value, Assigned), Failure> {
         let state = v.state;
         // The items, and what ItemSelector reads as `$` / `$states.input`.
         let (effective, items) = match &state.flow {
@@ -1845,28 +1845,51 @@ impl<'c> Ctx<'c> {
             }
         };
         let max_concurrency = self.dynamic_u64(v, th, &m.max_concurrency, &effective, "MaxConcurrency")?;
-        if let Some(d) = &m.tolerated_failure_count {
-            self.dynamic_u64(v, th, d, &effective, "ToleratedFailureCount")?;
-        }
-        if let Some(Dynamic::Ata(e)) = &m.tolerated_failure_percentage {
-            let states = self.states_value(v, input, &[], None);
-            self.eval_expr(e, &states, &th.scope).map_err(|err| self.ata_failure(th, v, err))?;
-        }
+        let tolerated_count = match &m.tolerated_failure_count {
+            Some(d) => Some(self.dynamic_u64(v, th, d, &effective, "ToleratedFailureCount")?),
+            None => None,
+        };
+        let tolerated_percentage = match &m.tolerated_failure_percentage {
+            Some(Dynamic::Lit(x)) => Some(*x),
+            Some(Dynamic::Path(p)) => {
+                let x = self.resolve_for(v, th, p, &effective, "ToleratedFailurePercentagePath")?;
+                x.as_f64()
+            }
+            Some(Dynamic::Ata(e)) => {
+                let states = self.states_value(v, input, &[], None);
+                let x = self.eval_expr(e, &states, &th.scope).map_err(|err| self.ata_failure(th, v, err))?;
+                x.as_f64()
+            }
+            None => None,
+        };
         let limit = if max_concurrency == 0 {
             self.core.options.map_concurrency_limit.max(1)
         } else {
             max_concurrency as usize
         };
-
-        self.emit(th, "MapStateStarted", Details::MapStateStarted { length: items.len() });
-        let depth = th.depth + 1;
+        let distributed = m.distributed;
         let n = items.len();
+        // Inline iterations record their states in this history; the items of a
+        // distributed Map are child executions, whose states it does not show.
+        if distributed {
+            self.emit(th, "MapRunStarted", Details::None);
+        } else {
+            self.emit(th, "MapStateStarted", Details::MapStateStarted { length: n });
+        }
+        let depth = th.depth + 1;
         let scope: &Scope<'_> = &th.scope;
         let map_prev = th.prev;
         let mut results: Vec<Option<Value>> = vec![None; n];
-        let mut failure: Option<(usize, Failure, u64)> = None;
+        let mut failure: Option<Failure> = None;
+        let mut failed_items = 0usize;
+        let tolerated = |failed: usize| {
+            let by_count = tolerated_count.is_some_and(|c| failed as u64 <= c);
+            let by_pct = tolerated_percentage.is_some_and(|p| n > 0 && (failed as f64) * 100.0 / (n as f64) <= p);
+            distributed && (by_count || by_pct)
+        };
         {
             let mut group: Group<'_, (usize, Result<Value, Failure>, u64)> = Group::new();
+            let mut started_ids: Vec<u64> = vec![0; n];
             let mut next_item = 0usize;
             let mut item_iter = items.into_iter();
             loop {
@@ -1874,16 +1897,32 @@ impl<'c> Ctx<'c> {
                     let idx = next_item;
                     next_item += 1;
                     let item = item_iter.next().unwrap_or(Value::Null);
-                    let it_input = self.item_input(v, th_scope_ref(scope), state, m, idx, item, &effective)?;
-                    let it_input = match it_input {
-                        Ok(x) => x,
-                        Err(e) => return Err(self.ata_failure_map(v, map_prev, e)),
+                    let it_input = match self.item_input(v, scope, m, idx, item, &effective) {
+                        Ok(Ok(x)) => x,
+                        Ok(Err(e)) => {
+                            let mut t = Thread {
+                                scope: Scope::default(),
+                                prev: th_prev_or(map_prev, &self.history),
+                                depth: 0,
+                                label: None,
+                            };
+                            return Err(self.ata_failure(&mut t, v, e));
+                        }
+                        Err(f) => return Err(f),
                     };
+                    if distributed {
+                        group.push(Box::pin(async move {
+                            let r = self.run_isolated(&m.processor, it_input).await;
+                            (idx, r, 0)
+                        }));
+                        continue;
+                    }
                     let started = self.emit_with_prev(
                         map_prev,
                         "MapIterationStarted",
                         Details::MapIteration { name: state.name.clone(), index: idx },
                     );
+                    started_ids[idx] = started;
                     group.push(Box::pin(async move {
                         let mut it = Thread {
                             scope: Scope::child(scope),
@@ -1898,61 +1937,100 @@ impl<'c> Ctx<'c> {
                 let Some((_, (idx, r, last))) = group.next().await else { break };
                 match r {
                     Ok(out) => {
-                        self.emit_with_prev(
-                            last,
-                            "MapIterationSucceeded",
-                            Details::MapIteration { name: state.name.clone(), index: idx },
-                        );
+                        if !distributed {
+                            self.emit_with_prev(
+                                last,
+                                "MapIterationSucceeded",
+                                Details::MapIteration { name: state.name.clone(), index: idx },
+                            );
+                        }
                         results[idx] = Some(out);
                     }
                     Err(f) => {
-                        self.emit_with_prev(
-                            last,
-                            "MapIterationFailed",
-                            Details::MapIteration { name: state.name.clone(), index: idx },
-                        );
-                        failure = Some((idx, f, last));
+                        failed_items += 1;
+                        if distributed && tolerated(failed_items) {
+                            results[idx] = Some(f.error_output());
+                            continue;
+                        }
+                        if !distributed {
+                            self.emit_with_prev(
+                                last,
+                                "MapIterationFailed",
+                                Details::MapIteration { name: state.name.clone(), index: idx },
+                            );
+                        }
+                        failure =
+                            Some(if distributed && (tolerated_count.is_some() || tolerated_percentage.is_some()) {
+                                Failure::new(
+                                    "States.ExceedToleratedFailureThreshold",
+                                    Some("The specified tolerated failure threshold was exceeded".into()),
+                                )
+                            } else {
+                                f
+                            });
                         break;
                     }
                 }
             }
-            if failure.is_some() {
-                for _ in group.running_indexes() {
-                    // Iterations still running are aborted.
+            if failure.is_some() && !distributed {
+                for idx in group.running_indexes() {
+                    let _ = idx;
+                }
+                let running: Vec<usize> = (0..n).filter(|i| results[*i].is_none() && started_ids[*i] != 0).collect();
+                drop(group);
+                for idx in running {
+                    self.emit_with_prev(
+                        started_ids[idx],
+                        "MapIterationAborted",
+                        Details::MapIteration { name: state.name.clone(), index: idx },
+                    );
                 }
             }
-            drop(group);
         }
         th.prev = lock(&self.history).last().map(|e| e.id).unwrap_or(th.prev);
-        if let Some((_, f, _)) = failure {
+        if let Some(f) = failure {
             self.abort_running_trace(depth);
-            self.emit(th, "MapStateFailed", Details::None);
+            self.emit(th, if distributed { "MapRunFailed" } else { "MapStateFailed" }, Details::None);
             return Err(f);
         }
-        self.emit(th, "MapStateSucceeded", Details::None);
+        self.emit(th, if distributed { "MapRunSucceeded" } else { "MapStateSucceeded" }, Details::None);
         let values: Vec<Value> = results.into_iter().map(Option::unwrap_or_default).collect();
         self.finish_result(v, th, input, Value::Array(values))
     }
 
-    fn ata_failure_map(&self, v: &Visit<'_>, prev: u64, e: AtaError) -> Failure {
-        let mut th = Thread { scope: Scope::default(), prev, depth: 0, label: None };
-        self.ata_failure(&mut th, v, e)
+    /// Runs states as a separate execution would: own history, no outer variables.
+    async fn run_isolated(&self, set: &StateSet, input: Value) -> Result<Value, Failure> {
+        let child = Ctx {
+            machine: self.machine,
+            core: self.core,
+            info: self.info,
+            clock: self.clock.clone(),
+            history: Mutex::new(Vec::new()),
+            trace: Mutex::new(Vec::new()),
+            rng: Mutex::new(Rng::new(lock(&self.rng).next_u64())),
+            inflight: self.inflight.clone(),
+            mock_counters: Mutex::new(HashMap::new()),
+            invocations: Mutex::new(HashMap::new()),
+            next_id: AtomicU64::new(1),
+            child_depth: self.child_depth + 1,
+        };
+        let mut th = Thread { scope: Scope::default(), prev: 0, depth: 0, label: None };
+        let fut: BoxFuture<'_, Result<Value, Failure>> = Box::pin(async { child.run_set(set, input, &mut th).await });
+        fut.await
     }
 
     /// The input of iteration `idx`: `ItemSelector` (or legacy `Parameters`) with
-    /// `$$.Map.Item`, else the item.
-    #[allow(clippy::too_many_arguments)]
+    /// `$$.Map.Item`, else the item. A JSONata failure is returned as is, for the
+    /// caller to record.
     fn item_input(
         &self,
         v: &Visit<'_>,
         scope: &Scope<'_>,
-        state: &State,
         m: &MapState,
         idx: usize,
         item: Value,
         effective: &Value,
     ) -> Result<Result<Value, AtaError>, Failure> {
-        let _ = state;
         match &m.item_selector {
             None => Ok(Ok(item)),
             Some(ItemSelector::Path(t)) => {
@@ -1968,8 +2046,8 @@ impl<'c> Ctx<'c> {
     }
 }
 
-fn th_scope_ref<'a>(s: &'a Scope<'a>) -> &'a Scope<'a> {
-    s
+fn th_prev_or(prev: u64, history: &Mutex<Vec<Event>>) -> u64 {
+    lock(history).last().map(|e| e.id).unwrap_or(prev)
 }
 
 fn items_path_text(p: &PathSpec) -> &str {
@@ -1978,6 +2056,9 @@ fn items_path_text(p: &PathSpec) -> &str {
         _ => "$",
     }
 }
+
+/// Variables a state assigns, applied when it exits.
+type Assigned = Vec<(Arc<str>, Value)>;
 
 /// What a call produced.
 enum Invoked {

@@ -301,6 +301,17 @@ impl Executor {
         self
     }
 
+    /// Starts executions at the current wall-clock time (truncated to the
+    /// millisecond), as AWS would: a `Wait` until a real timestamp then waits as
+    /// long as it would in production. Histories then differ from run to run.
+    pub fn start_time_now(self) -> Executor {
+        let ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        self.start_time_ms(ms)
+    }
+
     /// Seeds the random generator (jitter, `States.MathRandom`, `$random()`, UUIDs).
     pub fn seed(mut self, seed: u64) -> Executor {
         self.core_mut().options.seed = seed;
@@ -523,9 +534,8 @@ impl Execution {
 
     fn new_callback(&mut self) -> Option<PendingCallback> {
         let pending = self.core.callbacks.pending();
-        let cb = pending
-            .into_iter()
-            .find(|p| &*p.execution_name == &*self.name && !self.seen_callbacks.contains(&p.token))?;
+        let cb =
+            pending.into_iter().find(|p| *p.execution_name == *self.name && !self.seen_callbacks.contains(&p.token))?;
         self.seen_callbacks.push(cb.token.clone());
         Some(cb)
     }

@@ -3,7 +3,7 @@
 
 use std::sync::OnceLock;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::jsonpath::JsonPath;
 use crate::value::{java_text, json_eq, number_value, to_json_string};
@@ -464,8 +464,8 @@ fn apply(f: Func, mut args: Vec<Value>, host: &mut dyn Host) -> Result<Value, St
             }
         }
         Func::MathRandom => {
-            let start = want_int(f, &args[0], 0)?;
-            let end = want_int(f, &args[1], 1)?;
+            let start = want_num(f, &args[0], 0)?.round() as i64;
+            let end = want_num(f, &args[1], 1)?.round() as i64;
             if end <= start {
                 return Err("The end of 'States.MathRandom' must be greater than its start".into());
             }
@@ -583,11 +583,6 @@ pub fn base64_decode(s: &str) -> Option<Vec<u8>> {
         }
     }
     Some(out)
-}
-
-/// Builds an object from key/value pairs (a helper for tests and templates).
-pub fn object(pairs: impl IntoIterator<Item = (String, Value)>) -> Value {
-    Value::Object(pairs.into_iter().collect::<Map<String, Value>>())
 }
 
 #[cfg(test)]

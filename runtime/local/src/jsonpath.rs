@@ -116,17 +116,6 @@ impl JsonPath {
         self.definite
     }
 
-    /// The field names of a definite path made only of field names, for `ResultPath`.
-    pub fn field_chain(&self) -> Option<Vec<&str>> {
-        self.segs
-            .iter()
-            .map(|s| match s {
-                Seg::Field(f) => Some(&**f),
-                _ => None,
-            })
-            .collect()
-    }
-
     /// The segments of a definite path, for writing (`ResultPath`).
     pub(crate) fn reference_steps(&self) -> Option<Vec<Step<'_>>> {
         self.segs
@@ -149,15 +138,6 @@ impl JsonPath {
             select_many(&self.segs, root, root, &mut out);
             Ok(Cow::Owned(Value::Array(out.into_iter().cloned().collect())))
         }
-    }
-
-    /// Like [`JsonPath::select`], taking the value out of an owned root when the
-    /// path is the root itself.
-    pub fn select_owned(&self, root: Value) -> Result<Value, PathError> {
-        if self.segs.is_empty() {
-            return Ok(root);
-        }
-        self.select(&root).map(Cow::into_owned)
     }
 
     /// For a definite path, the node.
@@ -199,13 +179,6 @@ impl JsonPath {
             }
         }
         Ok(cur)
-    }
-
-    /// Every node the path selects (a definite path selects zero or one).
-    pub fn select_all<'v>(&self, root: &'v Value) -> Vec<&'v Value> {
-        let mut out = Vec::new();
-        select_many(&self.segs, root, root, &mut out);
-        out
     }
 }
 
@@ -296,11 +269,7 @@ fn select_many<'v>(segs: &[Seg], root: &'v Value, cur: &'v Value, out: &mut Vec<
                     }
                 }
             }
-            Value::Object(_) => {
-                if filter(f, root, cur) {
-                    select_many(rest, root, cur, out);
-                }
-            }
+            Value::Object(_) if filter(f, root, cur) => select_many(rest, root, cur, out),
             _ => {}
         },
     }
@@ -582,29 +551,21 @@ impl Parser<'_> {
         Ok(self.src[start..self.i].into())
     }
 
+    /// A quoted name in brackets. Only the quote character itself can be escaped;
+    /// any other backslash is kept (Jayway leaves `\"` in `['a\"b']` as written).
     fn quoted(&mut self) -> Result<Box<str>, String> {
-        let q = self.peek().ok_or("unterminated string")?;
+        let q = self.peek().ok_or("unterminated string")? as char;
         self.i += 1;
         let mut out = String::new();
         loop {
-            let rest = &self.src[self.i..];
-            let mut chars = rest.chars();
-            let c = chars.next().ok_or("unterminated string")?;
+            let c = self.src[self.i..].chars().next().ok_or("unterminated string")?;
             self.i += c.len_utf8();
-            if c as u32 == q as u32 {
+            if c == q {
                 return Ok(out.into());
             }
-            if c == '\\' {
-                let e = self.src[self.i..].chars().next().ok_or("unterminated string")?;
-                self.i += e.len_utf8();
-                match e {
-                    'n' => out.push('\n'),
-                    't' => out.push('\t'),
-                    'r' => out.push('\r'),
-                    'b' => out.push('\u{8}'),
-                    'f' => out.push('\u{c}'),
-                    other => out.push(other),
-                }
+            if c == '\\' && self.src[self.i..].starts_with(q) {
+                out.push(q);
+                self.i += 1;
             } else {
                 out.push(c);
             }

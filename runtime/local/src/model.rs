@@ -21,7 +21,6 @@ pub enum QueryLanguage {
 /// A machine: the top-level states and the machine-wide settings.
 #[derive(Debug)]
 pub struct Machine {
-    pub query_language: QueryLanguage,
     pub timeout_seconds: Option<u64>,
     pub root: StateSet,
 }
@@ -31,20 +30,6 @@ pub struct Machine {
 pub struct StateSet {
     pub start: usize,
     pub states: Vec<State>,
-}
-
-impl StateSet {
-    /// Visits every state, nested ones included.
-    pub fn walk<'a>(&'a self, f: &mut dyn FnMut(&'a State)) {
-        for s in &self.states {
-            f(s);
-            match &s.kind {
-                Kind::Parallel(p) => p.branches.iter().for_each(|b| b.walk(f)),
-                Kind::Map(m) => m.processor.walk(f),
-                _ => {}
-            }
-        }
-    }
 }
 
 /// Where control goes after a state.
@@ -77,8 +62,8 @@ pub enum ResultPathSpec {
 pub enum DataFlow {
     Path {
         input_path: PathSpec,
-        parameters: Option<PathTemplate>,
-        result_selector: Option<PathTemplate>,
+        parameters: Option<Box<PathTemplate>>,
+        result_selector: Option<Box<PathTemplate>>,
         result_path: ResultPathSpec,
         output_path: PathSpec,
     },
@@ -95,18 +80,6 @@ pub enum Assign {
     Path(PathTemplate),
     /// JSONata: per variable, a template.
     Ata(Vec<(Arc<str>, AtaTemplate)>),
-}
-
-impl Assign {
-    /// The variable names assigned.
-    pub fn names(&self) -> Vec<&str> {
-        match self {
-            Assign::Path(PathTemplate::Obj(fields)) => fields.iter().map(|(k, _)| &**k).collect(),
-            Assign::Path(PathTemplate::Lit(Value::Object(m))) => m.keys().map(String::as_str).collect(),
-            Assign::Path(_) => Vec::new(),
-            Assign::Ata(fields) => fields.iter().map(|(k, _)| &**k).collect(),
-        }
-    }
 }
 
 /// A state.

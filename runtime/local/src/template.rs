@@ -81,17 +81,6 @@ impl PathTemplate {
         }
     }
 
-    /// Visits the paths the template reads.
-    pub fn for_each_path<'a>(&'a self, f: &mut dyn FnMut(&'a JsonPath)) {
-        match self {
-            PathTemplate::Lit(_) => {}
-            PathTemplate::Obj(fields) => fields.iter().for_each(|(_, t)| t.for_each_path(f)),
-            PathTemplate::Arr(items) => items.iter().for_each(|t| t.for_each_path(f)),
-            PathTemplate::Path { path, .. } => f(path),
-            PathTemplate::Call { call, .. } => visit_call(call, f),
-        }
-    }
-
     /// Fills the template.
     pub fn eval(&self, r: &mut dyn Resolve) -> Result<Value, TemplateError> {
         Ok(match self {
@@ -138,16 +127,6 @@ fn collect_call_paths(call: &Call, f: &mut dyn FnMut(&JsonPath)) {
             intrinsics::Arg::Literal(_) => {}
             intrinsics::Arg::Path(p) => f(p),
             intrinsics::Arg::Call(c) => collect_call_paths(c, f),
-        }
-    }
-}
-
-fn visit_call<'a>(call: &'a Call, f: &mut dyn FnMut(&'a JsonPath)) {
-    for a in &call.args {
-        match a {
-            intrinsics::Arg::Literal(_) => {}
-            intrinsics::Arg::Path(p) => f(p),
-            intrinsics::Arg::Call(c) => visit_call(c, f),
         }
     }
 }
