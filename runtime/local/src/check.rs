@@ -232,9 +232,9 @@ fn graph_checks(cx: &mut Cx, set: &StateSet, base: &str) {
     for (i, s) in set.states.iter().enumerate() {
         if !seen[i] {
             cx.err(
-                "UNREACHABLE_STATE",
+                "MISSING_TRANSITION_TARGET",
                 &format!("{base}/States/{}", s.name),
-                format!("State \"{}\" is not reachable", s.name),
+                format!("State \"{}\" is not reachable.", s.name),
             );
         }
     }
@@ -1370,7 +1370,7 @@ mod tests {
         let p = problems(
             json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}, "Lost": {"Type": "Succeed"}}}),
         );
-        assert_eq!(p, ["UNREACHABLE_STATE: State \"Lost\" is not reachable at /States/Lost"]);
+        assert_eq!(p, ["MISSING_TRANSITION_TARGET: State \"Lost\" is not reachable. at /States/Lost"]);
     }
 
     #[test]

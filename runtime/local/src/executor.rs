@@ -471,6 +471,14 @@ async fn run(
     }
 }
 
+/// How far [`Execution::poll_drive`] goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Drive {
+    ToEnd,
+    UntilCallback,
+    UntilIdle,
+}
+
 /// A running execution. Await it for the [`ExecutionResult`]; while it waits for a
 /// task token, answer it with [`Execution::send_task_success`] and friends.
 pub struct Execution {
@@ -529,7 +537,16 @@ impl Execution {
     /// reported yet, and reports it; `None` once the execution has ended (await the
     /// execution for its result).
     pub async fn next_callback(&mut self) -> Option<PendingCallback> {
-        std::future::poll_fn(|cx| self.poll_drive(cx, true)).await.err()
+        std::future::poll_fn(|cx| self.poll_drive(cx, Drive::UntilCallback)).await.err()
+    }
+
+    /// Runs the execution as far as it goes without virtual time passing: until it
+    /// ends, or waits only for timers and task tokens. Returns whether it ended.
+    /// Use it after [`Execution::advance`] or a `SendTask*` call to let the
+    /// execution react before time moves on.
+    pub async fn run_until_idle(&mut self) -> bool {
+        let _ = std::future::poll_fn(|cx| self.poll_drive(cx, Drive::UntilIdle)).await;
+        self.done.is_some()
     }
 
     fn new_callback(&mut self) -> Option<PendingCallback> {
@@ -540,9 +557,10 @@ impl Execution {
         Some(cb)
     }
 
-    /// Drives the execution. `Ok(())` when it ended; `Err(callback)` when
-    /// `stop_at_callback` and a new callback is pending.
-    fn poll_drive(&mut self, cx: &mut Context<'_>, stop_at_callback: bool) -> Poll<Result<(), PendingCallback>> {
+    /// Drives the execution. `Ok(())` when it ended (or, with `UntilIdle`, when
+    /// only time could move it on); `Err(callback)` with `UntilCallback` when a new
+    /// callback is pending.
+    fn poll_drive(&mut self, cx: &mut Context<'_>, mode: Drive) -> Poll<Result<(), PendingCallback>> {
         if self.done.is_some() {
             return Poll::Ready(Ok(()));
         }
@@ -556,11 +574,16 @@ impl Execution {
                 self.fut = None;
                 return Poll::Ready(Ok(()));
             }
-            if stop_at_callback && let Some(cb) = self.new_callback() {
+            if mode == Drive::UntilCallback
+                && let Some(cb) = self.new_callback()
+            {
                 return Poll::Ready(Err(cb));
             }
             if self.driver.dirty.load(Ordering::Acquire) {
                 continue;
+            }
+            if mode == Drive::UntilIdle && self.inflight.load(Ordering::Acquire) == 0 {
+                return Poll::Ready(Ok(()));
             }
             if self.manual || self.inflight.load(Ordering::Acquire) > 0 {
                 return Poll::Pending;
@@ -579,7 +602,7 @@ impl Future for Execution {
     type Output = ExecutionResult;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<ExecutionResult> {
-        match self.poll_drive(cx, false) {
+        match self.poll_drive(cx, Drive::ToEnd) {
             Poll::Ready(_) => Poll::Ready(self.done.take().expect("the execution has ended")),
             Poll::Pending => Poll::Pending,
         }
