@@ -121,7 +121,6 @@ pub(crate) fn to_precision_15(x: f64) -> f64 {
 }
 
 /// `x.toFixed(dp)`: the nearest multiple of 10^-dp, ties away from zero.
-
 pub(crate) fn to_fixed(x: f64, dp: usize) -> String {
     if !x.is_finite() || x.abs() >= 1e21 {
         return js_number_to_string(x);
