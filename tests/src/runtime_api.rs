@@ -185,13 +185,9 @@ impl Event {
     /// The headers of the `next` answer; panics with a clear message on a value HTTP can't carry.
     fn headers(&self, default_function_name: &str) -> HeaderMap {
         fn value(name: &HeaderName, value: &str) -> HeaderValue {
-            HeaderValue::from_str(value)
-                .unwrap_or_else(|_| panic!("{name} {value:?} is not a valid HTTP header value"))
+            HeaderValue::from_str(value).unwrap_or_else(|_| panic!("{name} {value:?} is not a valid HTTP header value"))
         }
-        let deadline_ms = self
-            .deadline
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis());
+        let deadline_ms = self.deadline.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis());
         let arn = match &self.function_arn {
             Some(arn) => arn.clone(),
             None => format!("{DEFAULT_ARN_PREFIX}{default_function_name}"),
@@ -221,11 +217,7 @@ pub fn new_request_id() -> String {
     static SEED: OnceLock<(u64, u64)> = OnceLock::new();
     static SEQ: AtomicU64 = AtomicU64::new(0);
     let (hi, lo) = *SEED.get_or_init(|| {
-        let random = || {
-            std::collections::hash_map::RandomState::new()
-                .build_hasher()
-                .finish()
-        };
+        let random = || std::collections::hash_map::RandomState::new().build_hasher().finish();
         (random(), random())
     });
     let n = lo.wrapping_add(SEQ.fetch_add(1, Ordering::Relaxed));
@@ -265,18 +257,11 @@ impl ErrorBody {
     }
 
     fn parse(body: &[u8], header_type: Option<&str>) -> ErrorBody {
-        let raw = serde_json::from_slice(body).unwrap_or_else(|_| {
-            serde_json::Value::String(String::from_utf8_lossy(body).into_owned())
-        });
-        let field = |name: &str| {
-            raw.get(name)
-                .and_then(serde_json::Value::as_str)
-                .map(str::to_owned)
-        };
+        let raw = serde_json::from_slice(body)
+            .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(body).into_owned()));
+        let field = |name: &str| raw.get(name).and_then(serde_json::Value::as_str).map(str::to_owned);
         ErrorBody {
-            error_type: field("errorType")
-                .or_else(|| header_type.map(str::to_owned))
-                .unwrap_or_default(),
+            error_type: field("errorType").or_else(|| header_type.map(str::to_owned)).unwrap_or_default(),
             error_message: field("errorMessage").unwrap_or_default(),
             raw,
         }
@@ -317,10 +302,7 @@ impl Outcome {
     pub fn json(&self) -> serde_json::Value {
         let body = self.body();
         serde_json::from_slice(body).unwrap_or_else(|e| {
-            panic!(
-                "the function's response is not JSON ({e}): {:?}",
-                String::from_utf8_lossy(body)
-            )
+            panic!("the function's response is not JSON ({e}): {:?}", String::from_utf8_lossy(body))
         })
     }
 
@@ -354,20 +336,15 @@ impl Outcome {
 impl fmt::Debug for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Outcome::Response(body) => f
-                .debug_tuple("Response")
-                .field(&String::from_utf8_lossy(body))
-                .finish(),
-            Outcome::Error { header_type, body } => f
-                .debug_struct("Error")
-                .field("header_type", header_type)
-                .field("body", &body.raw)
-                .finish(),
+            Outcome::Response(body) => f.debug_tuple("Response").field(&String::from_utf8_lossy(body)).finish(),
+            Outcome::Error { header_type, body } => {
+                f.debug_struct("Error").field("header_type", header_type).field("body", &body.raw).finish()
+            }
             Outcome::InitError(body) => f.debug_tuple("InitError").field(&body.raw).finish(),
             Outcome::Exited(body) => f.debug_tuple("Exited").field(&body.raw).finish(),
-            Outcome::TimedOut => f.write_str(
-                "TimedOut (no function answered in time: is one running against this server? see its logs)",
-            ),
+            Outcome::TimedOut => {
+                f.write_str("TimedOut (no function answered in time: is one running against this server? see its logs)")
+            }
         }
     }
 }
@@ -404,10 +381,7 @@ pub struct RuntimeApi {
 
 impl fmt::Debug for RuntimeApi {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RuntimeApi")
-            .field("addr", &self.addr)
-            .field("stats", &self.stats())
-            .finish()
+        f.debug_struct("RuntimeApi").field("addr", &self.addr).field("stats", &self.stats()).finish()
     }
 }
 
@@ -421,19 +395,11 @@ impl Drop for RuntimeApi {
 impl RuntimeApi {
     /// Binds `127.0.0.1:0` and starts serving on the current tokio runtime.
     pub async fn start() -> RuntimeApi {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind the Runtime API server on 127.0.0.1:0");
-        let addr = listener
-            .local_addr()
-            .expect("local address of a bound listener");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the Runtime API server on 127.0.0.1:0");
+        let addr = listener.local_addr().expect("local address of a bound listener");
         let shared = Arc::new(Shared::default());
         let accept = tokio::spawn(accept_loop(listener, shared.clone()));
-        RuntimeApi {
-            addr,
-            shared,
-            accept,
-        }
+        RuntimeApi { addr, shared, accept }
     }
 
     /// `127.0.0.1:PORT`: the value of `AWS_LAMBDA_RUNTIME_API`.
@@ -453,10 +419,7 @@ impl RuntimeApi {
 
     /// Invokes with this JSON payload and the defaults of [`Event::new`]. (The payload is
     /// serialised at once: the future does not borrow it.)
-    pub fn invoke_json(
-        &self,
-        payload: &serde_json::Value,
-    ) -> impl std::future::Future<Output = Outcome> + '_ {
+    pub fn invoke_json(&self, payload: &serde_json::Value) -> impl std::future::Future<Output = Outcome> + '_ {
         self.invoke_event(Event::json(payload))
     }
 
@@ -474,21 +437,12 @@ impl RuntimeApi {
                 return failure.outcome(&request_id);
             }
             assert!(
-                !state.in_flight.contains_key(&request_id)
-                    && !state.queue.iter().any(|p| p.request_id == request_id),
+                !state.in_flight.contains_key(&request_id) && !state.queue.iter().any(|p| p.request_id == request_id),
                 "request id {request_id:?} is already pending on this server"
             );
-            let name = state
-                .function_name
-                .as_deref()
-                .unwrap_or(DEFAULT_FUNCTION_NAME);
+            let name = state.function_name.as_deref().unwrap_or(DEFAULT_FUNCTION_NAME);
             let headers = event.headers(name);
-            state.queue.push_back(Pending {
-                request_id: request_id.clone(),
-                headers,
-                payload: event.payload,
-                reply,
-            });
+            state.queue.push_back(Pending { request_id: request_id.clone(), headers, payload: event.payload, reply });
         }
         self.shared.queued.notify_one();
         match tokio::time::timeout(timeout, outcome).await {
@@ -568,9 +522,7 @@ impl fmt::Debug for Shared {
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock leaves consistent data: carry on.
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -588,11 +540,7 @@ struct State {
 impl State {
     fn fail_pending(&mut self) {
         let Some(failure) = &self.failure else { return };
-        for pending in self
-            .queue
-            .drain(..)
-            .chain(self.in_flight.drain().map(|(_, p)| p))
-        {
+        for pending in self.queue.drain(..).chain(self.in_flight.drain().map(|(_, p)| p)) {
             let _ = pending.reply.send(failure.outcome(&pending.request_id));
         }
     }
@@ -669,10 +617,7 @@ impl Peer {
         let mut byte = [0u8; 1];
         match self.0.peek(&mut byte) {
             Ok(n) => n == 0,
-            Err(e) => !matches!(
-                e.kind(),
-                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted
-            ),
+            Err(e) => !matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted),
         }
     }
 }
@@ -691,10 +636,7 @@ async fn route(shared: &Shared, peer: &Peer, request: Request<Incoming>) -> Answ
     if method != Method::POST {
         return rejected(shared, not_found());
     }
-    let header_type = request
-        .headers()
-        .get(ERROR_TYPE)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let header_type = request.headers().get(ERROR_TYPE).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
     if rest == "init/error" {
         let body = read_body(request).await;
         let error = ErrorBody::parse(&body, header_type.as_deref());
@@ -771,10 +713,7 @@ async fn next(shared: &Shared, peer: &Peer) -> Answer {
             if !state.queue.is_empty() && peer.has_gone() {
                 drop(state);
                 shared.queued.notify_one();
-                return json(
-                    StatusCode::GONE,
-                    r#"{"errorMessage":"connection closed","errorType":"Gone"}"#,
-                );
+                return json(StatusCode::GONE, r#"{"errorMessage":"connection closed","errorType":"Gone"}"#);
             }
             while let Some(mut pending) = state.queue.pop_front() {
                 if pending.reply.is_closed() {
@@ -801,9 +740,7 @@ async fn read_body(request: Request<Incoming>) -> Bytes {
 fn json(status: StatusCode, body: &str) -> Answer {
     let mut answer = Response::new(Full::new(Bytes::copy_from_slice(body.as_bytes())));
     *answer.status_mut() = status;
-    answer
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    answer.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     answer
 }
 
@@ -812,10 +749,7 @@ fn accepted() -> Answer {
 }
 
 fn not_found() -> Answer {
-    json(
-        StatusCode::NOT_FOUND,
-        r#"{"errorMessage":"Not Found","errorType":"NotFound"}"#,
-    )
+    json(StatusCode::NOT_FOUND, r#"{"errorMessage":"Not Found","errorType":"NotFound"}"#)
 }
 
 fn rejected(shared: &Shared, answer: Answer) -> Answer {

@@ -25,10 +25,9 @@ enum HelloError {
 impl From<HelloError> for Diagnostic {
     fn from(error: HelloError) -> Diagnostic {
         match error {
-            HelloError::MissingUserId => Diagnostic {
-                error_type: "MissingUserId".into(),
-                error_message: "`user_id` must not be empty".into(),
-            },
+            HelloError::MissingUserId => {
+                Diagnostic { error_type: "MissingUserId".into(), error_message: "`user_id` must not be empty".into() }
+            }
         }
     }
 }
