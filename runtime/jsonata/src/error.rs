@@ -360,7 +360,7 @@ pub(crate) fn stack_overflow() -> Error {
 }
 
 /// Values nested deeper than this cannot be serialised, compared or copied.
-pub(crate) const MAX_NESTING: usize = 2000;
+pub(crate) const MAX_NESTING: usize = 512;
 
 pub(crate) fn too_deep() -> Error {
     Error::new("U1001")

@@ -677,14 +677,19 @@ impl<'a> Evaluator<'a> {
             data: Data<'a>,
             expr_index: usize,
         }
-        let mut groups: Vec<Group<'a>> = Vec::new();
-        let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        let mut groups: Vec<Group<'a>> = Vec::with_capacity(pairs.len());
+        // a hash index only pays off for many groups
+        let mut index: Option<std::collections::HashMap<String, usize>> = None;
 
         let mut add = |key: Val<'a>, data: Data<'a>, pair_index: usize| -> Result<()> {
             let Val::Str(key) = key else {
                 return Err(Error::at("T1003", pos).with_value(js_stringify(&key)));
             };
-            if let Some(&gi) = index.get(&*key) {
+            let found = match &index {
+                Some(ix) => ix.get(&*key).copied(),
+                None => groups.iter().position(|g| *g.key == *key),
+            };
+            if let Some(gi) = found {
                 let g = &mut groups[gi];
                 if g.expr_index != pair_index {
                     return Err(Error::at("D1009", pos).with_value(crate::value::js_quote(&key)));
@@ -697,8 +702,13 @@ impl<'a> Evaluator<'a> {
                     _ => {}
                 }
             } else {
-                index.insert(key.to_string(), groups.len());
+                if let Some(ix) = &mut index {
+                    ix.insert(key.to_string(), groups.len());
+                }
                 groups.push(Group { key, data, expr_index: pair_index });
+                if index.is_none() && groups.len() > 16 {
+                    index = Some(groups.iter().enumerate().map(|(i, g)| (g.key.to_string(), i)).collect());
+                }
             }
             Ok(())
         };

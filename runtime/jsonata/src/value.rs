@@ -521,7 +521,8 @@ impl<'a> Iterator for ArrayIter<'_, 'a> {
 
 pub(crate) fn num_to_json(n: f64) -> Result<Value> {
     if !n.is_finite() {
-        return Err(Error::new("D1001").with_value(js_number_to_string(n)));
+        // JSON.stringify(Infinity) is "null", which is what jsonata-js shows
+        return Err(Error::new("D1001").with_value("null"));
     }
     if n == n.trunc() && n.abs() < 9.007_199_254_740_992e15 {
         // integral: print without a fractional part, and `-0` as `0`
@@ -554,17 +555,33 @@ fn js_order<V>(entries: &mut [(Str<'_>, V)]) {
     }
 }
 
+/// Whether any object in `v` has an array-index key (which JavaScript orders first).
+fn has_index_keys(v: &Value) -> bool {
+    match v {
+        Value::Array(a) => a.iter().any(has_index_keys),
+        Value::Object(m) => m.iter().any(|(k, v)| is_array_index(k) || has_index_keys(v)),
+        _ => false,
+    }
+}
+
 /// Clones a JSON value, reordering object keys as JavaScript would.
 fn json_in_js_order(v: &Value) -> Value {
+    if !has_index_keys(v) {
+        return v.clone();
+    }
+    json_reordered(v)
+}
+
+fn json_reordered(v: &Value) -> Value {
     match v {
-        Value::Array(a) => Value::Array(a.iter().map(json_in_js_order).collect()),
+        Value::Array(a) => Value::Array(a.iter().map(json_reordered).collect()),
         Value::Object(m) => {
             if m.keys().any(|k| is_array_index(k)) {
                 let mut entries: Vec<(Str<'_>, &Value)> = m.iter().map(|(k, v)| (Str::B(k.as_str()), v)).collect();
                 js_order(&mut entries);
-                Value::Object(entries.into_iter().map(|(k, v)| (k.to_string(), json_in_js_order(v))).collect())
+                Value::Object(entries.into_iter().map(|(k, v)| (k.to_string(), json_reordered(v))).collect())
             } else {
-                Value::Object(m.iter().map(|(k, v)| (k.clone(), json_in_js_order(v))).collect())
+                Value::Object(m.iter().map(|(k, v)| (k.clone(), json_reordered(v))).collect())
             }
         }
         other => other.clone(),
