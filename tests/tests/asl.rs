@@ -173,14 +173,23 @@ struct Case {
     states: &'static [&'static str],
     /// The Lambda functions invoked (every attempt), in any order; `None`: not checked.
     calls: Option<&'static [&'static str]>,
-    /// ChargePayment's retry back-offs, in seconds (no other state may retry).
-    charge_retries: &'static [f64],
+    /// The retry back-offs in seconds, by state (no other state may retry).
+    retries: &'static [(&'static str, &'static [f64])],
     /// The Wait states' seconds.
     waits: &'static [f64],
     /// A mismatch found and reported, not yet fixed: the comparison must still fail (so that
     /// the mark is removed once fixed), and its problems are printed, not failed on.
     known_mismatch: Option<&'static str>,
 }
+
+/// REPORTED, not fixed: `checkout` is `#[workflow(timeout = "1h")]` and sleeps an hour before
+/// a standard delivery is confirmed, so its ASL has top-level `"TimeoutSeconds": 3600` and a
+/// `"Seconds": 3600` Wait: on AWS every standard-delivery execution would end TIMED_OUT
+/// (States.Timeout) at the Wait, while the native run (which does not enforce the workflow's
+/// timeout) succeeds. The interpreter skips waits, so it cannot show it; this is checked by
+/// arithmetic instead: the waits of a successful run must stay under the TimeoutSeconds.
+/// `true`: those runs must still overrun (set to `false` once fixed).
+const KNOWN_WAITS_REACH_TIMEOUT: bool = true;
 
 fn order() -> Value {
     json!({
@@ -228,7 +237,7 @@ fn cases() -> Vec<Case> {
             expected: Expected::Native,
             states: HAPPY_STATES,
             calls: Some(HAPPY_CALLS),
-            charge_retries: &[],
+            retries: &[],
             waits: &[3600.0],
             known_mismatch: None,
         },
@@ -247,7 +256,7 @@ fn cases() -> Vec<Case> {
                 "Succeed",
             ],
             calls: Some(HAPPY_CALLS),
-            charge_retries: &[],
+            retries: &[],
             waits: &[],
             known_mismatch: None,
         },
@@ -258,7 +267,7 @@ fn cases() -> Vec<Case> {
             expected: Expected::Native,
             states: PAYMENT_FAILED_STATES,
             calls: Some(&["reserve_inventory", "charge_payment", "release_inventory"]),
-            charge_retries: &[],
+            retries: &[],
             waits: &[],
             known_mismatch: None,
         },
@@ -279,7 +288,7 @@ fn cases() -> Vec<Case> {
                 "charge_payment",
                 "release_inventory",
             ]),
-            charge_retries: &[2.0, 4.0, 8.0],
+            retries: &[("ChargePayment", &[2.0, 4.0, 8.0])],
             waits: &[],
             known_mismatch: None,
         },
@@ -301,7 +310,27 @@ fn cases() -> Vec<Case> {
                 "ship_order",
                 "send_receipt",
             ]),
-            charge_retries: &[2.0],
+            retries: &[("ChargePayment", &[2.0])],
+            waits: &[3600.0],
+            known_mismatch: None,
+        },
+        Case {
+            // Every activity Task carries the retrier AWS recommends for Lambda's own
+            // transient errors (IntervalSeconds 1): an Invoke failing once is retried.
+            name: "Lambda service error once on ReserveInventory: the service retrier retries it",
+            input: order(),
+            inject: vec![Injection::service_error("reserve_inventory", "ServiceException").on_attempts(&[1])],
+            expected: Expected::Native,
+            states: HAPPY_STATES,
+            calls: Some(&[
+                "reserve_inventory",
+                "reserve_inventory",
+                "charge_payment",
+                "pack_item",
+                "ship_order",
+                "send_receipt",
+            ]),
+            retries: &[("ReserveInventory", &[1.0])],
             waits: &[3600.0],
             known_mismatch: None,
         },
@@ -314,7 +343,7 @@ fn cases() -> Vec<Case> {
             expected: Expected::Native,
             states: &["If order.items is empty", "ReserveInventory"],
             calls: Some(&["reserve_inventory"]),
-            charge_retries: &[],
+            retries: &[],
             waits: &[],
             known_mismatch: None,
         },
@@ -325,7 +354,7 @@ fn cases() -> Vec<Case> {
             expected: Expected::Native,
             states: &["If order.items is empty", "Fail EmptyOrder"],
             calls: Some(&[]),
-            charge_retries: &[],
+            retries: &[],
             waits: &[],
             known_mismatch: None,
         },
@@ -348,7 +377,7 @@ fn cases() -> Vec<Case> {
                 "ship_order",
                 "send_receipt",
             ]),
-            charge_retries: &[],
+            retries: &[],
             waits: &[3600.0],
             known_mismatch: None,
         },
@@ -366,7 +395,7 @@ fn cases() -> Vec<Case> {
             states: &["If order.items is empty", "ReserveInventory", "ChargePayment", "For each item", "In parallel"],
             // send_receipt may or may not have been invoked when the branch fails.
             calls: None,
-            charge_retries: &[],
+            retries: &[],
             waits: &[],
             known_mismatch: None,
         },
@@ -384,7 +413,7 @@ fn cases() -> Vec<Case> {
             expected: Expected::Native,
             states: HAPPY_STATES,
             calls: Some(HAPPY_CALLS),
-            charge_retries: &[],
+            retries: &[],
             waits: &[3600.0],
             known_mismatch: Some(
                 "fields with #[serde(default)] absent from the input are undefined in JSONata: \
@@ -447,19 +476,13 @@ fn compare(case: &Case, expected: &Result<Value, NativeError>, run: &Execution, 
         want.sort();
         check(got == want, format!("Lambda calls: {got:?}, expected {want:?}"));
     }
-    let charge = run.retry_delays("ChargePayment");
-    check(
-        charge == case.charge_retries,
-        format!("ChargePayment back-offs {charge:?}, expected {:?}", case.charge_retries),
-    );
-    let all_retries = run.notes.iter().filter(|n| n.starts_with("retry #")).count();
-    check(
-        all_retries == charge.len(),
-        format!(
-            "retries in other states: {:?}",
-            run.notes.iter().filter(|n| n.starts_with("retry #")).collect::<Vec<_>>()
-        ),
-    );
+    for (state, expected) in case.retries {
+        let delays = run.retry_delays(state);
+        check(delays == *expected, format!("{state} back-offs {delays:?}, expected {expected:?}"));
+    }
+    let retries: Vec<&String> = run.notes.iter().filter(|n| n.starts_with("retry #")).collect();
+    let expected = case.retries.iter().map(|(_, delays)| delays.len()).sum::<usize>();
+    check(retries.len() == expected, format!("retries: {retries:?}, expected {:?}", case.retries));
     let waits = run.waits();
     check(waits == case.waits, format!("waits {waits:?}, expected {:?}", case.waits));
     problems
@@ -502,8 +525,10 @@ fn checkout_in_a_third_party_interpreter_matches_the_native_run() {
         (natives.join().expect("the native runs"), runs)
     });
 
+    let timeout = definition.json["TimeoutSeconds"].as_f64();
     let mut failures = Vec::new();
     let mut still_known = Vec::new();
+    let mut overruns = Vec::new();
     for ((case, native), run) in cases.iter().zip(&natives).zip(&runs) {
         let expected = match (&case.expected, native) {
             (Expected::Native, Some(native)) => {
@@ -520,6 +545,10 @@ fn checkout_in_a_third_party_interpreter_matches_the_native_run() {
             (Expected::Native, None) => unreachable!(),
         };
         let problems = compare(case, &expected, run, &top_level);
+        let waited: f64 = run.waits().iter().sum();
+        if let Some(timeout) = timeout.filter(|t| run.status == "SUCCEEDED" && waited >= *t) {
+            overruns.push(format!("{}: waits {waited} s, TimeoutSeconds {timeout}", case.name));
+        }
         eprintln!(
             "{} {:>5.0} ms interpreter, {:>4.0} ms native: {}{}",
             if problems.is_empty() { "ok  " } else { "DIFF" },
@@ -540,6 +569,17 @@ fn checkout_in_a_third_party_interpreter_matches_the_native_run() {
     }
     for known in &still_known {
         eprintln!("known mismatch, reported: {known}");
+    }
+    for overrun in &overruns {
+        eprintln!("known, reported: on AWS this would time out: {overrun}");
+    }
+    if KNOWN_WAITS_REACH_TIMEOUT {
+        assert!(
+            !overruns.is_empty(),
+            "no run's waits reach TimeoutSeconds any more: set KNOWN_WAITS_REACH_TIMEOUT = false"
+        );
+    } else {
+        failures.extend(overruns.iter().map(|o| format!("would time out on AWS: {o}")));
     }
     assert!(failures.is_empty(), "native vs interpreter:\n{}", failures.join("\n"));
     eprintln!("{} cases in {:.1}s", cases.len(), start.elapsed().as_secs_f64());
