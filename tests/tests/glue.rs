@@ -258,6 +258,13 @@ async fn sqs_batches_report_only_the_failed_records() {
         response,
         json!({"batchItemFailures": [{"itemIdentifier": "m-garbled"}, {"itemIdentifier": "m-empty"}, {"itemIdentifier": "m-poison"}]})
     );
+    // Log lines arrive a little after the response: wait for the last record's.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while function.logs().iter().filter(|l| l.contains("order accepted")).count() < 2
+        && std::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
     let accepted = function.logs().iter().filter(|l| l.contains("order accepted")).count();
     assert_eq!(accepted, 2);
     let failed: Vec<Value> = function

@@ -187,10 +187,11 @@ fn suggest<'a>(word: &str, names: &[&'a str]) -> Option<&'a str> {
         }
         row[b.len()]
     }
+    let common_prefix = |n: &str| word.chars().zip(n.chars()).take_while(|(a, b)| a == b).count();
     names
         .iter()
         .map(|n| (distance(word, n), *n))
-        .filter(|(d, n)| *d <= (n.len() / 3).max(1))
+        .filter(|(d, n)| *d <= (n.len() / 3).max(1) || common_prefix(n) >= 4)
         .min_by_key(|(d, _)| *d)
         .map(|(_, n)| n)
 }
