@@ -14,6 +14,13 @@ pub trait Data {
     /// The JSON key of the Rust field `field` (of a struct), if it is serialised.
     fn json_field(field: &str) -> Option<Field>;
 
+    /// The value serde gives the field `field` when the JSON lacks it (`#[serde(default)]`,
+    /// or `None` for an `Option`), as JSON; `None` if a missing field is an error.
+    fn json_default(field: &str) -> Option<serde_json::Value> {
+        let _ = field;
+        None
+    }
+
     /// How the variant `variant` (of an enum) is written.
     fn json_variant(variant: &str) -> Option<Variant> {
         let _ = variant;

@@ -115,6 +115,16 @@ impl<T: ?Sized> Expr<T> {
         self.node.template()
     }
 
+    /// The expression as a state's `Output`: an object template, or one `{% … %}` string
+    /// (validators accept no other shape there).
+    pub fn output_template(&self) -> Value {
+        match &self.node {
+            Node::Object(_) | Node::Src { .. } => self.node.template(),
+            Node::Lit(Value::Object(_) | Value::String(_)) => self.node.template(),
+            other => Value::String(format!("{{% {} %}}", other.source())),
+        }
+    }
+
     /// The expression as a `{% … %}` string (for fields that take one template string).
     pub fn template_string(&self) -> String {
         format!("{{% {} %}}", self.node.source())
@@ -167,7 +177,14 @@ pub fn state_input<T: ?Sized>() -> Expr<T> {
 pub fn field<T: Data, F>(base: &Expr<T>, field: &str, probe: fn(&T) -> &F) -> Expr<F> {
     let _ = probe;
     match T::json_field(field) {
-        Some(Field::Key(key)) => src(format!("{}.{}", base.node.operand(), step(key)), true),
+        Some(Field::Key(key)) => {
+            let path = format!("{}.{}", base.node.operand(), step(key));
+            match T::json_default(field) {
+                // serde fills a missing field with its default; JSONata would see nothing.
+                Some(default) => src(format!("($exists({path}) ? {path} : {})", literal(&default)), true),
+                None => src(path, true),
+            }
+        }
         Some(Field::Flattened) => retype::<T, F>(base.node.clone()),
         None => panic!("field `{field}` is not serialised (`#[serde(skip)]`), so a workflow cannot read it"),
     }

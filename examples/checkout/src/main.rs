@@ -176,7 +176,7 @@ pub async fn send_receipt(notice: Notice) -> Result<Notice, std::convert::Infall
 }
 
 /// Takes an order from payment to shipment.
-#[workflow(timeout = "1h", comment = "Takes an order from payment to shipment")]
+#[workflow(timeout = "1d", comment = "Takes an order from payment to shipment")]
 pub async fn checkout(order: Order) -> Result<Confirmation, CheckoutError> {
     if order.items.is_empty() {
         return Err(CheckoutError::EmptyOrder);

@@ -273,8 +273,13 @@ impl Emitter<'_> {
         }
     }
 
-    fn option_template(&self, value: &Option<Value>) -> TokenStream {
+    /// An `Output`: an object template or one `{% … %}` string.
+    fn output(&self, value: &Option<Value>) -> TokenStream {
         match value {
+            Some(Value::Expr(e)) => {
+                let e = self.expr(e);
+                quote!(::core::option::Option::Some((#e).output_template()))
+            }
             Some(v) => {
                 let t = self.template(v);
                 quote!(::core::option::Option::Some(#t))
@@ -425,7 +430,7 @@ impl Emitter<'_> {
             Kind::Task { callee, arg, task, assign, output, catch, next } => {
                 let arg = self.expr(arg);
                 let assign = self.assign(assign);
-                let output = self.option_template(output);
+                let output = self.output(output);
                 let catch = catch.iter().map(|c| self.catch(c));
                 let next = self.next(*next);
                 let mut overrides = Vec::new();
@@ -456,7 +461,7 @@ impl Emitter<'_> {
             }
             Kind::Pass { assign, output, next } => {
                 let assign = self.assign(assign);
-                let output = self.option_template(output);
+                let output = self.output(output);
                 let next = self.next(*next);
                 quote! {
                     #private::asl::State::Pass(#private::asl::Pass {
@@ -575,7 +580,7 @@ impl Emitter<'_> {
                 }
             }
             Kind::Succeed { output } => {
-                let output = self.option_template(output);
+                let output = self.output(output);
                 quote! {
                     #private::asl::State::Succeed(#private::asl::Succeed {
                         comment: ::core::option::Option::None,

@@ -98,6 +98,8 @@ struct SerdeAttrs {
     untagged: bool,
     skip: bool,
     flatten: bool,
+    /// `default` (`Some(None)`) or `default = "path"` (`Some(Some(path))`).
+    default: Option<Option<syn::Path>>,
 }
 
 /// Reads `#[serde(..)]`; keys stepcraft does not need are skipped (serde checks them).
@@ -124,6 +126,13 @@ fn serde_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> SerdeAttrs {
                 "tag" => out.tag = Some(meta.value()?.parse::<syn::LitStr>()?.value()),
                 "content" => out.content = Some(meta.value()?.parse::<syn::LitStr>()?.value()),
                 "untagged" => out.untagged = true,
+                "default" => {
+                    out.default = Some(if meta.input.peek(syn::Token![=]) {
+                        Some(meta.value()?.parse::<syn::LitStr>()?.parse::<syn::Path>()?)
+                    } else {
+                        None
+                    });
+                }
                 "skip" | "skip_serializing" => out.skip = true,
                 "flatten" => out.flatten = true,
                 _ => {
@@ -206,6 +215,36 @@ fn field_arms(
     arms
 }
 
+/// The defaults serde applies to missing fields, as JSON.
+fn default_arms(cx: &Ctxt, fields: &syn::Fields, container_default: bool, private: &TokenStream) -> Vec<TokenStream> {
+    let mut arms = Vec::new();
+    let syn::Fields::Named(named) = fields else { return arms };
+    for field in &named.named {
+        let attrs = serde_attrs(cx, &field.attrs);
+        if attrs.skip || attrs.flatten {
+            continue;
+        }
+        let ident = field.ident.as_ref().expect("named");
+        let rust = unraw(ident);
+        let ty = &field.ty;
+        let value = match attrs.default {
+            Some(Some(path)) => quote!(#private::serde_json::to_value(#path()).ok()),
+            Some(None) => quote!(#private::serde_json::to_value(<#ty as ::core::default::Default>::default()).ok()),
+            None if container_default => {
+                quote!(#private::serde_json::to_value(&<Self as ::core::default::Default>::default().#ident).ok())
+            }
+            None if is_option(ty) => quote!(::core::option::Option::Some(#private::serde_json::Value::Null)),
+            None => continue,
+        };
+        arms.push(quote!(#rust => #value,));
+    }
+    arms
+}
+
+fn is_option(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Path(p) if p.qself.is_none() && p.path.segments.last().is_some_and(|s| s.ident == "Option"))
+}
+
 /// The expansion of `#[derive(stepcraft::Data)]`.
 pub fn expand_data(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
     let cx = Ctxt::new();
@@ -217,10 +256,18 @@ pub fn expand_data(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
         syn::Data::Struct(data) => {
             let arms = field_arms(&cx, &data.fields, container.rename_all, &private);
             let arms = arms.iter().map(|(rust, value)| quote!(#rust => ::core::option::Option::Some(#value),));
+            let defaults = default_arms(&cx, &data.fields, container.default.is_some(), &private);
             quote! {
                 fn json_field(field: &str) -> ::core::option::Option<#private::Field> {
                     match field {
                         #(#arms)*
+                        _ => ::core::option::Option::None,
+                    }
+                }
+
+                fn json_default(field: &str) -> ::core::option::Option<#private::serde_json::Value> {
+                    match field {
+                        #(#defaults)*
                         _ => ::core::option::Option::None,
                     }
                 }
