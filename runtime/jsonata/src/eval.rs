@@ -350,6 +350,13 @@ impl<'a> Evaluator<'a> {
         input: &V<'a>,
         frame: &Rc<Frame<'a>>,
     ) -> Result<V<'a>> {
+        if !keep_singleton_array
+            && node.group.is_none()
+            && !node.tuple
+            && let Some(v) = self.simple_path(steps, input, frame)?
+        {
+            return Ok(v);
+        }
         let first_is_var = matches!(steps.first().map(|s| &s.kind), Some(Kind::Var(_)));
         let mut input_seq: Vec<V<'a>> = match input {
             Some(v) if v.is_array() && !first_is_var => v.array_iter().map(Some).collect(),
@@ -426,6 +433,51 @@ impl<'a> Evaluator<'a> {
             result_seq = Some(self.eval_group(&g.pairs, g.pos, group_input, frame)?);
         }
         Ok(result_seq)
+    }
+
+    /// Fast path for paths of plain field names (optionally after a variable)
+    /// through single objects: `$states.input.order.id`. Returns `None` when the
+    /// general algorithm is needed (an array on the way, or annotated steps);
+    /// otherwise the path's value, which the general algorithm would also give.
+    fn simple_path(&self, steps: &'a [Node], input: &V<'a>, frame: &Rc<Frame<'a>>) -> Result<Option<V<'a>>> {
+        let plain = |s: &Node| {
+            s.stages.is_none()
+                && s.predicate.is_none()
+                && s.group.is_none()
+                && s.focus.is_none()
+                && s.index.is_none()
+                && !s.tuple
+                && s.ancestor.is_none()
+                && !s.keep_array
+                && !s.cons_array
+        };
+        let Some((first, rest)) = steps.split_first() else { return Ok(None) };
+        if !steps.iter().all(|s| plain(s) && matches!(s.kind, Kind::Name(_) | Kind::Var(_)))
+            || rest.iter().any(|s| matches!(s.kind, Kind::Var(_)))
+        {
+            return Ok(None);
+        }
+        let mut cur: V<'a> = match &first.kind {
+            Kind::Var(_) => self.eval(first, input, frame)?,
+            Kind::Name(name) => match input {
+                Some(v) if !v.is_array() => v.field(name),
+                None => None,
+                Some(_) => return Ok(None),
+            },
+            _ => return Ok(None),
+        };
+        for step in rest {
+            let Kind::Name(name) = &step.kind else { return Ok(None) };
+            cur = match &cur {
+                None => return Ok(Some(None)),
+                Some(v) if v.is_array() => return Ok(None),
+                Some(v) => v.field(name),
+            };
+        }
+        if cur.as_ref().is_some_and(Val::is_sequence) {
+            return Ok(None);
+        }
+        Ok(Some(cur))
     }
 
     fn eval_step(&self, step: &'a Node, input: &[V<'a>], frame: &Rc<Frame<'a>>, last: bool) -> Result<Val<'a>> {
