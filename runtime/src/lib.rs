@@ -44,6 +44,7 @@
 pub mod __private;
 pub mod activity;
 pub mod asl;
+pub mod callback;
 mod cli;
 pub mod error;
 pub mod data;
@@ -63,6 +64,7 @@ pub use lambda_runtime::Context;
 pub use std::time::Duration;
 pub use stepcraft_macros::{Data, Error, activity, handler, workflow};
 pub use workflow::{Step, Workflow, sleep, sleep_until};
+pub use callback::{CallbackError, TaskToken, callback};
 pub use data::Data;
 /// Runs activities (or `async` blocks of them) concurrently: in a state machine, a Parallel
 /// state. Like a Parallel state, it stops at the first failure.

@@ -1,5 +1,6 @@
 //! The golden workflows, one construct per file, and the table the tests walk.
 
+pub mod callback;
 pub mod catch;
 pub mod child;
 pub mod choice;
@@ -15,6 +16,7 @@ use stepcraft::Workflow;
 
 /// Each golden case: its file name and its definition as JSON.
 pub const CASES: &[(&str, fn() -> String)] = &[
+    ("callback", <callback::approval as Workflow>::definition_json),
     ("catch", <catch::catch as Workflow>::definition_json),
     ("child", <child::child as Workflow>::definition_json),
     ("choice", <choice::choice as Workflow>::definition_json),

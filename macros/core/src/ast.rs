@@ -191,8 +191,24 @@ impl<'a> Activity<'a> {
     /// Reads an `#[activity]` function.
     pub fn from_syn(cx: &Ctxt, attrs: ActivityAttrs, item: &'a ItemFn) -> Self {
         check_signature(cx, item, FnKind::Activity);
-        let inputs: Vec<&FnArg> = item.sig.inputs.iter().filter(|a| matches!(a, FnArg::Typed(_))).collect();
+        let mut inputs: Vec<&FnArg> = item.sig.inputs.iter().filter(|a| matches!(a, FnArg::Typed(_))).collect();
         let name = &item.sig.ident;
+        // A callback activity takes the task token after its input.
+        if attrs.callback.is_some() {
+            let token = inputs.get(1).and_then(|a| arg_type(a)).and_then(last_segment);
+            if inputs.len() == 2 && token.is_some_and(|t| t == "TaskToken") {
+                inputs.pop();
+            } else {
+                cx.error_at(
+                    item.sig.paren_token.span.join(),
+                    format!(
+                        "a callback activity takes its input and the task token to hand to whoever completes it; \
+                         write `async fn {name}(input: MyInput, token: stepcraft::TaskToken)`"
+                    ),
+                );
+                inputs.truncate(1);
+            }
+        }
         if inputs.is_empty() && item.sig.receiver().is_none() {
             cx.error_at(
                 item.sig.paren_token.span.join(),

@@ -52,6 +52,8 @@ pub struct Spanned<T> {
 #[derive(Default)]
 pub struct ActivityAttrs {
     pub name: Option<Spanned<String>>,
+    /// `callback = T`: the task waits for a callback with a `T`, completed with the task token.
+    pub callback: Option<syn::Type>,
     pub retry: Vec<RetryAttr>,
     pub timeout: Option<Spanned<u64>>,
     pub heartbeat: Option<Spanned<u64>>,
@@ -393,7 +395,7 @@ fn function_name(cx: &Ctxt, expr: &Expr) -> Option<Spanned<String>> {
     Some(Spanned { value, span: s.span() })
 }
 
-const ACTIVITY_OPTIONS: &[Symbol] = &[NAME, RETRY, TIMEOUT, HEARTBEAT, CRATE];
+const ACTIVITY_OPTIONS: &[Symbol] = &[NAME, RETRY, TIMEOUT, HEARTBEAT, CALLBACK, CRATE];
 const RETRY_OPTIONS: &[Symbol] = &[ERRORS, INTERVAL, MAX_ATTEMPTS, BACKOFF_RATE, MAX_DELAY, JITTER];
 
 impl ActivityAttrs {
@@ -412,23 +414,40 @@ impl ActivityAttrs {
                 NAME => "name = \"charge_card\"",
                 TIMEOUT => "timeout = \"30s\"",
                 HEARTBEAT => "heartbeat = \"10s\"",
+                CALLBACK => "callback = Decision",
                 _ => "crate = \"my_sdk::stepcraft\"",
             };
             let Some(expr) = value_expr(cx, meta, key, example)? else { return Ok(()) };
             let spanned = |value| Spanned { value, span: expr.span() };
             match key {
                 NAME => attrs.name = function_name(cx, &expr),
-                TIMEOUT => {
-                    attrs.timeout = duration_with_hint(cx, &expr, key, example, 1..=LAMBDA_MAX_SECONDS).map(spanned)
-                }
+                CALLBACK => attrs.callback = callback_type(cx, &expr),
+                TIMEOUT => attrs.timeout = duration(cx, &expr, key, example, 1..=MAX_SECONDS).map(spanned),
                 HEARTBEAT => attrs.heartbeat = duration(cx, &expr, key, example, 1..=MAX_SECONDS).map(spanned),
                 _ => attrs.krate = crate_path(cx, &expr),
             }
             Ok(())
         });
+        attrs.check_lambda_timeout(cx);
         attrs.check_heartbeat(cx);
         check_retry_order(cx, &attrs.retry);
         attrs
+    }
+
+    // Lambda stops a function after 15 minutes; only a callback task, which waits for someone
+    // else, may wait longer.
+    fn check_lambda_timeout(&self, cx: &Ctxt) {
+        if let Some(timeout) = &self.timeout
+            && timeout.value > LAMBDA_MAX_SECONDS
+            && self.callback.is_none()
+        {
+            cx.error_at(
+                timeout.span,
+                "`timeout` must be at most \"15m\": an activity runs as a Lambda function, and Lambda stops \
+                 functions after 15 minutes; split the work into several activities, or wait for a callback \
+                 (`callback = Output`)",
+            );
+        }
     }
 
     // Step Functions rejects a task whose HeartbeatSeconds is not below its TimeoutSeconds.
@@ -448,26 +467,24 @@ impl ActivityAttrs {
     }
 }
 
-/// A duration bounded by Lambda's 15 minutes, with advice when it is longer.
-fn duration_with_hint(
-    cx: &Ctxt,
-    expr: &Expr,
-    key: Symbol,
-    example: &str,
-    range: std::ops::RangeInclusive<u64>,
-) -> Option<u64> {
-    if let Some(Lit::Str(s)) = lit(expr)
-        && let Ok(seconds) = parse_duration(&s.value())
-        && seconds > LAMBDA_MAX_SECONDS
-    {
-        cx.error_spanned_by(
-            s,
-            "`timeout` must be at most \"15m\": an activity runs as a Lambda function, and Lambda stops \
-             functions after 15 minutes; split the work into several activities",
-        );
-        return None;
+/// `callback = Decision` (a path) or `callback = "Vec<Decision>"` (any type, as a string).
+fn callback_type(cx: &Ctxt, expr: &Expr) -> Option<syn::Type> {
+    match expr {
+        Expr::Path(p) if p.qself.is_none() => Some(syn::Type::Path(syn::TypePath { qself: None, path: p.path.clone() })),
+        _ => match lit(expr) {
+            Some(Lit::Str(s)) => match s.parse::<syn::Type>() {
+                Ok(ty) => Some(ty),
+                Err(_) => {
+                    cx.error_spanned_by(s, "`callback` expects the type of the callback's result, e.g. `callback = Decision`");
+                    None
+                }
+            },
+            _ => {
+                cx.error_spanned_by(expr, "`callback` expects the type of the callback's result, e.g. `callback = Decision`");
+                None
+            }
+        },
     }
-    duration(cx, expr, key, example, range)
 }
 
 // `States.ALL` must be alone in its `ErrorEquals` and in the last retrier, or Step Functions

@@ -861,6 +861,15 @@ impl<'a> Parser<'a> {
                     self.error(func, nondeterminism_message(&path_string(&func.path), what));
                     return Flow::Pure(Expr::Unit(span));
                 }
+                // `callback(activity, input)`: the task waits for the activity's token to return.
+                if name == "callback" && call.args.len() == 2 {
+                    let syn::Expr::Path(activity) = strip(&call.args[0]) else {
+                        self.error(&call.args[0], "name the callback activity: `callback(ask_manager, request)`");
+                        return Flow::Pure(Expr::Unit(span));
+                    };
+                    let arg = self.expr(&call.args[1]);
+                    return Flow::Call(Call { callee: activity.path.clone(), arg, try_, task, span });
+                }
                 if name == "sleep" || name == "sleep_until" {
                     let Some(arg) = single_arg(self.cx, call, &name) else { return Flow::Pure(Expr::Unit(span)) };
                     let until = if name == "sleep" {

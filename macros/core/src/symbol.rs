@@ -12,6 +12,7 @@ pub const RETRY: Symbol = Symbol("retry");
 pub const TIMEOUT: Symbol = Symbol("timeout");
 pub const HEARTBEAT: Symbol = Symbol("heartbeat");
 pub const CRATE: Symbol = Symbol("crate");
+pub const CALLBACK: Symbol = Symbol("callback");
 
 pub const ERRORS: Symbol = Symbol("errors");
 pub const INTERVAL: Symbol = Symbol("interval");

@@ -709,9 +709,12 @@ fn stringify_into(out: &mut String, v: &Val<'_>, indent: Option<usize>, level: u
             }
         }
         Val::Str(s) => quote_into(out, s),
-        Val::Func(_) => {
+        Val::Func(f) => {
             if jsonata {
                 out.push_str("\"\"");
+            } else if matches!(&**f, Func::Regex(_)) {
+                // a native JavaScript function: JSON.stringify gives undefined
+                out.push_str("undefined");
             } else {
                 out.push_str("{}");
             }

@@ -91,8 +91,16 @@ impl Rng {
         bytes[8..].copy_from_slice(&b.to_be_bytes());
         bytes[6] = (bytes[6] & 0x0f) | 0x40;
         bytes[8] = (bytes[8] & 0x3f) | 0x80;
-        let h: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut out = String::with_capacity(36);
+        for (i, b) in bytes.iter().enumerate() {
+            if matches!(i, 4 | 6 | 8 | 10) {
+                out.push('-');
+            }
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 15)] as char);
+        }
+        out
     }
 }
 
@@ -298,11 +306,12 @@ fn var_name(p: &JsonPath) -> &str {
 
 impl Resolve for Sources<'_, '_> {
     fn resolve(&mut self, path: &JsonPath, field: &str) -> Result<Cow<'_, Value>, TemplateError> {
-        let input_text = to_json_string(self.input);
+        let input = self.input;
         let not_found = || {
             TemplateError(format!(
-                "The JSONPath '{}' specified for the field '{field}' could not be found in the input '{input_text}'",
-                path.as_str()
+                "The JSONPath '{}' specified for the field '{field}' could not be found in the input '{}'",
+                path.as_str(),
+                to_json_string(input)
             ))
         };
         let root = match self.root(path.root()) {
@@ -416,7 +425,7 @@ impl<'c> Ctx<'c> {
         for (k, x) in extra {
             m.insert((*k).into(), (*x).clone());
         }
-        if v.state.query_language == QueryLanguage::JsonAta {
+        if v.state.query_language == QueryLanguage::JsonAta && v.state.reads_context {
             m.insert("context".into(), self.context_object(v, map_item));
         }
         Value::Object(m)
@@ -566,7 +575,12 @@ impl<'c> Ctx<'c> {
             Kind::Wait(w) => self.wait(&v, th, input, w).await,
             Kind::Succeed => self.succeed(&v, th, input),
             Kind::Fail { error, cause } => self.fail(&v, th, input, error, cause),
-            Kind::Task(_) | Kind::Parallel(_) | Kind::Map(_) => self.execution_state(&mut v, th, input).await,
+            // Boxed: a parked execution then holds only the future of its current
+            // state kind, not room for the largest one.
+            Kind::Task(_) | Kind::Parallel(_) | Kind::Map(_) => {
+                let fut: BoxFuture<'_, Result<Flow, Failure>> = Box::pin(self.execution_state(&mut v, th, input));
+                fut.await
+            }
         };
         match &r {
             Ok(_) => {}
@@ -1310,14 +1324,14 @@ impl<'c> Ctx<'c> {
         };
         let literal =
             |d: &Option<Dynamic<u64>>, x: Option<u64>| if matches!(d, Some(Dynamic::Lit(_))) { x } else { None };
-        let (resource_type, resource) = t.resource.event_names();
+        let (resource_type, resource) = (t.event_resource_type.clone(), t.event_resource.clone());
         let is_function = matches!(t.resource, Resource::LambdaFunction { .. });
         if is_function {
             self.emit(
                 th,
                 "LambdaFunctionScheduled",
                 Details::LambdaFunctionScheduled {
-                    resource: t.resource_arn.clone(),
+                    resource: t.event_resource.clone(),
                     input: self.payload(&params),
                     timeout: literal(&t.timeout, timeout),
                 },
@@ -1472,7 +1486,7 @@ impl<'c> Ctx<'c> {
         let cb_payload = req.payload.clone();
 
         // The call itself, raced against TimeoutSeconds.
-        let call = self.call_resource(v, t, req);
+        let call: BoxFuture<'_, Result<TaskResponse, Failure>> = Box::pin(self.call_resource(v, t, req));
         let response = match deadline {
             Some(d) => match select(call, self.clock.sleep_until(d)).await {
                 Either::Left(r) => r,
@@ -1502,14 +1516,15 @@ impl<'c> Ctx<'c> {
         };
         if pattern == Pattern::Callback {
             let token = token.unwrap_or_default();
-            let (resource_type, resource) = t.resource.event_names();
+            let (resource_type, resource) = (t.event_resource_type.clone(), t.event_resource.clone());
             let submitted = wrap_result(&t.resource, value, raw, self);
             self.emit(
                 th,
                 "TaskSubmitted",
                 Details::TaskSubmitted { resource_type, resource, output: self.payload(&submitted) },
             );
-            return self.await_callback(v, token, cb_payload, deadline, heartbeat, callback).await;
+            let wait: BoxFuture<'_, Invoked> = Box::pin(self.await_callback(v, token, cb_payload, deadline, heartbeat, callback));
+            return wait.await;
         }
         Invoked::Ok(wrap_result(&t.resource, value, raw, self))
     }

@@ -41,41 +41,41 @@ pub enum Details {
         assigned: Option<Map<String, Value>>,
     },
     TaskScheduled {
-        resource_type: String,
-        resource: String,
+        resource_type: Arc<str>,
+        resource: Arc<str>,
         region: String,
         parameters: Value,
         timeout: Option<u64>,
         heartbeat: Option<u64>,
     },
     TaskStarted {
-        resource_type: String,
-        resource: String,
+        resource_type: Arc<str>,
+        resource: Arc<str>,
     },
     TaskSubmitted {
-        resource_type: String,
-        resource: String,
+        resource_type: Arc<str>,
+        resource: Arc<str>,
         output: Value,
     },
     TaskSucceeded {
-        resource_type: String,
-        resource: String,
+        resource_type: Arc<str>,
+        resource: Arc<str>,
         output: Value,
     },
     TaskFailed {
-        resource_type: String,
-        resource: String,
+        resource_type: Arc<str>,
+        resource: Arc<str>,
         error: Option<String>,
         cause: Option<String>,
     },
     TaskTimedOut {
-        resource_type: String,
-        resource: String,
+        resource_type: Arc<str>,
+        resource: Arc<str>,
         error: Option<String>,
         cause: Option<String>,
     },
     LambdaFunctionScheduled {
-        resource: String,
+        resource: Arc<str>,
         input: Value,
         timeout: Option<u64>,
     },
@@ -183,7 +183,7 @@ impl Event {
                 ("stateExitedEventDetails", d)
             }
             Details::TaskScheduled { resource_type, resource, region, parameters, timeout, heartbeat } => {
-                let mut d = json!({"resourceType": resource_type, "resource": resource, "region": region, "parameters": text(parameters)});
+                let mut d = json!({"resourceType": &**resource_type, "resource": &**resource, "region": region, "parameters": text(parameters)});
                 if let Some(t) = timeout {
                     d["timeoutInSeconds"] = json!(t);
                 }
@@ -193,30 +193,30 @@ impl Event {
                 ("taskScheduledEventDetails", d)
             }
             Details::TaskStarted { resource_type, resource } => {
-                ("taskStartedEventDetails", json!({"resourceType": resource_type, "resource": resource}))
+                ("taskStartedEventDetails", json!({"resourceType": &**resource_type, "resource": &**resource}))
             }
             Details::TaskSubmitted { resource_type, resource, output } => (
                 "taskSubmittedEventDetails",
-                json!({"resourceType": resource_type, "resource": resource, "output": text(output), "outputDetails": {"truncated": false}}),
+                json!({"resourceType": &**resource_type, "resource": &**resource, "output": text(output), "outputDetails": {"truncated": false}}),
             ),
             Details::TaskSucceeded { resource_type, resource, output } => (
                 "taskSucceededEventDetails",
-                json!({"resourceType": resource_type, "resource": resource, "output": text(output), "outputDetails": {"truncated": false}}),
+                json!({"resourceType": &**resource_type, "resource": &**resource, "output": text(output), "outputDetails": {"truncated": false}}),
             ),
             Details::TaskFailed { resource_type, resource, error, cause } => {
                 let mut d = err_cause(error, cause);
-                d.insert("resourceType".into(), json!(resource_type));
-                d.insert("resource".into(), json!(resource));
+                d.insert("resourceType".into(), json!(&**resource_type));
+                d.insert("resource".into(), json!(&**resource));
                 ("taskFailedEventDetails", Value::Object(d))
             }
             Details::TaskTimedOut { resource_type, resource, error, cause } => {
                 let mut d = err_cause(error, cause);
-                d.insert("resourceType".into(), json!(resource_type));
-                d.insert("resource".into(), json!(resource));
+                d.insert("resourceType".into(), json!(&**resource_type));
+                d.insert("resource".into(), json!(&**resource));
                 ("taskTimedOutEventDetails", Value::Object(d))
             }
             Details::LambdaFunctionScheduled { resource, input, timeout } => {
-                let mut d = json!({"resource": resource, "input": text(input), "inputDetails": {"truncated": false}});
+                let mut d = json!({"resource": &**resource, "input": text(input), "inputDetails": {"truncated": false}});
                 if let Some(t) = timeout {
                     d["timeoutInSeconds"] = json!(t);
                 }

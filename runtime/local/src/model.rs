@@ -93,6 +93,9 @@ pub struct State {
     pub assign: Option<Assign>,
     pub retry: Vec<Retrier>,
     pub catch: Vec<Catcher>,
+    /// A JSONata expression of the state may read `$states.context` (building the
+    /// context object costs; most states never read it).
+    pub reads_context: bool,
 }
 
 /// A number given literally, by a path, or by a JSONata expression.
@@ -181,21 +184,21 @@ impl Resource {
     }
 
     /// `resourceType` and `resource` of `TaskScheduled` events.
-    pub fn event_names(&self) -> (String, String) {
+    pub fn event_names(&self) -> (Arc<str>, Arc<str>) {
         let suffix = |p: Pattern| match p {
             Pattern::Call => "",
             Pattern::Sync { v2: false } => ".sync",
             Pattern::Sync { v2: true } => ".sync:2",
             Pattern::Callback => ".waitForTaskToken",
         };
-        match self {
-            Resource::LambdaInvoke { pattern } => ("lambda".into(), format!("invoke{}", suffix(*pattern))),
-            Resource::StartExecution { pattern } => ("states".into(), format!("startExecution{}", suffix(*pattern))),
-            Resource::Service { service, action, pattern } => {
-                (service.clone(), format!("{action}{}", suffix(*pattern)))
-            }
-            Resource::LambdaFunction { arn, .. } | Resource::Activity { arn } => ("lambda".into(), arn.clone()),
-        }
+        let (t, r) = match self {
+            Resource::LambdaInvoke { pattern } => ("lambda".to_string(), format!("invoke{}", suffix(*pattern))),
+            Resource::StartExecution { pattern } => ("states".to_string(), format!("startExecution{}", suffix(*pattern))),
+            Resource::Service { service, action, pattern } => (service.clone(), format!("{action}{}", suffix(*pattern))),
+            Resource::LambdaFunction { arn, .. } => ("lambda".to_string(), arn.clone()),
+            Resource::Activity { arn } => ("activity".to_string(), arn.clone()),
+        };
+        (Arc::from(t), Arc::from(r))
     }
 }
 
@@ -205,6 +208,9 @@ pub struct Task {
     pub resource: Resource,
     /// The Resource string as written.
     pub resource_arn: String,
+    /// `resourceType` and `resource` of its history events.
+    pub event_resource_type: Arc<str>,
+    pub event_resource: Arc<str>,
     pub timeout: Option<Dynamic<u64>>,
     pub heartbeat: Option<Dynamic<u64>>,
 }

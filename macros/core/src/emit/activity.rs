@@ -24,7 +24,51 @@ pub fn emit_activity(activity: &Activity<'_>) -> TokenStream {
     let error_ty = quote!(#error);
     let retry = activity.attrs.retry.iter().map(|rule| emit_retrier(&private, rule, &error_ty));
     let variant_checks = activity.attrs.retry.iter().flat_map(|r| &r.errors).filter_map(|e| variant_check(e, error));
-    let run = quote_spanned!(ident.span()=> #ident(input));
+    // A callback activity receives `{"input": …, "taskToken": …}`; its task waits for the
+    // callback, whose result has the type `callback = …` names.
+    let (lambda_input, run, step) = match &activity.attrs.callback {
+        None => (
+            quote!(#input),
+            quote_spanned!(ident.span()=> #ident(input)),
+            quote! {
+                type Output = #output;
+                type Error = #error;
+                const CHILD_WORKFLOW: bool = false;
+
+                fn task(payload: #private::serde_json::Value) -> #private::asl::Task {
+                    #private::activity_task::<Self>(payload)
+                }
+
+                fn result() -> #private::serde_json::Value {
+                    #private::serde_json::Value::from("{% $states.result.Payload %}")
+                }
+            },
+        ),
+        Some(result) => (
+            quote!(#private::CallbackInput<#input>),
+            quote_spanned!(ident.span()=> #ident(input.input, input.task_token)),
+            quote! {
+                type Output = #result;
+                type Error = #private::CallbackError;
+                const CHILD_WORKFLOW: bool = false;
+
+                fn task(payload: #private::serde_json::Value) -> #private::asl::Task {
+                    #private::callback_task::<Self>(payload)
+                }
+
+                fn result() -> #private::serde_json::Value {
+                    #private::serde_json::Value::from("{% $states.result %}")
+                }
+            },
+        ),
+    };
+    let callback_impl = activity.attrs.callback.as_ref().map(|_| {
+        quote! {
+            impl #private::CallbackActivity for #ident {
+                type Request = #input;
+            }
+        }
+    });
     quote! {
         #item
 
@@ -34,7 +78,7 @@ pub fn emit_activity(activity: &Activity<'_>) -> TokenStream {
 
         const _: () = {
             impl #private::Activity for #ident {
-                type Input = #input;
+                type Input = #lambda_input;
                 type Output = #output;
                 type Error = #error;
                 const NAME: &'static str = #name;
@@ -47,7 +91,7 @@ pub fn emit_activity(activity: &Activity<'_>) -> TokenStream {
                     }
                 }
 
-                fn run(input: #input) -> impl #private::core::future::Future<
+                fn run(input: #lambda_input) -> impl #private::core::future::Future<
                     Output = #private::core::result::Result<#output, #error>,
                 > + ::core::marker::Send {
                     #run
@@ -61,18 +105,10 @@ pub fn emit_activity(activity: &Activity<'_>) -> TokenStream {
             }
 
             impl #private::Step for #ident {
-                type Output = #output;
-                type Error = #error;
-                const CHILD_WORKFLOW: bool = false;
-
-                fn task(payload: #private::serde_json::Value) -> #private::asl::Task {
-                    #private::activity_task::<Self>(payload)
-                }
-
-                fn result() -> #private::serde_json::Value {
-                    #private::serde_json::Value::from("{% $states.result.Payload %}")
-                }
+                #step
             }
+
+            #callback_impl
 
             #(#variant_checks)*
         };

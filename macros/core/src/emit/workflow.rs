@@ -133,6 +133,16 @@ impl VisitMut for Native<'_> {
     fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
         strip_expr(expr);
         syn::visit_mut::visit_expr_mut(self, expr);
+        // `callback(activity, input)`: the activity's type names the callback's result.
+        if let syn::Expr::Call(call) = expr
+            && let syn::Expr::Path(func) = &*call.func
+            && func.path.segments.last().is_some_and(|s| s.ident == "callback")
+            && call.args.len() == 2
+            && let syn::Expr::Path(activity) = &call.args[0]
+        {
+            let (path, activity, request) = (&func.path, &activity.path, &call.args[1]);
+            *expr = syn::parse_quote!(#path::<#activity, _, _, _>(#activity, #request));
+        }
         if let syn::Expr::Macro(m) = expr
             && m.mac.path.segments.last().is_some_and(|s| s.ident == "try_join")
             && let Ok(branches) =

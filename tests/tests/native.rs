@@ -1,0 +1,87 @@
+//! The golden workflows run natively: the same functions the state machines were compiled from,
+//! called as Rust, with virtual time (`start_paused`) so waits and callback timeouts take no time.
+
+#[allow(dead_code, reason = "the golden module also serves the golden test")]
+#[path = "../golden/mod.rs"]
+mod golden;
+
+use golden::common::{Customer, Item, Order, Tier};
+use stepcraft::{Error, Workflow};
+
+fn order(items: usize, total_cents: u64) -> Order {
+    Order {
+        order_id: "o-1".into(),
+        customer: Customer { email_address: "ada@example.com".into(), tier: Tier::Custom { discount_pct: 5 } },
+        items: (0..items).map(|i| Item { sku: format!("sku-{i}"), quantity: 2, price_cents: 150 }).collect(),
+        total_cents,
+        coupon: Some("WELCOME".into()),
+        express: false,
+        country: "AT".into(),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn sequential_calls_activities_in_order() {
+    let sent = <golden::sequential::sequential as Workflow>::run(order(1, 4200)).await.unwrap();
+    assert_eq!(sent.text, "order o-1 is paid (4200 cents), hold hold-o-1");
+}
+
+#[tokio::test(start_paused = true)]
+async fn choice_takes_the_branches_its_conditions_select() {
+    let sent = golden::choice::choice(order(2, 500)).await.unwrap();
+    assert_eq!(sent.text, "enjoy 5% off: domestic, small");
+}
+
+#[tokio::test(start_paused = true)]
+async fn catch_arms_compensate_and_name_the_error() {
+    let fraud = golden::catch::catch(order(1, 13)).await.unwrap_err();
+    assert_eq!(fraud.name(), "Rejected");
+    let declined = golden::catch::catch(order(1, 0)).await.unwrap_err();
+    assert_eq!(declined.name(), "TooLarge");
+    let gateway = golden::catch::catch(order(1, 5)).await.unwrap_err();
+    assert_eq!(gateway.name(), "GatewayDown", "a caught error raised again keeps its name");
+}
+
+#[tokio::test(start_paused = true)]
+async fn map_collects_in_order() {
+    let totals = golden::map::map(order(3, 900)).await.unwrap();
+    assert_eq!(totals, [300, 300, 300]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn parallel_binds_results_by_position() {
+    let messages = golden::parallel::parallel(order(1, 4200)).await.unwrap();
+    assert_eq!(messages[0].text, "r-o-1");
+    assert_eq!(messages[1].text, "hold-o-1 r-o-1");
+}
+
+#[tokio::test(start_paused = true)]
+async fn waits_take_no_real_time() {
+    let started = std::time::Instant::now();
+    let schedule = golden::wait::Schedule { delay_minutes: 90, not_before: "1970-01-01T00:00:00Z".into() };
+    assert_eq!(golden::wait::wait(schedule).await.unwrap(), 90);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_callback_returns_what_completes_its_token() {
+    use golden::callback::{Expense, approval};
+    let small = approval(Expense { employee: "ada".into(), amount_cents: 900 }).await.unwrap();
+    assert!(small.approved);
+    assert_eq!(small.approver, "auto");
+    // Nobody completes a large expense's token: the task times out after the activity's 7 days.
+    let large = approval(Expense { employee: "ada".into(), amount_cents: 90_000 }).await.unwrap_err();
+    assert_eq!(large.name(), "States.Timeout");
+    let refused = approval(Expense { employee: String::new(), amount_cents: 1 }).await.unwrap_err();
+    assert_eq!(refused.name(), "Refused");
+}
+
+#[tokio::test(start_paused = true)]
+async fn returns_end_with_the_value_or_the_variant() {
+    use golden::common::Outcome;
+    let empty = golden::returns::returns(order(0, 1)).await.unwrap_err();
+    assert_eq!(empty.name(), "Rejected");
+    let mut express = order(1, 1);
+    express.express = true;
+    assert!(matches!(golden::returns::returns(express).await.unwrap(), Outcome::Held));
+}
