@@ -1,0 +1,29 @@
+//! The golden workflows and their activities in one binary, as a user's crate would host them:
+//! `golden list`, `golden synth --out DIR`, `golden invoke NAME --input JSON`. The third-party
+//! interpreter tests answer Lambda tasks with its activities.
+
+#[allow(dead_code, reason = "the table of cases serves the golden test")]
+#[path = "../../golden/mod.rs"]
+mod golden;
+
+use golden::{callback, catch, child, choice, common, map, overrides, parallel, returns, sequential, wait};
+
+stepcraft::main!(
+    sequential::sequential,
+    catch::catch,
+    choice::choice,
+    parallel::parallel,
+    map::map,
+    wait::wait,
+    returns::returns,
+    child::child,
+    overrides::overrides,
+    callback::approval,
+    callback::ask_manager,
+    common::reserve,
+    common::charge,
+    common::release,
+    common::notify,
+    common::pack,
+    common::review,
+);
