@@ -44,8 +44,10 @@ pub trait Workflow: 'static {
 /// Something a workflow can call: an activity (a Lambda task) or another workflow (a child
 /// execution). Implemented by `#[activity]` and `#[workflow]`.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` is neither an activity nor a workflow",
-    note = "a workflow calls `#[activity]` and `#[workflow]` functions; annotate it, or move its work into an activity"
+    message = "a workflow can only call activities and workflows",
+    label = "`{Self}` is neither an `#[activity]` nor a `#[workflow]`",
+    note = "annotate the function with `#[stepcraft::activity]` (it then runs as a Lambda function), \
+            or make the computation part of an activity the workflow calls"
 )]
 pub trait Step: 'static {
     /// What the call returns.

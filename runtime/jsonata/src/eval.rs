@@ -68,7 +68,7 @@ pub(crate) fn truthy(v: &Val<'_>) -> bool {
         Val::Num(n) => *n != 0.0 && !n.is_nan(),
         Val::Str(s) => !s.is_empty(),
         // lambdas and built-ins are objects in jsonata-js; regexes are native functions
-        Val::Func(f) => !matches!(&**f, Func::Regex(_)),
+        Val::Func(f) => !f.is_native(),
         Val::Tuples(t) => t.iter().any(|t| t.at.as_ref().is_some_and(truthy)),
         _ if v.is_array() => match v.array_len() {
             Some(1) => v.array_get(0).is_some_and(|x| truthy(&x)),
@@ -393,6 +393,9 @@ impl<'a> Evaluator<'a> {
             if step.focus.is_none() {
                 input_seq = match &result_seq {
                     Some(v) if v.is_array() => v.array_iter().map(Some).collect(),
+                    // jsonata-js iterates `.length` items: none for the object a
+                    // grouped array constructor gives
+                    Some(_) if ii == 0 && step.cons_array => Vec::new(),
                     Some(v) => vec![Some(v.clone())],
                     None => Vec::new(),
                 };
@@ -1083,6 +1086,7 @@ impl<'a> Evaluator<'a> {
                 self.eval(l.body, &l.input, &env)
             }
             Func::Builtin(b) => {
+                let args = args.into_iter().map(wrap_function_arg).collect();
                 let args = b.signature().validate(args, input.as_ref())?;
                 let call = Call { input, frame };
                 (b.imp)(self, &call, args)
@@ -1116,6 +1120,7 @@ impl<'a> Evaluator<'a> {
                 let args = sig.validate(args, input.as_ref())?;
                 self.transform(node, args.into_iter().next().flatten(), tframe)
             }
+            Func::Wrapped(inner) => self.apply_inner(&Some(Val::Func(inner.clone())), args, input, frame),
             Func::Chain(first, second) => {
                 let x = args.into_iter().next().flatten();
                 let r = self.apply(&Some(first.clone()), vec![x], &None, frame)?;
@@ -1145,7 +1150,13 @@ impl<'a> Evaluator<'a> {
                 evaluated.push(Some(self.eval(a, input, frame)?));
             }
         }
-        let proc = self.eval(procedure, input, frame)?;
+        let proc = match self.eval(procedure, input, frame)? {
+            Some(Val::Func(f)) => match &*f {
+                Func::Wrapped(inner) => Some(Val::Func(inner.clone())),
+                _ => Some(Val::Func(f)),
+            },
+            other => other,
+        };
         let name: Option<&str> = match &procedure.kind {
             Kind::Path { steps, .. } => match steps.first().map(|s| &s.kind) {
                 Some(Kind::Name(n)) => Some(n),
@@ -1411,6 +1422,14 @@ impl<'a> Evaluator<'a> {
             }
         }
         Ok(Some(rebuild(&result, &updated, 0)))
+    }
+}
+
+/// jsonata-js hands function arguments to built-ins as native closures.
+fn wrap_function_arg(v: V<'_>) -> V<'_> {
+    match v {
+        Some(Val::Func(f)) if !f.is_native() => Some(Val::Func(Rc::new(Func::Wrapped(f)))),
+        other => other,
     }
 }
 

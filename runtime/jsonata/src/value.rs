@@ -260,6 +260,10 @@ pub(crate) enum Func<'a> {
     },
     /// `f ~> g` where both are functions: `function($x){ g(f($x)) }`.
     Chain(Val<'a>, Val<'a>),
+    /// A function passed as an argument to a built-in: jsonata-js wraps it in a
+    /// native JavaScript closure, which behaves the same when called but is
+    /// falsy and invisible to `JSON.stringify`.
+    Wrapped(Rc<Func<'a>>),
 }
 
 #[derive(Debug)]
@@ -284,7 +288,13 @@ impl<'a> Func<'a> {
             Func::Regex(_) => 2,
             Func::Transform { .. } => 1,
             Func::Chain(..) => 1,
+            Func::Wrapped(f) => f.arity(),
         }
+    }
+
+    /// Whether jsonata-js represents this function as a native JavaScript function.
+    pub(crate) fn is_native(&self) -> bool {
+        matches!(self, Func::Regex(_) | Func::Wrapped(_))
     }
 }
 
@@ -712,7 +722,7 @@ fn stringify_into(out: &mut String, v: &Val<'_>, indent: Option<usize>, level: u
         Val::Func(f) => {
             if jsonata {
                 out.push_str("\"\"");
-            } else if matches!(&**f, Func::Regex(_)) {
+            } else if f.is_native() {
                 // a native JavaScript function: JSON.stringify gives undefined
                 out.push_str("undefined");
             } else {
@@ -732,13 +742,20 @@ fn stringify_into(out: &mut String, v: &Val<'_>, indent: Option<usize>, level: u
                     out.push(',');
                 }
                 newline(out, level + 1);
+                if !jsonata && matches!(item, Val::Func(f) if f.is_native()) {
+                    out.push_str("null");
+                    continue;
+                }
                 stringify_into(out, item, indent, level + 1, jsonata)?;
             }
             newline(out, level);
             out.push(']');
         }
         Val::Json(_) | Val::Arr(_) | Val::Obj(_) => {
-            let entries = v.object_entries();
+            let mut entries = v.object_entries();
+            if !jsonata {
+                entries.retain(|(_, x)| !matches!(x, Val::Func(f) if f.is_native()));
+            }
             if entries.is_empty() {
                 out.push_str("{}");
                 return Ok(());

@@ -91,7 +91,6 @@ fn parked_in_wait(n: usize) {
         }
     }))
     .expect("valid");
-    eprintln!("future size: {} bytes", ex.start(&sm, json!({})).debug_future_size());
     let before = rss_mib();
     let start = Instant::now();
     let mut execs: Vec<Pin<Box<dyn Future<Output = ExecutionResult> + Send>>> =
@@ -102,7 +101,8 @@ fn parked_in_wait(n: usize) {
     assert!(done.iter().all(Option::is_none), "all parked in the Wait state");
     clock.advance(std::time::Duration::from_secs(86400));
     poll_all(&mut execs, &mut done);
-    let ok = done.iter().enumerate().filter(|(i, r)| r.as_ref().is_some_and(|r| r.output == Some(json!({"i": i})))).count();
+    let ok =
+        done.iter().enumerate().filter(|(i, r)| r.as_ref().is_some_and(|r| r.output == Some(json!({"i": i})))).count();
     println!("process resident set: {:.1} MiB", rss_mib());
     println!(
         "{n} executions parked in a Wait state: {:.1} MiB resident ({:.1} KiB each); {ok} of {n} completed after advancing the clock ({:.0} ms in all)",
@@ -114,7 +114,9 @@ fn parked_in_wait(n: usize) {
 }
 
 fn parked_on_tokens(n: usize) {
-    let ex = Executor::new().hold_time_for_callbacks(true).handler(|_req: TaskRequest| async { Ok::<_, stepcraft_local::TaskFailure>(json!(null)) });
+    let ex = Executor::new()
+        .hold_time_for_callbacks(true)
+        .handler(|_req: TaskRequest| async { Ok::<_, stepcraft_local::TaskFailure>(json!(null)) });
     let sm = StateMachine::from_json(&json!({
         "StartAt": "Ask",
         "States": {"Ask": {
@@ -152,8 +154,8 @@ fn main() {
     // Each memory figure is taken in a fresh process, so that memory the allocator
     // kept from other phases does not hide it.
     match std::env::args().nth(1).as_deref() {
-        Some("--parked-wait") => return parked_in_wait(2_000),
-        Some("--parked-tokens") => return parked_on_tokens(2_000),
+        Some("--parked-wait") => return parked_in_wait(10_000),
+        Some("--parked-tokens") => return parked_on_tokens(10_000),
         _ => {}
     }
     let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(100_000);

@@ -483,7 +483,17 @@ fn state(cx: &mut Cx, name: &str, st: &Map<String, Value>, loc: &str, index: &Ha
         _ => Kind::Succeed,
     };
     let reads_context = ql == QueryLanguage::JsonAta && mentions_context(&Value::Object(st.clone()));
-    State { name: Arc::from(name), query_language: ql, kind, transition: next, flow, assign, retry, catch, reads_context }
+    State {
+        name: Arc::from(name),
+        query_language: ql,
+        kind,
+        transition: next,
+        flow,
+        assign,
+        retry,
+        catch,
+        reads_context,
+    }
 }
 
 /// Whether a `{% %}` expression in `v` (nested states excluded) may read

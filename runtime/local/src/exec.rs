@@ -15,7 +15,7 @@ use stepcraft_jsonata::Env;
 use crate::ata::{AtaError, AtaExpr, AtaTemplate};
 use crate::callback::{Callbacks, PendingCallback};
 use crate::executor::Core;
-use crate::history::{Details, Event, TraceEntry, TraceStatus};
+use crate::history::{Details, Event, Payload, TraceEntry, TraceStatus};
 use crate::intrinsics;
 use crate::jsonpath::{self, JsonPath, Root};
 use crate::model::*;
@@ -341,8 +341,8 @@ impl<'c> Ctx<'c> {
     }
 
     /// A payload for an event, or `null` when payloads are not recorded.
-    fn payload(&self, v: &Value) -> Value {
-        if self.core.options.record_payloads { v.clone() } else { Value::Null }
+    fn payload(&self, v: &Value) -> Payload {
+        Payload::of(v, self.core.options.record_payloads)
     }
 
     fn prefix(&self, v: &Visit<'_>) -> String {
@@ -602,7 +602,7 @@ impl<'c> Ctx<'c> {
     ) -> Result<Flow, Failure> {
         let mut assigned_map = None;
         if !assigned.is_empty() {
-            let mut m = Map::new();
+            let mut m = Vec::with_capacity(assigned.len());
             for (k, val) in assigned {
                 if th.scope.in_outer(&k) {
                     return Err(self.runtime(
@@ -611,7 +611,7 @@ impl<'c> Ctx<'c> {
                     ));
                 }
                 if self.core.options.record_payloads {
-                    m.insert(k.to_string(), val.clone());
+                    m.push((k.clone(), self.payload(&val)));
                 }
                 th.scope.set(k, val);
             }
@@ -1122,12 +1122,14 @@ impl<'c> Ctx<'c> {
         let state = v.state;
         let mut counts = vec![0u32; state.retry.len()];
         let attempt_result = loop {
-            let r = match &state.kind {
-                Kind::Task(t) => self.task_attempt(v, th, &input, t).await,
-                Kind::Parallel(p) => self.parallel_attempt(v, th, &input, p).await,
-                Kind::Map(m) => self.map_attempt(v, th, &input, m).await,
+            // Each kind's attempt is boxed, so a parked execution holds only its own.
+            let attempt: BoxFuture<'_, Result<(Value, Assigned), Failure>> = match &state.kind {
+                Kind::Task(t) => Box::pin(self.task_attempt(v, th, &input, t)),
+                Kind::Parallel(p) => Box::pin(self.parallel_attempt(v, th, &input, p)),
+                Kind::Map(m) => Box::pin(self.map_attempt(v, th, &input, m)),
                 _ => unreachable!("only Task, Parallel and Map are execution states"),
             };
+            let r = attempt.await;
             match r {
                 Ok(done) => break Ok(done),
                 Err(f) => {
@@ -1523,7 +1525,8 @@ impl<'c> Ctx<'c> {
                 "TaskSubmitted",
                 Details::TaskSubmitted { resource_type, resource, output: self.payload(&submitted) },
             );
-            let wait: BoxFuture<'_, Invoked> = Box::pin(self.await_callback(v, token, cb_payload, deadline, heartbeat, callback));
+            let wait: BoxFuture<'_, Invoked> =
+                Box::pin(self.await_callback(v, token, cb_payload, deadline, heartbeat, callback));
             return wait.await;
         }
         Invoked::Ok(wrap_result(&t.resource, value, raw, self))

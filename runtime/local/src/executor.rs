@@ -508,11 +508,6 @@ impl Execution {
         &self.name
     }
 
-    #[doc(hidden)]
-    pub fn debug_future_size(&self) -> usize {
-        self.fut.as_ref().map(|f| std::mem::size_of_val(&**f)).unwrap_or(0)
-    }
-
     /// The execution's clock.
     pub fn clock(&self) -> &Clock {
         &self.clock

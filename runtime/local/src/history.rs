@@ -8,16 +8,43 @@ use serde_json::{Map, Value, json};
 
 use crate::time::format_timestamp;
 
-/// The details of an event; payloads are kept as values.
+/// A payload of an event (an input, an output, parameters), kept as compact JSON
+/// text as `GetExecutionHistory` returns it; absent when the executor does not
+/// record payloads.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Payload(Option<Box<str>>);
+
+impl Payload {
+    /// Serializes `v`, or records nothing when `record` is false.
+    pub fn of(v: &Value, record: bool) -> Payload {
+        Payload(record.then(|| serde_json::to_string(v).unwrap_or_default().into_boxed_str()))
+    }
+
+    /// The JSON text.
+    pub fn text(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+
+    /// The value.
+    pub fn value(&self) -> Option<Value> {
+        self.0.as_deref().and_then(|t| serde_json::from_str(t).ok())
+    }
+
+    fn json(&self) -> Value {
+        self.0.as_deref().map(|t| Value::String(t.to_string())).unwrap_or(Value::Null)
+    }
+}
+
+/// The details of an event.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Details {
     None,
     ExecutionStarted {
-        input: Value,
+        input: Payload,
         role_arn: Arc<str>,
     },
     ExecutionSucceeded {
-        output: Value,
+        output: Payload,
     },
     ExecutionFailed {
         error: Option<String>,
@@ -33,18 +60,18 @@ pub enum Details {
     },
     StateEntered {
         name: Arc<str>,
-        input: Value,
+        input: Payload,
     },
     StateExited {
         name: Arc<str>,
-        output: Value,
-        assigned: Option<Map<String, Value>>,
+        output: Payload,
+        assigned: Option<Vec<(Arc<str>, Payload)>>,
     },
     TaskScheduled {
         resource_type: Arc<str>,
         resource: Arc<str>,
         region: String,
-        parameters: Value,
+        parameters: Payload,
         timeout: Option<u64>,
         heartbeat: Option<u64>,
     },
@@ -55,12 +82,12 @@ pub enum Details {
     TaskSubmitted {
         resource_type: Arc<str>,
         resource: Arc<str>,
-        output: Value,
+        output: Payload,
     },
     TaskSucceeded {
         resource_type: Arc<str>,
         resource: Arc<str>,
-        output: Value,
+        output: Payload,
     },
     TaskFailed {
         resource_type: Arc<str>,
@@ -76,11 +103,11 @@ pub enum Details {
     },
     LambdaFunctionScheduled {
         resource: Arc<str>,
-        input: Value,
+        input: Payload,
         timeout: Option<u64>,
     },
     LambdaFunctionSucceeded {
-        output: Value,
+        output: Payload,
     },
     LambdaFunctionFailed {
         error: Option<String>,
@@ -117,10 +144,6 @@ pub struct Event {
     pub details: Details,
 }
 
-fn text(v: &Value) -> Value {
-    Value::String(serde_json::to_string(v).unwrap_or_default())
-}
-
 fn err_cause(error: &Option<String>, cause: &Option<String>) -> Map<String, Value> {
     let mut m = Map::new();
     if let Some(c) = cause {
@@ -133,6 +156,30 @@ fn err_cause(error: &Option<String>, cause: &Option<String>) -> Map<String, Valu
 }
 
 impl Event {
+    /// The input of an event that has one (`*StateEntered`, `ExecutionStarted`,
+    /// `LambdaFunctionScheduled`; the parameters of `TaskScheduled`).
+    pub fn input(&self) -> Option<Value> {
+        match &self.details {
+            Details::ExecutionStarted { input, .. }
+            | Details::StateEntered { input, .. }
+            | Details::LambdaFunctionScheduled { input, .. } => input.value(),
+            Details::TaskScheduled { parameters, .. } => parameters.value(),
+            _ => None,
+        }
+    }
+
+    /// The output of an event that has one (`*StateExited`, `*Succeeded`, …).
+    pub fn output(&self) -> Option<Value> {
+        match &self.details {
+            Details::ExecutionSucceeded { output }
+            | Details::StateExited { output, .. }
+            | Details::TaskSubmitted { output, .. }
+            | Details::TaskSucceeded { output, .. }
+            | Details::LambdaFunctionSucceeded { output } => output.value(),
+            _ => None,
+        }
+    }
+
     /// The state name of a state or map-iteration event.
     pub fn name(&self) -> Option<&str> {
         match &self.details {
@@ -154,11 +201,11 @@ impl Event {
             Details::None => return Value::Object(m),
             Details::ExecutionStarted { input, role_arn } => (
                 "executionStartedEventDetails",
-                json!({"input": text(input), "inputDetails": {"truncated": false}, "roleArn": &**role_arn}),
+                json!({"input": input.json(), "inputDetails": {"truncated": false}, "roleArn": &**role_arn}),
             ),
             Details::ExecutionSucceeded { output } => (
                 "executionSucceededEventDetails",
-                json!({"output": text(output), "outputDetails": {"truncated": false}}),
+                json!({"output": output.json(), "outputDetails": {"truncated": false}}),
             ),
             Details::ExecutionFailed { error, cause } => {
                 ("executionFailedEventDetails", Value::Object(err_cause(error, cause)))
@@ -171,19 +218,19 @@ impl Event {
             }
             Details::StateEntered { name, input } => (
                 "stateEnteredEventDetails",
-                json!({"name": &**name, "input": text(input), "inputDetails": {"truncated": false}}),
+                json!({"name": &**name, "input": input.json(), "inputDetails": {"truncated": false}}),
             ),
             Details::StateExited { name, output, assigned } => {
-                let mut d = json!({"name": &**name, "output": text(output), "outputDetails": {"truncated": false}});
+                let mut d = json!({"name": &**name, "output": output.json(), "outputDetails": {"truncated": false}});
                 if let Some(a) = assigned {
-                    let vars: Map<String, Value> = a.iter().map(|(k, v)| (k.clone(), text(v))).collect();
+                    let vars: Map<String, Value> = a.iter().map(|(k, v)| (k.to_string(), v.json())).collect();
                     d["assignedVariables"] = Value::Object(vars);
                     d["assignedVariablesDetails"] = json!({"truncated": false});
                 }
                 ("stateExitedEventDetails", d)
             }
             Details::TaskScheduled { resource_type, resource, region, parameters, timeout, heartbeat } => {
-                let mut d = json!({"resourceType": &**resource_type, "resource": &**resource, "region": region, "parameters": text(parameters)});
+                let mut d = json!({"resourceType": &**resource_type, "resource": &**resource, "region": region, "parameters": parameters.json()});
                 if let Some(t) = timeout {
                     d["timeoutInSeconds"] = json!(t);
                 }
@@ -197,11 +244,11 @@ impl Event {
             }
             Details::TaskSubmitted { resource_type, resource, output } => (
                 "taskSubmittedEventDetails",
-                json!({"resourceType": &**resource_type, "resource": &**resource, "output": text(output), "outputDetails": {"truncated": false}}),
+                json!({"resourceType": &**resource_type, "resource": &**resource, "output": output.json(), "outputDetails": {"truncated": false}}),
             ),
             Details::TaskSucceeded { resource_type, resource, output } => (
                 "taskSucceededEventDetails",
-                json!({"resourceType": &**resource_type, "resource": &**resource, "output": text(output), "outputDetails": {"truncated": false}}),
+                json!({"resourceType": &**resource_type, "resource": &**resource, "output": output.json(), "outputDetails": {"truncated": false}}),
             ),
             Details::TaskFailed { resource_type, resource, error, cause } => {
                 let mut d = err_cause(error, cause);
@@ -216,7 +263,8 @@ impl Event {
                 ("taskTimedOutEventDetails", Value::Object(d))
             }
             Details::LambdaFunctionScheduled { resource, input, timeout } => {
-                let mut d = json!({"resource": &**resource, "input": text(input), "inputDetails": {"truncated": false}});
+                let mut d =
+                    json!({"resource": &**resource, "input": input.json(), "inputDetails": {"truncated": false}});
                 if let Some(t) = timeout {
                     d["timeoutInSeconds"] = json!(t);
                 }
@@ -224,7 +272,7 @@ impl Event {
             }
             Details::LambdaFunctionSucceeded { output } => (
                 "lambdaFunctionSucceededEventDetails",
-                json!({"output": text(output), "outputDetails": {"truncated": false}}),
+                json!({"output": output.json(), "outputDetails": {"truncated": false}}),
             ),
             Details::LambdaFunctionFailed { error, cause } => {
                 ("lambdaFunctionFailedEventDetails", Value::Object(err_cause(error, cause)))

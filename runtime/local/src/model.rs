@@ -193,8 +193,12 @@ impl Resource {
         };
         let (t, r) = match self {
             Resource::LambdaInvoke { pattern } => ("lambda".to_string(), format!("invoke{}", suffix(*pattern))),
-            Resource::StartExecution { pattern } => ("states".to_string(), format!("startExecution{}", suffix(*pattern))),
-            Resource::Service { service, action, pattern } => (service.clone(), format!("{action}{}", suffix(*pattern))),
+            Resource::StartExecution { pattern } => {
+                ("states".to_string(), format!("startExecution{}", suffix(*pattern)))
+            }
+            Resource::Service { service, action, pattern } => {
+                (service.clone(), format!("{action}{}", suffix(*pattern)))
+            }
             Resource::LambdaFunction { arn, .. } => ("lambda".to_string(), arn.clone()),
             Resource::Activity { arn } => ("activity".to_string(), arn.clone()),
         };

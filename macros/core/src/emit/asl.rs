@@ -16,6 +16,54 @@ struct Emitter<'a> {
     graph: &'a Graph,
     vars: &'a Vars,
     private: &'a TokenStream,
+    /// The module that resolves single-name callees (see [`emit_steps_module`]).
+    steps: &'a syn::Ident,
+}
+
+/// The name of the module resolving a workflow's callees.
+pub fn steps_module(workflow: &syn::Ident) -> syn::Ident {
+    format_ident!("__stepcraft_steps_{}", workflow)
+}
+
+/// A module through which generated code names the activities and workflows the body calls
+/// by a single name. Each name is imported from the workflow's module, which brings the type
+/// `#[activity]`/`#[workflow]` declared next to the function; a plain function has no such
+/// type, and a fallback type of the same name (a glob import, so any real type wins) takes its
+/// place: it is not a `Step`, so rustc says at the call that the function is neither an
+/// activity nor a workflow.
+pub fn emit_steps_module(graph: &Graph, vars: &Vars, steps: &syn::Ident) -> TokenStream {
+    let mut names: Vec<syn::Ident> = Vec::new();
+    let mut add = |path: &syn::Path| {
+        if let Some(ident) = path.get_ident()
+            && !names.contains(ident)
+        {
+            names.push(ident.clone());
+        }
+    };
+    for state in &graph.states {
+        if let Kind::Task { callee, .. } = &state.kind {
+            add(callee);
+        }
+    }
+    for var in &vars.list {
+        if let VarDef::Step(path) = &var.def {
+            add(path);
+        }
+    }
+    if names.is_empty() {
+        return quote!();
+    }
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types, unused_imports, dead_code)]
+        mod #steps {
+            #(pub(super) use super::#names;)*
+            pub(super) use self::not_an_activity_or_workflow::*;
+            mod not_an_activity_or_workflow {
+                #(pub struct #names;)*
+            }
+        }
+    }
 }
 
 /// The block that builds the state machine.
@@ -23,10 +71,11 @@ pub fn emit_definition(
     graph: &Graph,
     vars: &Vars,
     private: &TokenStream,
+    steps: &syn::Ident,
     timeout: Option<u64>,
     comment: Option<&str>,
 ) -> TokenStream {
-    let emitter = Emitter { graph, vars, private };
+    let emitter = Emitter { graph, vars, private, steps };
     let decls = vars.order.iter().map(|id| emitter.decl(*id));
     let machine = emitter.machine(&graph.top);
     let timeout = match timeout {
@@ -85,7 +134,8 @@ impl Emitter<'_> {
         match &var.def {
             VarDef::Input(ty) => quote!(let #v: __E::Expr<#ty> = __E::input();),
             VarDef::Step(path) => {
-                quote_spanned!(path_span(path)=> let #v: __E::Expr<<#path as #private::Step>::Output> = __E::var(#asl);)
+                let path = self.step(path);
+                quote!(let #v: __E::Expr<<#path as #private::Step>::Output> = __E::var(#asl);)
             }
             VarDef::Caught => quote!(let #v: __E::Expr<__E::Caught> = __E::var(#asl);),
             VarDef::Alias(expr) => {
@@ -262,7 +312,10 @@ impl Emitter<'_> {
                 let e = self.expr(e);
                 quote!((#e).template())
             }
-            Value::StepResult(path) => quote_spanned!(path_span(path)=> <#path as #private::Step>::result()),
+            Value::StepResult(path) => {
+                let path = self.step(path);
+                quote!(<#path as #private::Step>::result())
+            }
             Value::BranchResult(i) => {
                 let text = format!("{{% $states.result[{i}] %}}");
                 quote!(#private::serde_json::Value::from(#text))
@@ -417,8 +470,21 @@ impl Emitter<'_> {
         }
     }
 
+    /// The path generated code names a callee by: single names go through the steps module,
+    /// spanned at the user's call.
+    fn step(&self, path: &syn::Path) -> TokenStream {
+        match path.get_ident() {
+            Some(ident) => {
+                let steps = syn::Ident::new(&self.steps.to_string(), ident.span());
+                quote_spanned!(ident.span()=> #steps::#ident)
+            }
+            None => quote_spanned!(path_span(path)=> #path),
+        }
+    }
+
     fn retry(&self, rules: &[RetryAttr], callee: &syn::Path) -> TokenStream {
         let private = self.private;
+        let callee = self.step(callee);
         let error = quote!(<#callee as #private::Step>::Error);
         let rules = rules.iter().map(|r| super::activity::emit_retrier(private, r, &error));
         quote!(::std::vec![#(#rules),*])
@@ -427,7 +493,8 @@ impl Emitter<'_> {
     fn state(&self, id: StateId) -> TokenStream {
         let private = self.private;
         match &self.graph.states[id].kind {
-            Kind::Task { callee, arg, task, assign, output, catch, next } => {
+            Kind::Task { callee: callee_path, arg, task, assign, output, catch, next } => {
+                let callee = self.step(callee_path);
                 let arg = self.expr(arg);
                 let assign = self.assign(assign);
                 let output = self.output(output);
@@ -435,7 +502,7 @@ impl Emitter<'_> {
                 let next = self.next(*next);
                 let mut overrides = Vec::new();
                 if let Some(rules) = &task.retry {
-                    let retry = self.retry(rules, callee);
+                    let retry = self.retry(rules, callee_path);
                     overrides.push(quote!(task.retry = #private::asl::Retrier::with_service_errors(#retry, <#callee as #private::Step>::CHILD_WORKFLOW);));
                 }
                 if let Some(t) = &task.timeout {
@@ -446,7 +513,7 @@ impl Emitter<'_> {
                     let h = h.value as u32;
                     overrides.push(quote!(task.heartbeat_seconds = ::core::option::Option::Some(#h);));
                 }
-                let task_fn = quote_spanned!(path_span(callee)=> <#callee as #private::Step>::task);
+                let task_fn = quote!(<#callee as #private::Step>::task);
                 quote! {
                     #private::asl::State::Task({
                         let mut task = #task_fn(__E::any(&#arg).template());

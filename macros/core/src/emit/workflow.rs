@@ -19,10 +19,13 @@ pub fn emit_workflow(workflow: &Workflow<'_>, graph: &Graph) -> TokenStream {
     let vis = &item.vis;
     let ident = &item.sig.ident;
     let name = workflow.name();
+    let steps = super::asl::steps_module(ident);
+    let steps_module = super::asl::emit_steps_module(graph, &workflow.body.vars, &steps);
     let definition = super::asl::emit_definition(
         graph,
         &workflow.body.vars,
         &private,
+        &steps,
         workflow.attrs.timeout,
         workflow.attrs.comment.as_deref(),
     );
@@ -34,6 +37,8 @@ pub fn emit_workflow(workflow: &Workflow<'_>, graph: &Graph) -> TokenStream {
         #[doc = #doc]
         #[allow(non_camel_case_types)]
         #vis struct #ident {}
+
+        #steps_module
 
         const _: () = {
             impl #private::Workflow for #ident {
