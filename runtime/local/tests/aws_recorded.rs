@@ -6,93 +6,18 @@
 //! Skips, with a notice, when the corpus is not there. `STEPCRAFT_CASES_VERBOSE=1`
 //! prints every disagreement.
 
-use std::collections::{BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+mod common;
 
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use common::mocks_of;
 use serde_json::Value;
-use stepcraft_local::{Executor, Mock, Mocks, StateMachine, TaskFailure};
+use stepcraft_local::{Executor, StateMachine};
 
 fn corpus() -> Option<PathBuf> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/aws-recorded");
     p.is_dir().then_some(p)
-}
-
-/// A case's mock entry as a [`Mock`].
-fn mock_of(entries: &[Value]) -> Mock {
-    let mut mock: Option<Mock> = None;
-    for e in entries {
-        let delay = e.get("delay").and_then(Value::as_f64).map(Duration::from_secs_f64);
-        let next = |m: Option<Mock>, f: &dyn Fn(Option<Mock>) -> Mock| f(m);
-        mock = Some(if let Some(v) = e.get("return") {
-            next(mock, &|m| match m {
-                None => Mock::returns(v.clone()),
-                Some(m) => m.then_returns(v.clone()),
-            })
-        } else if e.get("echo").is_some() {
-            next(mock, &|m| match m {
-                None => Mock::echo(),
-                Some(m) => m.then_echoes(),
-            })
-        } else if let Some(code) = e.get("service_error").and_then(Value::as_str) {
-            let error = format!("Lambda.{code}");
-            let cause = format!("{code} (Service: AWSLambda; Status Code: 404; Error Code: {code})");
-            next(mock, &|m| match m {
-                None => Mock::fails(error.clone(), cause.clone()),
-                Some(m) => m.then_fails(error.clone(), cause.clone()),
-            })
-        } else {
-            let error = e.get("error").and_then(Value::as_str).unwrap_or("Exception").to_string();
-            let message = e.get("cause").and_then(Value::as_str).unwrap_or("").to_string();
-            let f = TaskFailure::function_error(error, message);
-            let cause = f.cause.clone().unwrap_or_default();
-            next(mock, &|m| match m {
-                None => Mock::fails(f.error.clone(), cause.clone()),
-                Some(m) => m.then_fails(f.error.clone(), cause.clone()),
-            })
-        });
-        if let Some(d) = delay {
-            mock = mock.map(|m| m.taking(d));
-        }
-    }
-    mock.unwrap_or_else(|| Mock::returns(Value::Null))
-}
-
-fn state_names(states: &Value, out: &mut BTreeSet<String>) {
-    if let Some(m) = states.as_object() {
-        for (name, st) in m {
-            out.insert(name.clone());
-            for b in st.get("Branches").and_then(Value::as_array).into_iter().flatten() {
-                state_names(&b["States"], out);
-            }
-            for k in ["ItemProcessor", "Iterator"] {
-                if let Some(p) = st.get(k) {
-                    state_names(&p["States"], out);
-                }
-            }
-        }
-    }
-}
-
-fn mocks_of(case: &Value) -> Mocks {
-    let mut names = BTreeSet::new();
-    state_names(&case["definition"]["States"], &mut names);
-    let mut mocks = Mocks::new();
-    for (key, v) in case.get("mocks").and_then(Value::as_object).into_iter().flatten() {
-        let entries: Vec<Value> = match v {
-            Value::Array(a) => a.clone(),
-            other => vec![other.clone()],
-        };
-        let mock = mock_of(&entries);
-        mocks = if key == "*" {
-            mocks.fallback(mock)
-        } else if names.contains(key) {
-            mocks.state(key.clone(), mock)
-        } else {
-            mocks.function(key.clone(), mock)
-        };
-    }
-    mocks
 }
 
 // ---- comparison, as run-cases does it
@@ -317,7 +242,7 @@ fn run_case(path: &Path) -> (String, Vec<String>) {
         Err(e) => return (name, vec![format!("definition rejected: {e}")]),
     };
     // Some Wait states wait until a timestamp taken when the case was captured.
-    let ex = Executor::new().mocks(mocks_of(&case)).start_time_now();
+    let ex = Executor::new().mocks(mocks_of(&case["definition"], &case["mocks"])).start_time_now();
     let r = ex.run_blocking(&sm, case["input"].clone());
     let probs = compare(&case, &r);
     (name, probs)
