@@ -1086,7 +1086,10 @@ impl<'a> Evaluator<'a> {
                 self.eval(l.body, &l.input, &env)
             }
             Func::Builtin(b) => {
-                let args = args.into_iter().map(wrap_function_arg).collect();
+                let mut args = args;
+                for a in &mut args {
+                    wrap_function_arg(a);
+                }
                 let args = b.signature().validate(args, input.as_ref())?;
                 let call = Call { input, frame };
                 (b.imp)(self, &call, args)
@@ -1426,10 +1429,11 @@ impl<'a> Evaluator<'a> {
 }
 
 /// jsonata-js hands function arguments to built-ins as native closures.
-fn wrap_function_arg(v: V<'_>) -> V<'_> {
-    match v {
-        Some(Val::Func(f)) if !f.is_native() => Some(Val::Func(Rc::new(Func::Wrapped(f)))),
-        other => other,
+fn wrap_function_arg(v: &mut V<'_>) {
+    if let Some(Val::Func(f)) = v
+        && !f.is_native()
+    {
+        *f = Rc::new(Func::Wrapped(f.clone()));
     }
 }
 

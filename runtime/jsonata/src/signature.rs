@@ -129,10 +129,10 @@ impl Signature {
         };
         let mut out = Vec::with_capacity(self.params.len());
         let mut arg_index = 0;
-        let mut args = args.into_iter().map(Some).collect::<Vec<_>>();
-        let take = |i: usize, args: &mut Vec<Option<Option<Val<'a>>>>| -> Option<Val<'a>> {
-            args.get_mut(i).and_then(Option::take).flatten()
-        };
+        let mut args = args;
+        // each argument is taken at most once, in order
+        let take =
+            |i: usize, args: &mut Vec<Option<Val<'a>>>| -> Option<Val<'a>> { args.get_mut(i).and_then(Option::take) };
         for (param, (start, end)) in self.params.iter().zip(spans) {
             if start == end {
                 if param.context {
