@@ -35,6 +35,9 @@ thread_local! {
     // synchronously inside the limit layer's `call`, so the hand-over cannot leak to another
     // invocation.
     static REFUSED_PAYLOAD: Cell<Option<usize>> = const { Cell::new(None) };
+    // The event being decoded, for `Decoded` to describe a failure (with the path of the field)
+    // by decoding it again: a successful decoding then pays nothing for paths.
+    static EVENT: std::cell::RefCell<Option<Bytes>> = const { std::cell::RefCell::new(None) };
 }
 
 /// An event decoded into `T`, or the error that says why it could not be.
@@ -44,33 +47,46 @@ thread_local! {
 /// `lambda_runtime`'s own error whose `errorType` is a Rust type name.
 pub(crate) struct Decoded<T>(pub(crate) Result<T, FunctionError>);
 
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Decoded<T> {
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Decoded<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         if let Some(len) = REFUSED_PAYLOAD.take() {
-            return Ok(Decoded(Err(FunctionError::new(
-                FunctionError::PAYLOAD_TOO_LARGE,
-                format!("the event is {len} bytes; Lambda accepts at most {MAX_PAYLOAD} bytes"),
-            ))));
+            return Ok(Decoded(Err(too_large(len))));
         }
-        let mut track = serde_path_to_error::Track::new();
-        let tracked = serde_path_to_error::Deserializer::new(deserializer, &mut track);
-        Ok(Decoded(match T::deserialize(tracked) {
+        Ok(Decoded(match T::deserialize(deserializer) {
             Ok(value) => Ok(value),
-            Err(error) => Err(FunctionError::invalid_input(&track.path().to_string(), error)),
+            Err(error) => Err(match EVENT.take() {
+                Some(event) => describe::<T>(&event),
+                None => FunctionError::invalid_input(".", error),
+            }),
         }))
+    }
+}
+
+fn too_large(len: usize) -> FunctionError {
+    FunctionError::new(
+        FunctionError::PAYLOAD_TOO_LARGE,
+        format!("the event is {len} bytes; Lambda accepts at most {MAX_PAYLOAD} bytes"),
+    )
+}
+
+/// Why `json` does not decode into `T`, naming the path of the offending field.
+fn describe<T: DeserializeOwned>(json: &[u8]) -> FunctionError {
+    let mut de = serde_json::Deserializer::from_slice(json);
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Err(error) => FunctionError::invalid_input(&error.path().to_string(), error.inner()),
+        Ok(_) => match de.end() {
+            Err(error) => FunctionError::invalid_input(".", error),
+            Ok(()) => FunctionError::invalid_input(".", "the event does not decode"),
+        },
     }
 }
 
 /// Decodes a JSON document the way an invocation's event is decoded.
 pub(crate) fn decode<T: DeserializeOwned>(json: &[u8]) -> Result<T, FunctionError> {
     if json.len() > MAX_PAYLOAD {
-        REFUSED_PAYLOAD.set(Some(json.len()));
+        return Err(too_large(json.len()));
     }
-    let mut de = serde_json::Deserializer::from_slice(json);
-    let decoded = Decoded::<T>::deserialize(&mut de).map_err(|e| FunctionError::invalid_input(".", e))?;
-    let value = decoded.0?;
-    de.end().map_err(|e| FunctionError::invalid_input(".", e))?;
-    Ok(value)
+    serde_json::from_slice(json).map_err(|_| describe::<T>(json))
 }
 
 /// Replaces an event over [`MAX_PAYLOAD`] before it is deserialised, so that a huge event is
@@ -94,9 +110,12 @@ where
         if invocation.body.len() > MAX_PAYLOAD {
             REFUSED_PAYLOAD.set(Some(invocation.body.len()));
             invocation.body = Bytes::from_static(b"null");
+        } else {
+            EVENT.set(Some(invocation.body.clone()));
         }
         let future = self.0.call(invocation);
         REFUSED_PAYLOAD.set(None);
+        EVENT.set(None);
         future
     }
 }
@@ -204,7 +223,6 @@ mod tests {
         let big = vec![b' '; MAX_PAYLOAD + 1];
         let err = decode::<Order>(&big).unwrap_err();
         assert_eq!(err.error_type, "PayloadTooLarge");
-        assert!(REFUSED_PAYLOAD.get().is_none());
     }
 
     #[test]

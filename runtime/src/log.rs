@@ -15,7 +15,6 @@ use lambda_runtime::tracing::subscriber::{
     },
     registry::LookupSpan,
 };
-use serde_json::{Map, Value};
 use std::fmt;
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
@@ -52,8 +51,9 @@ pub(crate) fn init(to_stderr: bool) {
     }
 }
 
-/// Formats an event as one JSON object: `timestamp`, `level`, `target`, `message`, the
-/// event's fields, and the fields of every enclosing span (outermost first).
+/// Formats an event as one JSON object: `timestamp`, `level`, `target`, the fields of every
+/// enclosing span (outermost first), `message` and the event's fields. Written straight to the
+/// line, with no intermediate map: this runs on every log line of every invocation.
 struct JsonLines;
 
 impl<S, N> FormatEvent<S, N> for JsonLines
@@ -62,25 +62,75 @@ where
     N: for<'a> FormatFields<'a> + 'static,
 {
     fn format_event(&self, ctx: &FmtContext<'_, S, N>, mut writer: Writer<'_>, event: &Event<'_>) -> fmt::Result {
-        let mut line = Map::new();
-        let mut timestamp = String::new();
-        SystemTime.format_time(&mut Writer::new(&mut timestamp))?;
-        line.insert("timestamp".into(), Value::String(timestamp));
-        line.insert("level".into(), Value::String(event.metadata().level().to_string()));
-        line.insert("target".into(), Value::String(event.metadata().target().into()));
+        let meta = event.metadata();
+        writer.write_str("{\"timestamp\":\"")?;
+        SystemTime.format_time(&mut writer)?;
+        write!(writer, "\",\"level\":\"{}\",\"target\":", meta.level())?;
+        write_json_str(&mut writer, meta.target())?;
         if let Some(scope) = ctx.event_scope() {
             for span in scope.from_root() {
                 let extensions = span.extensions();
                 let Some(fields) = extensions.get::<FormattedFields<N>>() else { continue };
-                if let Ok(Value::Object(fields)) = serde_json::from_str::<Value>(fields) {
-                    line.extend(fields);
+                // `JsonFields` records a span's fields as a JSON object: splice its members.
+                let members = fields.trim().strip_prefix('{').and_then(|f| f.strip_suffix('}')).unwrap_or("");
+                if !members.trim().is_empty() {
+                    writer.write_char(',')?;
+                    writer.write_str(members)?;
                 }
             }
         }
-        event.record(&mut FieldsToJson(&mut line));
-        let text = serde_json::to_string(&line).map_err(|_| fmt::Error)?;
-        writeln!(writer, "{text}")
+        let mut visitor = FieldsToJson { writer: &mut writer, result: Ok(()) };
+        event.record(&mut visitor);
+        visitor.result?;
+        writer.write_str("}\n")
     }
+}
+
+/// Writes `text` as a JSON string.
+fn write_json_str(out: &mut dyn fmt::Write, text: &str) -> fmt::Result {
+    out.write_char('"')?;
+    escape(out, text)?;
+    out.write_char('"')
+}
+
+/// Writes `text` escaped for the inside of a JSON string.
+fn escape(out: &mut dyn fmt::Write, text: &str) -> fmt::Result {
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        let escape = match c {
+            '"' => "\\\"",
+            '\\' => "\\\\",
+            '\n' => "\\n",
+            '\r' => "\\r",
+            '\t' => "\\t",
+            c if (c as u32) < 0x20 => "",
+            _ => continue,
+        };
+        out.write_str(&text[start..i])?;
+        if escape.is_empty() {
+            write!(out, "\\u{:04x}", c as u32)?;
+        } else {
+            out.write_str(escape)?;
+        }
+        start = i + c.len_utf8();
+    }
+    out.write_str(&text[start..])
+}
+
+/// A `fmt::Write` that escapes what is written into it for a JSON string.
+struct Escaping<'a>(&'a mut dyn fmt::Write);
+
+impl fmt::Write for Escaping<'_> {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        escape(self.0, text)
+    }
+}
+
+/// Writes a `Debug` value as a JSON string, without an intermediate `String`.
+fn write_json_debug(out: &mut dyn fmt::Write, value: &dyn fmt::Debug) -> fmt::Result {
+    out.write_char('"')?;
+    fmt::Write::write_fmt(&mut Escaping(out), format_args!("{value:?}"))?;
+    out.write_char('"')
 }
 
 /// Where log lines go.
@@ -121,28 +171,53 @@ impl<'a> subscriber::fmt::MakeWriter<'a> for Output {
     }
 }
 
-struct FieldsToJson<'a>(&'a mut Map<String, Value>);
+/// Writes an event's fields as `,"name":value` members.
+struct FieldsToJson<'a, 'w> {
+    writer: &'a mut Writer<'w>,
+    result: fmt::Result,
+}
 
-impl Visit for FieldsToJson<'_> {
+impl FieldsToJson<'_, '_> {
+    fn member(&mut self, field: &Field, value: impl FnOnce(&mut Writer<'_>) -> fmt::Result) {
+        if self.result.is_ok() {
+            self.result = (|| {
+                self.writer.write_char(',')?;
+                write_json_str(self.writer, field.name())?;
+                self.writer.write_char(':')?;
+                value(self.writer)
+            })();
+        }
+    }
+}
+
+impl Visit for FieldsToJson<'_, '_> {
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.0.insert(field.name().into(), Value::String(value.into()));
+        self.member(field, |w| write_json_str(w, value));
     }
     fn record_bool(&mut self, field: &Field, value: bool) {
-        self.0.insert(field.name().into(), Value::Bool(value));
+        self.member(field, |w| write!(w, "{value}"));
     }
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.0.insert(field.name().into(), value.into());
+        self.member(field, |w| write!(w, "{value}"));
     }
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.0.insert(field.name().into(), value.into());
+        self.member(field, |w| write!(w, "{value}"));
     }
     fn record_f64(&mut self, field: &Field, value: f64) {
-        self.0.insert(field.name().into(), value.into());
+        if value.is_finite() {
+            self.member(field, |w| write!(w, "{value}"));
+        } else {
+            self.member(field, |w| write_json_str(w, &value.to_string()));
+        }
     }
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        self.0.insert(field.name().into(), Value::String(value.to_string()));
+        self.member(field, |w| {
+            w.write_char('"')?;
+            fmt::Write::write_fmt(&mut Escaping(w), format_args!("{value}"))?;
+            w.write_char('"')
+        });
     }
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.0.insert(field.name().into(), Value::String(format!("{value:?}")));
+        self.member(field, |w| write_json_debug(w, value));
     }
 }

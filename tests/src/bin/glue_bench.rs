@@ -234,8 +234,8 @@ async fn measure(options: &Options) -> Result<Vec<Figure>, String> {
         let apis = [RuntimeApi::start().await, RuntimeApi::start().await];
         // Which binary is spawned first alternates too: it biased the figures by 1-2% when fixed.
         let [first, second] = order(generation);
-        let spawned_first = Function::spawn(binaries[first], &apis[first]);
-        let spawned_second = Function::spawn(binaries[second], &apis[second]);
+        let spawned_first = Function::spawn_with(binaries[first], &apis[first], LOG_ENV);
+        let spawned_second = Function::spawn_with(binaries[second], &apis[second], LOG_ENV);
         let functions = if first == 0 { [spawned_first, spawned_second] } else { [spawned_second, spawned_first] };
         let share = |total: usize| total / options.generations + usize::from(generation < total % options.generations);
         let (warmup, measured) = (share(options.warmup), share(options.warm));
@@ -318,11 +318,16 @@ fn order(round: usize) -> [usize; 2] {
     if round.is_multiple_of(2) { [0, 1] } else { [1, 0] }
 }
 
+/// Both functions log JSON lines carrying the request id (stepcraft's glue always does; a
+/// hand-written `lambda_runtime` function does with Lambda's JSON log format), so that the
+/// comparison is of the same feature.
+const LOG_ENV: &[(&str, &str)] = &[("AWS_LAMBDA_LOG_FORMAT", "JSON")];
+
 /// Spawn → first response, and the process's peak RSS then.
 async fn cold_start(binary: &Path, payload: &Bytes) -> Result<(Duration, f64), String> {
     let api = RuntimeApi::start().await;
     let start = Instant::now();
-    let function = Function::spawn(binary, &api);
+    let function = Function::spawn_with(binary, &api, LOG_ENV);
     let outcome = api.invoke_event(Event::new(payload.clone())).await;
     let elapsed = start.elapsed();
     expect_success(&outcome, &function)?;
