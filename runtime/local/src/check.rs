@@ -1333,6 +1333,7 @@ fn map(cx: &mut Cx, st: &Map<String, Value>, loc: &str, ql: QueryLanguage) -> Ma
         tolerated_failure_count,
         tolerated_failure_percentage,
         distributed,
+        item_reader: st.contains_key("ItemReader"),
     }
 }
 

@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::Poll;
 
@@ -173,13 +173,14 @@ pub(crate) struct Ctx<'c> {
     pub(crate) core: &'c Core,
     pub(crate) info: &'c ExecInfo,
     pub(crate) clock: Clock,
-    pub(crate) history: Mutex<Vec<Event>>,
-    pub(crate) trace: Mutex<Vec<TraceEntry>>,
+    pub(crate) history: Arc<Mutex<Vec<Event>>>,
+    pub(crate) trace: Arc<Mutex<Vec<TraceEntry>>>,
     pub(crate) rng: Mutex<Rng>,
     pub(crate) inflight: Arc<AtomicUsize>,
     pub(crate) mock_counters: Mutex<HashMap<String, u32>>,
     pub(crate) invocations: Mutex<HashMap<Arc<str>, u32>>,
     pub(crate) next_id: AtomicU64,
+    pub(crate) history_full: AtomicBool,
     pub(crate) child_depth: usize,
 }
 
@@ -334,10 +335,31 @@ impl<'c> Ctx<'c> {
     }
 
     fn emit_with_prev(&self, prev: u64, event_type: &'static str, details: Details) -> u64 {
+        // AWS keeps at most 25,000 events: the last one may end the execution; any
+        // other event past the cap fails it instead (see `history_full`).
+        let terminal = event_type.starts_with("Execution") && event_type != "ExecutionStarted";
+        if !terminal && self.next_id.load(Ordering::Relaxed) >= self.core.options.max_history_events {
+            self.history_full.store(true, Ordering::Relaxed);
+            return prev;
+        }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let ev = Event { id, previous_event_id: prev, timestamp_ms: self.clock.now_ms(), event_type, details };
         lock(&self.history).push(ev);
         id
+    }
+
+    /// The failure of an execution whose history is full.
+    fn check_history(&self) -> Result<(), Failure> {
+        if self.history_full.load(Ordering::Relaxed) {
+            return Err(Failure::new(
+                "States.Runtime",
+                Some(format!(
+                    "The execution reached the maximum number of history events ({}).",
+                    self.core.options.max_history_events
+                )),
+            ));
+        }
+        Ok(())
     }
 
     /// A payload for an event, or `null` when payloads are not recorded.
@@ -548,8 +570,11 @@ impl<'c> Ctx<'c> {
             let mut idx = set.start;
             let mut input = input;
             loop {
+                self.check_history()?;
                 let state = &set.states[idx];
-                match self.run_state(state, input, th).await? {
+                let flow = self.run_state(state, input, th).await;
+                self.check_history()?;
+                match flow? {
                     Flow::Next(n, out) => {
                         idx = n;
                         input = out;
@@ -1133,6 +1158,7 @@ impl<'c> Ctx<'c> {
             match r {
                 Ok(done) => break Ok(done),
                 Err(f) => {
+                    self.check_history()?;
                     if let Some(delay_ms) = self.retry_delay(state, &mut counts, &f) {
                         v.retry_count += 1;
                         if delay_ms > 0 {
@@ -1678,13 +1704,14 @@ impl<'c> Ctx<'c> {
             core: self.core,
             info: &info,
             clock: self.clock.clone(),
-            history: Mutex::new(Vec::new()),
-            trace: Mutex::new(Vec::new()),
+            history: Arc::default(),
+            trace: Arc::default(),
             rng: Mutex::new(Rng::new(lock(&self.rng).next_u64())),
             inflight: self.inflight.clone(),
             mock_counters: Mutex::new(HashMap::new()),
             invocations: Mutex::new(HashMap::new()),
             next_id: AtomicU64::new(1),
+            history_full: AtomicBool::new(false),
             child_depth: self.child_depth + 1,
         };
         let end: BoxFuture<'_, End> = Box::pin(child.run_execution());
@@ -1799,6 +1826,12 @@ impl<'c> Ctx<'c> {
         m: &MapState,
     ) -> Result<(Value, Assigned), Failure> {
         let state = v.state;
+        if m.item_reader {
+            return Err(self.runtime(
+                v,
+                "The local executor cannot read Map items with an ItemReader (from Amazon S3); pass the items in the state input instead.",
+            ));
+        }
         // The items, and what ItemSelector reads as `$` / `$states.input`.
         let (effective, items) = match &state.flow {
             DataFlow::Path { input_path, .. } => {
@@ -2023,13 +2056,14 @@ impl<'c> Ctx<'c> {
             core: self.core,
             info: self.info,
             clock: self.clock.clone(),
-            history: Mutex::new(Vec::new()),
-            trace: Mutex::new(Vec::new()),
+            history: Arc::default(),
+            trace: Arc::default(),
             rng: Mutex::new(Rng::new(lock(&self.rng).next_u64())),
             inflight: self.inflight.clone(),
             mock_counters: Mutex::new(HashMap::new()),
             invocations: Mutex::new(HashMap::new()),
             next_id: AtomicU64::new(1),
+            history_full: AtomicBool::new(false),
             child_depth: self.child_depth + 1,
         };
         let mut th = Thread { scope: Scope::default(), prev: 0, depth: 0, label: None };

@@ -158,6 +158,7 @@ pub(crate) struct Options {
     pub(crate) role_arn: String,
     pub(crate) map_concurrency_limit: usize,
     pub(crate) max_execution_seconds: u64,
+    pub(crate) max_history_events: u64,
 }
 
 impl Default for Options {
@@ -174,8 +175,9 @@ impl Default for Options {
             account: "111111111111".into(),
             role_arn: "arn:aws:iam::111111111111:role/StepFunctionsRole".into(),
             map_concurrency_limit: 40,
-            // Standard executions run at most one year.
+            // Standard executions run at most one year, and record at most 25,000 events.
             max_execution_seconds: 31_536_000,
+            max_history_events: 25_000,
         }
     }
 }
@@ -389,8 +391,11 @@ impl Executor {
         let inflight = Arc::new(AtomicUsize::new(0));
         let name: Arc<str> = Arc::from(name);
         let seed = core.options.seed ^ (self.core.counter.load(Ordering::Relaxed)).wrapping_mul(0x2545_F491_4F6C_DD1D);
-        let fut = run(core.clone(), sm, input, name.clone(), clock.clone(), inflight.clone(), seed);
+        let shared = Shared::default();
+        let fut = run(core.clone(), sm, input, name.clone(), clock.clone(), inflight.clone(), seed, shared.clone());
         Execution {
+            shared,
+            start_ms: clock.now_ms(),
             fut: Some(Box::pin(fut)),
             done: None,
             driver: DriverWake::new(),
@@ -414,6 +419,14 @@ impl Executor {
     }
 }
 
+/// What an execution shares with its [`Execution`] handle.
+#[derive(Clone, Default)]
+struct Shared {
+    history: Arc<Mutex<Vec<Event>>>,
+    trace: Arc<Mutex<Vec<TraceEntry>>>,
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn run(
     core: Arc<Core>,
     sm: StateMachine,
@@ -422,6 +435,7 @@ async fn run(
     clock: Clock,
     inflight: Arc<AtomicUsize>,
     seed: u64,
+    shared: Shared,
 ) -> ExecutionResult {
     let opts = &core.options;
     let start_ms = clock.now_ms();
@@ -440,13 +454,14 @@ async fn run(
         core: &core,
         info: &info,
         clock: clock.clone(),
-        history: Mutex::new(Vec::new()),
-        trace: Mutex::new(Vec::new()),
+        history: shared.history.clone(),
+        trace: shared.trace.clone(),
         rng: Mutex::new(Rng::new(seed)),
         inflight,
         mock_counters: Mutex::new(HashMap::new()),
         invocations: Mutex::new(HashMap::new()),
         next_id: AtomicU64::new(1),
+        history_full: std::sync::atomic::AtomicBool::new(false),
         child_depth: 0,
     };
     let end = ctx.run_execution().await;
@@ -483,6 +498,8 @@ enum Drive {
 /// task token, answer it with [`Execution::send_task_success`] and friends.
 pub struct Execution {
     fut: Option<Pin<Box<dyn Future<Output = ExecutionResult> + Send>>>,
+    shared: Shared,
+    start_ms: i64,
     done: Option<ExecutionResult>,
     driver: Arc<DriverWake>,
     clock: Clock,
@@ -511,6 +528,47 @@ impl Execution {
     /// The execution's clock.
     pub fn clock(&self) -> &Clock {
         &self.clock
+    }
+
+    /// `StopExecution`: ends the execution now with status `ABORTED` (tasks in
+    /// flight are dropped) and returns its result. The result of an execution that
+    /// already ended is returned unchanged.
+    pub fn stop(mut self, error: Option<&str>, cause: Option<&str>) -> ExecutionResult {
+        if let Some(done) = self.done.take() {
+            return done;
+        }
+        // Dropping the future cancels every branch, task and timer of the execution.
+        self.fut = None;
+        let mut history = std::mem::take(&mut *lock(&self.shared.history));
+        let mut trace = std::mem::take(&mut *lock(&self.shared.trace));
+        let now = self.clock.now_ms();
+        for e in trace.iter_mut().filter(|e| e.status == crate::history::TraceStatus::Running) {
+            e.status = crate::history::TraceStatus::Aborted;
+            e.end_ms = now;
+        }
+        let id = history.last().map(|e| e.id + 1).unwrap_or(1);
+        let prev = history.last().map(|e| e.id).unwrap_or(0);
+        history.push(Event {
+            id,
+            previous_event_id: prev,
+            timestamp_ms: now,
+            event_type: "ExecutionAborted",
+            details: crate::history::Details::ExecutionAborted {
+                error: error.map(str::to_owned),
+                cause: cause.map(str::to_owned),
+            },
+        });
+        ExecutionResult {
+            status: Status::Aborted,
+            output: None,
+            error: error.map(str::to_owned),
+            cause: cause.map(str::to_owned),
+            history,
+            trace,
+            execution_name: self.name.to_string(),
+            start_ms: self.start_ms,
+            stop_ms: now,
+        }
     }
 
     /// Moves this execution's virtual time forward (firing timeouts, waits, …).

@@ -308,6 +308,8 @@ pub struct MapState {
     pub tolerated_failure_percentage: Option<Dynamic<f64>>,
     /// `ProcessorConfig.Mode` is `DISTRIBUTED` (run inline here).
     pub distributed: bool,
+    /// An `ItemReader` (items read from S3), which the local executor cannot do.
+    pub item_reader: bool,
 }
 
 /// `ItemSelector` (or the legacy `Parameters`) of a Map.

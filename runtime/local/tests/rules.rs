@@ -609,3 +609,39 @@ fn invalid_definitions_are_rejected_with_every_problem() {
         assert!(text.contains(needle), "{needle} not in {text}");
     }
 }
+
+#[tokio::test]
+async fn an_endless_loop_stops_at_25000_history_events() {
+    let m = sm(json!({"StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Next": "B"},
+        "B": {"Type": "Choice", "Choices": [{"Variable": "$.stop", "IsPresent": true, "Next": "End"}], "Default": "A"},
+        "End": {"Type": "Succeed"}}}));
+    let r = Executor::new().record_payloads(false).run(&m, json!({})).await;
+    assert_eq!(r.error.as_deref(), Some("States.Runtime"));
+    assert_eq!(r.cause.as_deref(), Some("The execution reached the maximum number of history events (25000)."));
+    assert_eq!(r.history.len(), 25_000);
+    assert_eq!(r.history.last().unwrap().event_type, "ExecutionFailed");
+}
+
+#[tokio::test]
+async fn stop_aborts_a_running_execution() {
+    let m = callback_machine(None);
+    let ex = Executor::new().mock_function("ask", Mock::returns(json!(null)));
+    let mut exec = ex.start(&m, json!({"q": "?"}));
+    let cb = exec.next_callback().await.unwrap();
+    let r = exec.stop(Some("Cancelled"), Some("by the test"));
+    assert_eq!((r.status, r.error.as_deref()), (Status::Aborted, Some("Cancelled")));
+    assert_eq!(r.history.last().unwrap().event_type, "ExecutionAborted");
+    assert!(ex.send_task_success(&cb.token, json!(1)).is_err(), "the token died with the execution");
+}
+
+#[tokio::test]
+async fn item_readers_fail_clearly() {
+    let m = sm(json!({"StartAt": "M", "States": {"M": {
+        "Type": "Map", "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "Parameters": {"Bucket": "b", "Key": "k"}},
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+        "End": true}}}));
+    let r = Executor::new().run(&m, json!({})).await;
+    assert_eq!(r.error.as_deref(), Some("States.Runtime"));
+    assert!(r.cause.unwrap().contains("ItemReader"));
+}
