@@ -28,6 +28,12 @@ answers, instead of running the activity, with every key that is not a matching 
 "state" (Task state name, optional), "attempts" (1-based attempt numbers within one
 entry of the state: 1 = first try, 2 = first retry ...; absent = every attempt).
 The first matching rule wins.
+
+A rule with "after_activity": true runs the activity first: if it fails, its failure is
+the answer; otherwise the answer is the activity's {"return": ...} with the rule's other
+keys added. For a .waitForTaskToken task, {"function": "ask_manager", "after_activity":
+true, "callback": {"output": {...}}} (or {"error", "cause"}) thus checks that the real
+activity accepts its payload, then completes the token as SendTaskSuccess/Failure would.
 """
 from __future__ import annotations
 
@@ -41,7 +47,7 @@ try:  # present when loaded by lib/execute.py (its folder is on sys.path)
 except ImportError:  # pragma: no cover - handler imported on its own
     _sfnlocal = None
 
-_MATCH_KEYS = ("function", "state", "attempts")
+_MATCH_KEYS = ("function", "state", "attempts", "after_activity")
 _TIMEOUT_S = float(os.environ.get("STEPCRAFT_INVOKE_TIMEOUT", "60"))
 
 
@@ -85,7 +91,7 @@ def _injected(name: str, state: str, attempt: int) -> dict | None:
             continue
         if "attempts" in rule and attempt not in rule["attempts"]:
             continue
-        return {k: v for k, v in rule.items() if k not in _MATCH_KEYS}
+        return rule
     return None
 
 
@@ -126,9 +132,15 @@ def handle(function_name: str, payload, state: str, attempt: int) -> dict | None
     """The --handler entry point: (function_name, payload, state, attempt) -> mock entry.
     `attempt` from the tool is the state's RetryCount (0 on the first try)."""
     name = lambda_name(function_name)
-    injected = _injected(name, state, attempt + 1)
-    if injected is not None:
-        return injected
+    rule = _injected(name, state, attempt + 1)
+    answer = None if rule is None else {k: v for k, v in rule.items() if k not in _MATCH_KEYS}
+    if answer is not None and not rule.get("after_activity"):
+        return answer
     if not os.environ.get("STEPCRAFT_BIN"):
+        if answer is not None:
+            _fail(f"rust_activities: rule {rule} has after_activity but STEPCRAFT_BIN is not set")
         return None  # the tool's --mocks answer
-    return invoke(name, payload)
+    result = invoke(name, payload)
+    if answer is not None and "return" in result:
+        return {**answer, **result}
+    return result

@@ -196,6 +196,9 @@ pub struct Injection {
     /// A mock entry of the tool: `{"error", "cause"}` (the function failed with that
     /// `errorType`/`errorMessage`), `{"service_error": "ServiceException"}`, `{"return": X}`.
     pub response: Value,
+    /// Run the activity first: its failure is the answer; if it returns, [`Injection::response`]'s
+    /// keys are added to its `{"return": …}` (see [`Injection::callback`]).
+    pub after_activity: bool,
 }
 
 impl Injection {
@@ -206,6 +209,21 @@ impl Injection {
             state: None,
             attempts: None,
             response: json!({ "error": error, "cause": cause }),
+            after_activity: false,
+        }
+    }
+
+    /// For a `lambda:invoke.waitForTaskToken` task: the callback activity really runs (so its
+    /// payload `{input, taskToken}` must suit it, and its failure is the task's); if it returns,
+    /// the task token is then completed as `SendTaskSuccess`/`SendTaskFailure` would:
+    /// `outcome` is `{"output": X}` or `{"error": E, "cause": C}` (the tool's `callback` mock).
+    pub fn callback(function: &str, outcome: Value) -> Injection {
+        Injection {
+            function: function.to_owned(),
+            state: None,
+            attempts: None,
+            response: json!({ "callback": outcome }),
+            after_activity: true,
         }
     }
 
@@ -216,6 +234,7 @@ impl Injection {
             state: None,
             attempts: None,
             response: json!({ "service_error": code }),
+            after_activity: false,
         }
     }
 
@@ -239,6 +258,9 @@ impl Injection {
         }
         if let Some(attempts) = &self.attempts {
             rule.insert("attempts".into(), attempts.clone().into());
+        }
+        if self.after_activity {
+            rule.insert("after_activity".into(), true.into());
         }
         if let Value::Object(response) = &self.response {
             rule.extend(response.clone());
