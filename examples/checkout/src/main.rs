@@ -192,8 +192,7 @@ pub async fn checkout(order: Order) -> Result<Confirmation, CheckoutError> {
     };
     let mut parcels = Vec::new();
     for item in order.items.clone() {
-        let parcel = pack_item(item).await?;
-        parcels.push(parcel);
+        parcels.push(pack_item(item).await?);
     }
     let request = ShipRequest { order_id: order.order_id.clone(), parcels: parcels.clone(), express: order.express };
     let notice = Notice { email: order.customer_email.clone(), receipt_id: receipt.receipt_id.clone() };

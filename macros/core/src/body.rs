@@ -151,8 +151,9 @@ pub struct ForLoop {
     pub item: Option<VarId>,
     pub items: Expr,
     pub body: Block,
-    /// `collected.push(value)` as the body's last statement: `collected` gets every value.
-    pub collect: Option<(VarId, Expr)>,
+    /// `collected.push(value)` as the body's last statement: `collected` gets every value (an
+    /// expression, or an activity call `f(x).await?`).
+    pub collect: Option<(VarId, Flow)>,
     pub attrs: MapAttrs,
     pub span: Span,
 }
@@ -283,6 +284,8 @@ pub enum VarDef {
     ItemOf(Expr),
     /// The values a `for` loop collects, like this expression.
     CollectionOf(Expr),
+    /// The results of calling this activity or workflow, collected by a `for` loop.
+    CollectionOfStep(Path),
     /// A value like this expression (assigned on several paths).
     Like(Expr),
     /// A field of a struct variant.
@@ -1302,16 +1305,17 @@ impl<'a> Parser<'a> {
         self.tail_ctx = outer_tail;
         self.scopes.pop();
         if let Some((id, value)) = &collect {
-            if !matches!(self.vars.list[*id].def, VarDef::Pending) {
-                self.error(&f.for_token, "a vector collects the results of one `for` loop");
-            } else {
-                self.define(*id, VarDef::CollectionOf(value.clone_expr()));
-            }
+            let def = match value {
+                Flow::Call(call) => VarDef::CollectionOfStep(call.callee.clone()),
+                Flow::Pure(expr) => VarDef::CollectionOf(expr.clone_expr()),
+                _ => VarDef::CollectionOf(Expr::Unit(span)),
+            };
+            self.define(*id, def);
         }
         Flow::For(Box::new(ForLoop { item, items, body, collect, attrs, span }))
     }
 
-    fn collect(&mut self, m: &syn::ExprMethodCall) -> Option<(VarId, Expr)> {
+    fn collect(&mut self, m: &syn::ExprMethodCall) -> Option<(VarId, Flow)> {
         let target = match strip(&m.receiver) {
             syn::Expr::Path(p) => p.path.get_ident().and_then(|i| self.lookup(&i.to_string())),
             _ => None,
@@ -1327,7 +1331,15 @@ impl<'a> Parser<'a> {
             self.error(&m.args, "`push` takes one value");
             return None;
         }
-        let value = self.expr(&m.args[0]);
+        let value = match strip(&m.args[0]) {
+            syn::Expr::Try(t) if matches!(strip(&t.expr), syn::Expr::Await(_)) => self.flow(&m.args[0], TaskAttrs::default()),
+            syn::Expr::Await(_) => {
+                let Flow::Call(call) = self.flow(&m.args[0], TaskAttrs::default()) else { return None };
+                self.result_not_handled(&call);
+                return None;
+            }
+            other => Flow::Pure(self.expr(other)),
+        };
         Some((target, value))
     }
 

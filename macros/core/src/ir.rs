@@ -17,6 +17,9 @@ pub struct Graph {
     /// Each variable's name in the state machine, by [`VarId`]: unique, never a JSONata
     /// function's name, and the plain Rust name whenever possible.
     pub var_names: Vec<String>,
+    /// Items of `for` loops read only by the iteration's first state: they are that state's
+    /// `$states.input`, and no state assigns them.
+    pub state_input_vars: Vec<VarId>,
 }
 
 /// A state machine, a Parallel branch or a Map's item processor.

@@ -44,15 +44,23 @@ struct Lowerer<'a> {
     current: Vec<Vec<StateId>>,
     /// Names given with `name = "…"`, and where.
     user_names: Vec<(StateId, String)>,
+    /// Variables that are the input of the state reading them (see [`Graph::state_input_vars`]).
+    state_input_vars: Vec<VarId>,
 }
 
 /// Lowers a parsed workflow body.
 pub fn lower_workflow(cx: &Ctxt, body: &Body) -> Graph {
-    let mut lowerer = Lowerer { vars: &body.vars, states: Vec::new(), current: vec![Vec::new()], user_names: Vec::new() };
+    let mut lowerer = Lowerer {
+        vars: &body.vars,
+        states: Vec::new(),
+        current: vec![Vec::new()],
+        user_names: Vec::new(),
+        state_input_vars: Vec::new(),
+    };
     let entry = lowerer.block(&body.block, K::End, Dest::Succeed);
     let start = lowerer.target(entry, body.block.span);
     let top = lowerer.finish_machine(start);
-    let mut graph = Graph { states: lowerer.states, top, var_names: Vec::new() };
+    let mut graph = Graph { states: lowerer.states, top, var_names: Vec::new(), state_input_vars: lowerer.state_input_vars };
     prune(&mut graph);
     name_states(cx, &mut graph, &lowerer.user_names);
     name_vars(&mut graph, &body.vars);
@@ -95,6 +103,63 @@ fn all_states(graph: &Graph) -> Vec<StateId> {
     let mut out = Vec::new();
     collect_order(graph, &graph.top, &mut out);
     out
+}
+
+/// Whether the expressions of a state read `var` (directly or through names for expressions).
+fn kind_mentions(kind: &Kind, var: VarId, vars: &Vars) -> bool {
+    let value = |v: &Value| matches!(v, Value::Expr(e) if mentions(e, var, vars));
+    let assigns = |a: &[Assign]| a.iter().any(|a| value(&a.value));
+    match kind {
+        Kind::Task { arg, assign, output, catch, .. } => {
+            mentions(arg, var, vars)
+                || assigns(assign)
+                || output.as_ref().is_some_and(value)
+                || catch.iter().any(|c| assigns(&c.assign))
+        }
+        Kind::Pass { assign, output, .. } => assigns(assign) || output.as_ref().is_some_and(value),
+        Kind::Choice { rules, .. } => rules.iter().any(|(c, _)| match c {
+            Condition::Cond(Cond::Bool(e)) | Condition::Cond(Cond::IsSome { value: e, .. }) => mentions(e, var, vars),
+            Condition::Arm { scrutinee, .. } => mentions(scrutinee, var, vars),
+        }),
+        Kind::Wait { seconds, timestamp, .. } => {
+            matches!(seconds, Some(crate::body::Seconds::Expr { value, .. }) if mentions(value, var, vars))
+                || timestamp.as_ref().is_some_and(|e| mentions(e, var, vars))
+        }
+        Kind::Parallel { assign, .. } => assigns(assign),
+        Kind::Map { items, assign, .. } => mentions(items, var, vars) || assigns(assign),
+        Kind::Succeed { output } => output.as_ref().is_some_and(value),
+        Kind::Fail(FailWith::Variant { fields, .. }) => fields.as_ref().is_some_and(|e| mentions(e, var, vars)),
+        Kind::Fail(FailWith::Rethrow(v)) => *v == var,
+    }
+}
+
+/// Whether `expr` reads `var`, names for expressions followed.
+fn mentions(expr: &Expr, var: VarId, vars: &Vars) -> bool {
+    let m = |e: &Expr| mentions(e, var, vars);
+    match expr {
+        Expr::Var(id, _) => {
+            *id == var
+                || match &vars.list[*id].def {
+                    VarDef::Alias(e) | VarDef::SomeInner(e) => m(e),
+                    VarDef::VariantField { value, .. } | VarDef::VariantContent { value, .. } => m(value),
+                    _ => false,
+                }
+        }
+        Expr::Field(b, _) | Expr::TupleField(b, _) => m(b),
+        Expr::Index(a, b) | Expr::Binary(_, a, b) | Expr::UnwrapOr(a, b) => m(a) || m(b),
+        Expr::Struct { fields, .. } | Expr::VariantStruct { fields, .. } => fields.iter().any(|(_, e)| m(e)),
+        Expr::Array(items, _) | Expr::Format(items, _) => items.iter().any(m),
+        Expr::Not(e)
+        | Expr::Neg(e)
+        | Expr::Len(e)
+        | Expr::IsEmpty(e)
+        | Expr::IsSome(e)
+        | Expr::IsNone(e)
+        | Expr::ToString(e)
+        | Expr::Some(e)
+        | Expr::Cast(e, _) => m(e),
+        Expr::Lit(_) | Expr::UnitVariant { .. } | Expr::None(_) | Expr::Unit(_) => false,
+    }
 }
 
 /// The states a state can go to.
@@ -204,7 +269,11 @@ impl Lowerer<'_> {
         for stmt in block.stmts.iter().rev() {
             entry = match stmt {
                 // `let mut all = Vec::new();`: the Map that fills it assigns it.
-                Stmt::Let { pat: LetPat::Var(var), .. } if matches!(self.vars.list[*var].def, VarDef::CollectionOf(_)) => entry,
+                Stmt::Let { pat: LetPat::Var(var), .. }
+                    if matches!(self.vars.list[*var].def, VarDef::CollectionOf(_) | VarDef::CollectionOfStep(_)) =>
+                {
+                    entry
+                }
                 Stmt::Let { pat: LetPat::Var(var), init } => {
                     if self.vars.is_asl(*var) {
                         self.flow(init, entry, Dest::Var(*var), block.span)
@@ -425,11 +494,23 @@ impl Lowerer<'_> {
     fn for_loop(&mut self, f: &ForLoop, k: K) -> K {
         let processor = self.machine(
             |this| {
+                let first_new = this.states.len();
                 let end = match &f.collect {
-                    Some((_, value)) => this.value(Some(value), K::End, Dest::Output, f.span),
+                    Some((_, value)) => this.flow(value, K::End, Dest::Output, f.span),
                     None => K::End,
                 };
                 let body = this.block(&f.body, end, Dest::Discard);
+                // An item read only by the iteration's first state is that state's input: no
+                // state is needed to hold it.
+                if let (Some(item), K::To(first)) = (f.item, body) {
+                    let elsewhere = (first_new..this.states.len())
+                        .filter(|id| *id != first)
+                        .any(|id| kind_mentions(&this.states[id].kind, item, this.vars));
+                    if !elsewhere && first >= first_new {
+                        this.state_input_vars.push(item);
+                        return body;
+                    }
+                }
                 match f.item {
                     Some(item) => {
                         let name = format!("Take {}", this.vars.list[item].rust);

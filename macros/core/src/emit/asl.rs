@@ -46,7 +46,7 @@ pub fn emit_steps_module(graph: &Graph, vars: &Vars, steps: &syn::Ident) -> Toke
         }
     }
     for var in &vars.list {
-        if let VarDef::Step(path) = &var.def {
+        if let VarDef::Step(path) | VarDef::CollectionOfStep(path) = &var.def {
             add(path);
         }
     }
@@ -146,6 +146,10 @@ impl Emitter<'_> {
                 let e = self.expr(expr);
                 quote!(let #v = __E::some_inner(&#e);)
             }
+            VarDef::ItemOf(expr) if self.graph.state_input_vars.contains(&id) => {
+                let e = self.expr(expr);
+                quote!(let #v = __E::item_of(&#e);)
+            }
             VarDef::ItemOf(expr) => {
                 let e = self.expr(expr);
                 quote!(let #v = __E::var_like(&__E::item_of(&#e), #asl);)
@@ -153,6 +157,10 @@ impl Emitter<'_> {
             VarDef::CollectionOf(expr) => {
                 let e = self.expr(expr);
                 quote!(let #v = __E::var_like(&__E::collection_of(&#e), #asl);)
+            }
+            VarDef::CollectionOfStep(path) => {
+                let path = self.step(path);
+                quote!(let #v: __E::Expr<::std::vec::Vec<<#path as #private::Step>::Output>> = __E::var(#asl);)
             }
             VarDef::Like(expr) => {
                 let e = self.expr(expr);
