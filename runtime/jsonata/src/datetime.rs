@@ -423,6 +423,9 @@ fn format_integer_with(value: f64, format: &IntegerFormat) -> Result<String> {
     let mut out = match format.primary {
         Primary::Letters => decimal_to_letters(value, if format.case == Case::Upper { 'A' } else { 'a' }),
         Primary::Roman => {
+            if value >= 1e7 {
+                return Err(Error::unsupported("roman numerals for values of 10000000 or more"));
+            }
             let r = decimal_to_roman(value);
             if format.case == Case::Upper { r.to_uppercase() } else { r }
         }

@@ -13,6 +13,7 @@
 //! | `U1001` | recursion depth or evaluation budget exceeded (the code jsonata-js's own test harness uses) |
 //! | `X1001` | a feature this implementation does not support (named in the message) |
 //! | `X1002` | the result holds a function, which has no JSON representation |
+//! | `X1003` | a string or array would exceed this implementation's size limits (64 MiB strings, 16 Mi items) |
 //! | `X2001` | a Step Functions function (`$partition`, `$range`, `$hash`, `$parse`, …) was given an invalid argument |
 
 use std::fmt;
@@ -341,6 +342,7 @@ fn template(code: &str) -> &'static str {
         "U1001" => "{{{message}}}",
         "X1001" => "Not supported by this JSONata implementation: {{{what}}}",
         "X1002" => "The expression returned a function, which has no JSON representation{{{message}}}",
+        "X1003" => "{{{message}}}",
         "X2001" => "{{{message}}}",
         _ => "Unknown error",
     }
@@ -357,6 +359,27 @@ pub(crate) fn stack_overflow() -> Error {
     Error::new("U1001").with_extra(
         "Stack overflow error: Check for non-terminating recursive function.  Consider rewriting as tail-recursive.",
     )
+}
+
+/// Longest string an evaluation may build, in bytes.
+pub(crate) const MAX_STRING_BYTES: usize = 64 << 20;
+/// Largest array an evaluation may build by appending.
+pub(crate) const MAX_ARRAY_ITEMS: usize = 16 << 20;
+
+/// Checks the size of a string about to be built.
+pub(crate) fn check_string_len(bytes: usize) -> Result<()> {
+    if bytes > MAX_STRING_BYTES {
+        return Err(Error::new("X1003").with_extra(format!("The string would be longer than {MAX_STRING_BYTES} bytes")));
+    }
+    Ok(())
+}
+
+/// Checks the size of an array about to be built.
+pub(crate) fn check_array_len(items: usize) -> Result<()> {
+    if items > MAX_ARRAY_ITEMS {
+        return Err(Error::new("X1003").with_extra(format!("The array would have more than {MAX_ARRAY_ITEMS} items")));
+    }
+    Ok(())
 }
 
 /// Values nested deeper than this cannot be serialised, compared or copied.

@@ -239,6 +239,7 @@ impl<'a> Evaluator<'a> {
                         }
                     }
                 }
+                error::check_array_len(out.len())?;
                 let flags = if node.cons_array { CONS } else { 0 };
                 Some(Val::array_with_flags(out, flags))
             }
@@ -918,6 +919,7 @@ impl<'a> Evaluator<'a> {
                     Some(v) => to_js_string(v)?,
                     None => String::new(),
                 };
+                error::check_string_len(ls.len() + rs.len())?;
                 Ok(Some(Val::str(ls + &rs)))
             }
             BinOp::Range => {

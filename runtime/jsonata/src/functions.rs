@@ -365,6 +365,7 @@ fn f_pad<'a>(_: &Evaluator<'a>, _: &Call<'_, 'a>, args: Vec<V<'a>>) -> Result<V<
     if pad_len.is_nan() || pad_len <= 0.0 {
         return Ok(string(s));
     }
+    error::check_string_len(s.len() + pad_len as usize)?;
     let pad_len = pad_len.floor() as usize;
     let padding: String = pad_char.chars().cycle().take(pad_len * pad_char.chars().count().max(1)).collect();
     let padding: String = padding.chars().take(pad_len).collect();
@@ -605,6 +606,7 @@ fn f_replace<'a>(ev: &Evaluator<'a>, c: &Call<'_, 'a>, args: Vec<V<'a>>) -> Resu
                 let index = position + off;
                 result.push_str(&s[position..index]);
                 result.push_str(&rep);
+                error::check_string_len(result.len())?;
                 position = index + p.len();
                 count += 1.0;
             }
@@ -643,6 +645,7 @@ fn f_replace<'a>(ev: &Evaluator<'a>, c: &Call<'_, 'a>, args: Vec<V<'a>>) -> Resu
                     _ => return Err(Error::new("D3012").with_value("undefined")),
                 };
                 result.push_str(&replaced);
+                error::check_string_len(result.len())?;
                 position = item.start_byte + item.matched.len();
                 count += 1.0;
                 cur = next_match(ev, &item, &s, c.frame)?;
@@ -712,6 +715,8 @@ fn f_join<'a>(_: &Evaluator<'a>, _: &Call<'_, 'a>, args: Vec<V<'a>>) -> Result<V
             other => to_js_string(&other).unwrap_or_default(),
         })
         .collect();
+    let total: usize = parts.iter().map(String::len).sum::<usize>() + sep.len() * parts.len();
+    error::check_string_len(total)?;
     Ok(string(parts.join(sep)))
 }
 
@@ -1102,6 +1107,8 @@ fn f_lookup<'a>(_: &Evaluator<'a>, _: &Call<'_, 'a>, args: Vec<V<'a>>) -> Result
 fn f_append<'a>(_: &Evaluator<'a>, _: &Call<'_, 'a>, mut args: Vec<V<'a>>) -> Result<V<'a>> {
     let b = args.pop().flatten();
     let a = args.pop().flatten();
+    let len = |v: &V<'a>| v.as_ref().map(|v| v.array_len().unwrap_or(1)).unwrap_or(0);
+    error::check_array_len(len(&a) + len(&b))?;
     Ok(append(a, b))
 }
 

@@ -268,6 +268,20 @@ fn recursion_is_bounded_without_panicking() {
 }
 
 #[test]
+fn runaway_sizes_are_errors() {
+    let env = Env::new();
+    for src in [
+        "$reduce([1..40], function($a, $b){ $a & $a }, 'x')",
+        "$append([1..10000000], [1..10000000])",
+        "$pad('x', 1e12)",
+        "$formatInteger(1e300, 'I')",
+    ] {
+        let code = eval(src, &env).unwrap_err().code().to_string();
+        assert!(code == "X1003" || code == "X1001", "{src}: {code}");
+    }
+}
+
+#[test]
 fn no_panic_on_odd_input() {
     let sources = [
         "",
