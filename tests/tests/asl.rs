@@ -5,9 +5,14 @@
 //!    the four public validators;
 //! 2. `examples/checkout`'s state machine, run in a third-party Step Functions interpreter
 //!    (moto's port of LocalStack's) with every Lambda task answered by the real Rust activity,
-//!    ends as the workflow run natively (`checkout invoke checkout`) does.
+//!    ends as the workflow run natively (`checkout invoke checkout`) does;
+//! 3. so does every golden workflow (`tests/golden/*.rs`, hosted by this package's `golden`
+//!    binary: `golden invoke <Workflow>`), each on cases covering every path of its construct.
+//!    A child workflow's Task is answered by a mock with the native child run's result (the
+//!    interpreter cannot run the child), and a callback Task runs the real callback activity,
+//!    then its token is completed by the tool as the case says.
 //!
-//! How results are compared (test 2):
+//! How results are compared (tests 2 and 3):
 //! * status: SUCCEEDED ⇔ the native run returned Ok; the output must be equal JSON.
 //! * error: the Step Functions error name must equal the native `errorType`.
 //! * cause: Step Functions' cause of an error raised by a Lambda function is the function's
@@ -18,7 +23,11 @@
 //!   native `errorMessage`.
 //! * states: the top-level states entered, in order (deterministic); the Lambda functions
 //!   invoked, as a multiset (Map iterations and Parallel branches run concurrently).
-//! * retries and waits: from the interpreter's notes (it skips and records them).
+//! * retries and waits: from the interpreter's notes (it skips and records them); a jittered
+//!   back-off must lie in `[0, cap]`, a Wait until a timestamp must ask for the seconds from
+//!   the run to it (within [`TIMESTAMP_SLACK_S`]).
+//! * a difference found and reported is marked on its case (`known_mismatch`): the comparison
+//!   must still find it (and, in test 3, nothing else), so the mark goes once it is fixed.
 
 use std::{
     path::{Path, PathBuf},
