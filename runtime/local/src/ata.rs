@@ -9,10 +9,114 @@
 use serde_json::{Map, Value};
 use stepcraft_jsonata::{Env, Expression, is_jsonata_template};
 
+/// Names the parts of `$states` are bound under. `$states.input` and its siblings
+/// are rewritten to these when an expression is compiled, so that each part is bound
+/// by reference and no `$states` object has to be built (and the input copied) for
+/// every evaluation. `¦` cannot occur in a workflow variable name.
+pub const STATES_INPUT: &str = "states¦input";
+pub const STATES_RESULT: &str = "states¦result";
+pub const STATES_ERROR_OUTPUT: &str = "states¦errorOutput";
+pub const STATES_CONTEXT: &str = "states¦context";
+pub const EXECUTION_INPUT: &str = "states¦executionInput";
+
+/// What of `$states` an expression reads beyond its rewritten parts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Needs {
+    /// `$states.context` (other than `.Execution.Input`): the context object.
+    pub context: bool,
+    /// …including `Execution` or the whole object, hence the execution input.
+    pub context_input: bool,
+    /// `$states` itself (not one of its fields): the whole object.
+    pub whole: bool,
+}
+
+impl std::ops::BitOrAssign for Needs {
+    fn bitor_assign(&mut self, o: Needs) {
+        self.context |= o.context;
+        self.context_input |= o.context_input;
+        self.whole |= o.whole;
+    }
+}
+
+fn is_name_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
+}
+
+/// Rewrites `$states.input`, `.result`, `.errorOutput`, `.context.Execution.Input`
+/// and `.context` (outside string literals) to the names above.
+fn rewrite(src: &str) -> (String, Needs) {
+    let b = src.as_bytes();
+    let mut out = String::with_capacity(src.len() + 16);
+    let mut needs = Needs::default();
+    let mut i = 0;
+    let mut copied = 0;
+    while i < b.len() {
+        match b[i] {
+            q @ (b'"' | b'\'' | b'`') => {
+                i += 1;
+                while i < b.len() && b[i] != q {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 2;
+            }
+            b'$' if src[i..].starts_with("$states") && !b.get(i + 7).is_some_and(|c| is_name_char(*c)) => {
+                let rest = &src[i + 7..];
+                let field = |name: &str| {
+                    rest.strip_prefix(name).is_some_and(|r| !r.as_bytes().first().is_some_and(|c| is_name_char(*c)))
+                };
+                let (replacement, len) = if field(".input") {
+                    (STATES_INPUT, 6)
+                } else if field(".result") {
+                    (STATES_RESULT, 7)
+                } else if field(".errorOutput") {
+                    (STATES_ERROR_OUTPUT, 12)
+                } else if field(".context.Execution.Input") {
+                    (EXECUTION_INPUT, 24)
+                } else if field(".context") {
+                    needs.context = true;
+                    // Anything but a named field of the context other than
+                    // `Execution` may reach the execution input.
+                    let after = &rest[8..];
+                    let named_field = after.strip_prefix('.').is_some_and(|r| {
+                        r.as_bytes().first().is_some_and(|c| is_name_char(*c)) && !r.starts_with("Execution")
+                    });
+                    if !named_field {
+                        needs.context_input = true;
+                    }
+                    (STATES_CONTEXT, 8)
+                } else {
+                    needs.whole = true;
+                    i += 7;
+                    continue;
+                };
+                out.push_str(&src[copied..i]);
+                out.push('$');
+                out.push_str(replacement);
+                i += 7 + len;
+                copied = i;
+            }
+            _ => i += 1,
+        }
+    }
+    out.push_str(&src[copied.min(src.len())..]);
+    (out, needs)
+}
+
 /// A compiled `{% … %}` expression and where it was written.
 #[derive(Debug)]
 pub struct AtaExpr {
     expr: Expression,
+    needs: Needs,
     /// The text between the markers, trimmed (as AWS quotes it in causes).
     text: Box<str>,
     /// The field path inside the state, e.g. `Output/result`.
@@ -57,8 +161,16 @@ impl AtaExpr {
     /// Compiles the expression inside a `{% … %}` string written at `field`.
     pub fn compile(inner: &str, field: &str) -> Result<AtaExpr, String> {
         let text = inner.trim();
-        let expr = Expression::parse(inner).map_err(|e| e.message())?;
-        Ok(AtaExpr { expr, text: text.into(), field: field.into(), names: dollar_names(inner) })
+        // Syntax errors are reported against the expression as written.
+        Expression::parse(inner).map_err(|e| e.message())?;
+        let (rewritten, needs) = rewrite(inner);
+        let expr = Expression::parse(&rewritten).map_err(|e| e.message())?;
+        Ok(AtaExpr { expr, needs, text: text.into(), field: field.into(), names: dollar_names(inner) })
+    }
+
+    /// What of `$states` the expression reads as a whole.
+    pub fn needs(&self) -> Needs {
+        self.needs
     }
 
     /// The expression as AWS quotes it.
@@ -228,6 +340,21 @@ pub fn contains_expr(v: &Value) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn states_fields_are_rewritten_outside_strings() {
+        let (r, n) = rewrite("$states.input.a & '$states.input' & $states.context.Execution.Input.x & $states.result");
+        assert_eq!(r, "$states¦input.a & '$states.input' & $states¦executionInput.x & $states¦result");
+        assert_eq!(n, Needs::default());
+        let (r, n) = rewrite("$states.context.State.Name");
+        assert_eq!((r.as_str(), n.context, n.context_input), ("$states¦context.State.Name", true, false));
+        let (_, n) = rewrite("$states.context.Execution.Id");
+        assert!(n.context_input);
+        let (r, n) = rewrite("$keys($states)");
+        assert_eq!((r.as_str(), n.whole), ("$keys($states)", true));
+        let (r, _) = rewrite("$states.inputs");
+        assert_eq!(r, "$states.inputs");
+    }
 
     #[test]
     fn names_skip_strings() {

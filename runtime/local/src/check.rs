@@ -482,34 +482,7 @@ fn state(cx: &mut Cx, name: &str, st: &Map<String, Value>, loc: &str, index: &Ha
         "Map" => Kind::Map(Box::new(map(cx, st, loc, ql))),
         _ => Kind::Succeed,
     };
-    let reads_context = ql == QueryLanguage::JsonAta && mentions_context(&Value::Object(st.clone()));
-    State {
-        name: Arc::from(name),
-        query_language: ql,
-        kind,
-        transition: next,
-        flow,
-        assign,
-        retry,
-        catch,
-        reads_context,
-    }
-}
-
-/// Whether a `{% %}` expression in `v` (nested states excluded) may read
-/// `$states.context`: it names `context`, or uses `$states` as a whole.
-fn mentions_context(v: &Value) -> bool {
-    match v {
-        Value::String(s) => is_jsonata_template(s).is_some_and(|e| {
-            e.contains("context") || e.match_indices("$states").any(|(i, m)| !e[i + m.len()..].starts_with('.'))
-        }),
-        Value::Array(a) => a.iter().any(mentions_context),
-        Value::Object(m) => m
-            .iter()
-            .filter(|(k, _)| !matches!(k.as_str(), "ItemProcessor" | "Iterator" | "Branches"))
-            .any(|(_, x)| mentions_context(x)),
-        _ => false,
-    }
+    State { name: Arc::from(name), query_language: ql, kind, transition: next, flow, assign, retry, catch }
 }
 
 fn sub_machine(cx: &mut Cx, obj: &Map<String, Value>, loc: &str) -> StateSet {

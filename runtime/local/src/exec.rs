@@ -12,7 +12,10 @@ use std::task::Poll;
 use serde_json::{Map, Value, json};
 use stepcraft_jsonata::Env;
 
-use crate::ata::{AtaError, AtaExpr, AtaTemplate};
+use crate::ata::{
+    AtaError, AtaExpr, AtaTemplate, EXECUTION_INPUT, Needs, STATES_CONTEXT, STATES_ERROR_OUTPUT, STATES_INPUT,
+    STATES_RESULT,
+};
 use crate::callback::{Callbacks, PendingCallback};
 use crate::executor::Core;
 use crate::history::{Details, Event, Payload, TraceEntry, TraceStatus};
@@ -259,6 +262,19 @@ fn exited_type(k: &Kind) -> &'static str {
     }
 }
 
+/// Calls its argument on each expression of a field.
+type ExprVisitor<'t> = dyn Fn(&mut dyn FnMut(&'t AtaExpr));
+
+/// `$states` of one JSONata evaluation, by reference: the parts are bound as
+/// separate variables (see [`crate::ata::STATES_INPUT`]), so nothing is copied.
+struct StatesView<'x> {
+    visit: &'x Visit<'x>,
+    input: &'x Value,
+    result: Option<&'x Value>,
+    error_output: Option<&'x Value>,
+    map_item: Option<(usize, &'x Value)>,
+}
+
 /// Resolves JSONPath sources for one evaluation.
 struct Sources<'x, 'c> {
     ctx: &'x Ctx<'c>,
@@ -280,7 +296,7 @@ impl<'x, 'c> Sources<'x, 'c> {
             Root::Input => Some(self.input),
             Root::Context => {
                 if self.context.is_none() {
-                    self.context = Some(self.ctx.context_object(self.visit, self.map_item));
+                    self.context = Some(self.ctx.context_object(self.visit, self.map_item, true));
                 }
                 self.context.as_ref()
             }
@@ -403,8 +419,9 @@ impl<'c> Ctx<'c> {
         self.query_error(th, v, &location, e.cause())
     }
 
-    /// The context object (`$$`, `$states.context`) at this visit.
-    fn context_object(&self, v: &Visit<'_>, map_item: Option<(usize, &Value)>) -> Value {
+    /// The context object (`$$`, `$states.context`) at this visit; without
+    /// `Execution.Input` unless `with_input`.
+    fn context_object(&self, v: &Visit<'_>, map_item: Option<(usize, &Value)>, with_input: bool) -> Value {
         let mut state = Map::new();
         state.insert("EnteredTime".into(), Value::String(format_timestamp(v.entered_ms)));
         state.insert("Name".into(), Value::String(v.state.name.to_string()));
@@ -416,7 +433,7 @@ impl<'c> Ctx<'c> {
             "Execution".into(),
             json!({
                 "Id": &*self.info.arn,
-                "Input": self.info.input.clone(),
+                "Input": if with_input { self.info.input.clone() } else { Value::Null },
                 "StartTime": format_timestamp(self.info.start_ms),
                 "Name": &*self.info.name,
                 "RoleArn": &*self.info.role_arn,
@@ -434,52 +451,83 @@ impl<'c> Ctx<'c> {
         Value::Object(m)
     }
 
-    /// `$states` for a JSONata evaluation.
-    fn states_value(
+    /// What `$states` holds for a JSONata evaluation (borrowed; see [`StatesView`]).
+    fn states_value<'x>(
         &self,
-        v: &Visit<'_>,
-        input: &Value,
-        extra: &[(&str, &Value)],
-        map_item: Option<(usize, &Value)>,
-    ) -> Value {
-        let mut m = Map::with_capacity(2 + extra.len());
-        m.insert("input".into(), input.clone());
+        v: &'x Visit<'x>,
+        input: &'x Value,
+        extra: &[(&str, &'x Value)],
+        map_item: Option<(usize, &'x Value)>,
+    ) -> StatesView<'x> {
+        let mut sv = StatesView { visit: v, input, result: None, error_output: None, map_item };
         for (k, x) in extra {
-            m.insert((*k).into(), (*x).clone());
+            match *k {
+                "result" => sv.result = Some(x),
+                "errorOutput" => sv.error_output = Some(x),
+                _ => {}
+            }
         }
-        if v.state.query_language == QueryLanguage::JsonAta && v.state.reads_context {
-            m.insert("context".into(), self.context_object(v, map_item));
-        }
-        Value::Object(m)
+        sv
     }
 
-    fn env<'e>(&'e self, host: &'e Host<'c, 'e>) -> Env<'e> {
-        Env::step_functions().with_host(host)
-    }
-
-    /// Evaluates a JSONata template with `$states` and the variables it names.
-    fn eval_ata(&self, t: &AtaTemplate, states: &Value, scope: &Scope<'_>) -> Result<Value, AtaError> {
+    /// Binds `$states` (by parts) and the workflow variables `needs`/`names` ask for,
+    /// then evaluates.
+    fn with_env<'t, R>(
+        &self,
+        sv: &StatesView<'_>,
+        scope: &Scope<'_>,
+        visit_exprs: &ExprVisitor<'t>,
+        eval: impl FnOnce(&Env<'_>) -> R,
+    ) -> R {
+        let mut needs = Needs::default();
+        visit_exprs(&mut |e| needs |= e.needs());
+        let context;
+        let whole;
         let host = Host(self);
-        let mut env = self.env(&host).bind("states", states);
-        t.for_each_expr(&mut |e| {
+        let mut env = Env::step_functions().with_host(&host);
+        env.set(STATES_INPUT, sv.input);
+        env.set(EXECUTION_INPUT, &self.info.input);
+        if let Some(r) = sv.result {
+            env.set(STATES_RESULT, r);
+        }
+        if let Some(e) = sv.error_output {
+            env.set(STATES_ERROR_OUTPUT, e);
+        }
+        if needs.context || needs.whole {
+            context = self.context_object(sv.visit, sv.map_item, needs.context_input || needs.whole);
+            env.set(STATES_CONTEXT, &context);
+            if needs.whole {
+                let mut m = Map::with_capacity(4);
+                m.insert("input".into(), sv.input.clone());
+                if let Some(r) = sv.result {
+                    m.insert("result".into(), r.clone());
+                }
+                if let Some(e) = sv.error_output {
+                    m.insert("errorOutput".into(), e.clone());
+                }
+                m.insert("context".into(), context.clone());
+                whole = Value::Object(m);
+                env.set("states", &whole);
+            }
+        }
+        visit_exprs(&mut |e| {
             for n in e.names() {
                 if let Some(val) = scope.get(n) {
                     env.set(n, val);
                 }
             }
         });
-        t.eval(&env)
+        eval(&env)
     }
 
-    fn eval_expr(&self, e: &AtaExpr, states: &Value, scope: &Scope<'_>) -> Result<Value, AtaError> {
-        let host = Host(self);
-        let mut env = self.env(&host).bind("states", states);
-        for n in e.names() {
-            if let Some(val) = scope.get(n) {
-                env.set(n, val);
-            }
-        }
-        e.eval(&env)
+    /// Evaluates a JSONata template.
+    fn eval_ata(&self, t: &AtaTemplate, sv: &StatesView<'_>, scope: &Scope<'_>) -> Result<Value, AtaError> {
+        self.with_env(sv, scope, &|f| t.for_each_expr(f), |env| t.eval(env))
+    }
+
+    /// Evaluates one JSONata expression.
+    fn eval_expr(&self, e: &AtaExpr, sv: &StatesView<'_>, scope: &Scope<'_>) -> Result<Value, AtaError> {
+        self.with_env(sv, scope, &|f| f(e), |env| e.eval(env))
     }
 
     fn trace_start(&self, th: &mut Thread<'_>, state: &State) -> usize {
@@ -736,7 +784,7 @@ impl<'c> Ctx<'c> {
         v: &Visit<'_>,
         th: &mut Thread<'_>,
         fields: &[(Arc<str>, AtaTemplate)],
-        states: &Value,
+        states: &StatesView<'_>,
     ) -> Result<Vec<(Arc<str>, Value)>, Failure> {
         let mut out = Vec::with_capacity(fields.len());
         for (k, t) in fields {
@@ -754,7 +802,7 @@ impl<'c> Ctx<'c> {
         th: &mut Thread<'_>,
         a: Option<&Assign>,
         path_value: &Value,
-        states: Option<&Value>,
+        states: Option<&StatesView<'_>>,
     ) -> Result<Vec<(Arc<str>, Value)>, Failure> {
         match (a, states) {
             (None, _) => Ok(Vec::new()),
@@ -1020,12 +1068,9 @@ impl<'c> Ctx<'c> {
 
     async fn wait(&self, v: &Visit<'_>, th: &mut Thread<'_>, input: Value, w: &Wait) -> Result<Flow, Failure> {
         let state = v.state;
-        let (effective, states) = match &state.flow {
-            DataFlow::Path { input_path, .. } => (self.apply_path(v, th, input_path, input)?, None),
-            DataFlow::Ata { .. } => {
-                let st = self.states_value(v, &input, &[], None);
-                (input, Some(st))
-            }
+        let effective = match &state.flow {
+            DataFlow::Path { input_path, .. } => self.apply_path(v, th, input_path, input)?,
+            DataFlow::Ata { .. } => input,
         };
         let now = self.clock.now_ms();
         let until = match w {
@@ -1071,7 +1116,8 @@ impl<'c> Ctx<'c> {
                 }
             }
             Wait::SecondsAta(e) => {
-                let st = states.as_ref().expect("JSONata state");
+                let st = self.states_value(v, &effective, &[], None);
+                let st = &st;
                 let x = self.eval_expr(e, st, &th.scope).map_err(|err| self.ata_failure(th, v, err))?;
                 match x.as_f64() {
                     Some(s) if s >= 0.0 && s.fract() == 0.0 => now + (s as i64) * 1000,
@@ -1091,7 +1137,8 @@ impl<'c> Ctx<'c> {
                 }
             }
             Wait::TimestampAta(e) => {
-                let st = states.as_ref().expect("JSONata state");
+                let st = self.states_value(v, &effective, &[], None);
+                let st = &st;
                 let x = self.eval_expr(e, st, &th.scope).map_err(|err| self.ata_failure(th, v, err))?;
                 match x.as_str().and_then(parse_timestamp) {
                     Some(t) => t,
@@ -1119,7 +1166,7 @@ impl<'c> Ctx<'c> {
                 self.exit(v, th, out, assigned, state.transition, TraceStatus::Succeeded)
             }
             DataFlow::Ata { output, .. } => {
-                let st = states.expect("JSONata state");
+                let st = self.states_value(v, &effective, &[], None);
                 let assigned = self.assign(v, th, state.assign.as_ref(), &effective, Some(&st))?;
                 let out = match output {
                     Some(t) => self.eval_ata(t, &st, &th.scope).map_err(|e| self.ata_failure(th, v, e))?,
@@ -2159,10 +2206,19 @@ fn wrap_result(resource: &Resource, value: Value, raw: bool, ctx: &Ctx<'_>) -> V
     Value::Object(m)
 }
 
-/// `my-fn`, from `my-fn`, `my-fn:alias`, `123456789012:function:my-fn` or a full ARN.
+/// `my-fn`, from `my-fn`, `my-fn:alias`, `123456789012:function:my-fn` or a full ARN;
+/// and `Name` from a deployment placeholder `${Name}` (as stepcraft's emitter writes).
 pub(crate) fn bare_function_name(s: &str) -> String {
+    if let Some(p) = placeholder(s) {
+        return p.to_string();
+    }
     let s = s.rsplit_once(":function:").map(|(_, r)| r).unwrap_or(s);
     s.split(':').next().unwrap_or(s).to_string()
+}
+
+/// The name inside a `${Name}` deployment placeholder.
+pub(crate) fn placeholder(s: &str) -> Option<&str> {
+    s.strip_prefix("${").and_then(|r| r.strip_suffix('}'))
 }
 
 /// A value as AWS prints it after `==` in causes: strings bare, others as JSON.
@@ -2274,6 +2330,7 @@ mod tests {
         assert_eq!(bare_function_name("arn:aws:lambda:us-east-1:1:function:f:prod"), "f");
         assert_eq!(bare_function_name("f:1"), "f");
         assert_eq!(bare_function_name("f"), "f");
+        assert_eq!(bare_function_name("${Charge}"), "Charge");
     }
 
     #[test]

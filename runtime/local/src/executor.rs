@@ -194,9 +194,10 @@ pub(crate) struct Core {
 }
 
 impl Core {
-    /// A registered machine by ARN or name.
+    /// A registered machine by ARN, name, or `${Name}` placeholder.
     pub(crate) fn machine_for(&self, arn: &str) -> Option<&StateMachine> {
-        self.machines.get(arn).or_else(|| self.machines.get(arn.rsplit(':').next().unwrap_or(arn)))
+        let key = crate::exec::placeholder(arn).unwrap_or(arn);
+        self.machines.get(key).or_else(|| self.machines.get(key.rsplit(':').next().unwrap_or(key)))
     }
 }
 
@@ -293,6 +294,13 @@ impl Executor {
         let arn = format!("arn:aws:states:{}:{}:stateMachine:{name}", c.options.region, c.options.account);
         c.machines.insert(arn, machine.clone());
         c.machines.insert(name, machine);
+        self
+    }
+
+    /// Makes `machine` callable by `states:startExecution` with `StateMachineArn`
+    /// equal to `key` (an ARN, a name, or the name in a `${Name}` placeholder).
+    pub fn register_as(mut self, key: impl Into<String>, machine: StateMachine) -> Executor {
+        self.core_mut().machines.insert(key.into(), machine);
         self
     }
 

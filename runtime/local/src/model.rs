@@ -93,9 +93,6 @@ pub struct State {
     pub assign: Option<Assign>,
     pub retry: Vec<Retrier>,
     pub catch: Vec<Catcher>,
-    /// A JSONata expression of the state may read `$states.context` (building the
-    /// context object costs; most states never read it).
-    pub reads_context: bool,
 }
 
 /// A number given literally, by a path, or by a JSONata expression.

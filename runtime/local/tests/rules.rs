@@ -645,3 +645,18 @@ async fn item_readers_fail_clearly() {
     assert_eq!(r.error.as_deref(), Some("States.Runtime"));
     assert!(r.cause.unwrap().contains("ItemReader"));
 }
+
+#[tokio::test]
+async fn deployment_placeholders_name_functions_and_child_machines() {
+    let child = sm(json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": "from child", "End": true}}}));
+    let parent = sm(json!({"QueryLanguage": "JSONata", "StartAt": "Call", "States": {
+        "Call": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                 "Arguments": {"FunctionName": "${Charge}", "Payload": {}}, "Output": "{% $states.result.Payload %}", "Next": "Child"},
+        "Child": {"Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync:2",
+                  "Arguments": {"StateMachineArn": "${ChildMachine}", "Input": {}},
+                  "Output": "{% [$states.input, $states.result.Output] %}", "End": true}}}));
+    let ex =
+        Executor::new().mock_function("Charge", Mock::returns(json!("charged"))).register_as("ChildMachine", child);
+    let r = ex.run(&parent, json!({})).await;
+    assert_eq!(r.output, Some(json!(["charged", "from child"])));
+}
