@@ -263,7 +263,7 @@ fn exited_type(k: &Kind) -> &'static str {
 }
 
 /// Calls its argument on each expression of a field.
-type ExprVisitor<'t> = dyn Fn(&mut dyn FnMut(&'t AtaExpr));
+type ExprVisitor<'v, 't> = dyn Fn(&mut dyn FnMut(&'t AtaExpr)) + 'v;
 
 /// `$states` of one JSONata evaluation, by reference: the parts are bound as
 /// separate variables (see [`crate::ata::STATES_INPUT`]), so nothing is copied.
@@ -476,7 +476,7 @@ impl<'c> Ctx<'c> {
         &self,
         sv: &StatesView<'_>,
         scope: &Scope<'_>,
-        visit_exprs: &ExprVisitor<'t>,
+        visit_exprs: &ExprVisitor<'_, 't>,
         eval: impl FnOnce(&Env<'_>) -> R,
     ) -> R {
         let mut needs = Needs::default();
