@@ -1555,10 +1555,23 @@ impl<'c> Ctx<'c> {
             invocation,
             task_token: v.token.clone(),
             execution_name: self.info.name.clone(),
+            callbacks: self.core.callbacks.clone(),
         };
         let pattern = t.resource.pattern();
         let token = req.task_token.clone();
-        let cb_payload = req.payload.clone();
+        // The token is live before the call, so that the handler itself may answer it.
+        let _unregister = match (&token, pattern) {
+            (Some(tok), Pattern::Callback) => {
+                self.core.callbacks.register(PendingCallback {
+                    token: tok.clone(),
+                    state_name: state.name.clone(),
+                    execution_name: self.info.name.clone(),
+                    payload: req.payload.clone(),
+                });
+                Some(Unregister(&self.core.callbacks, tok.clone()))
+            }
+            _ => None,
+        };
 
         // The call itself, raced against TimeoutSeconds.
         let call: BoxFuture<'_, Result<TaskResponse, Failure>> = Box::pin(self.call_resource(v, t, req));
@@ -1598,8 +1611,7 @@ impl<'c> Ctx<'c> {
                 "TaskSubmitted",
                 Details::TaskSubmitted { resource_type, resource, output: self.payload(&submitted) },
             );
-            let wait: BoxFuture<'_, Invoked> =
-                Box::pin(self.await_callback(v, token, cb_payload, deadline, heartbeat, callback));
+            let wait: BoxFuture<'_, Invoked> = Box::pin(self.await_callback(token, deadline, heartbeat, callback));
             return wait.await;
         }
         Invoked::Ok(wrap_result(&t.resource, value, raw, self))
@@ -1642,29 +1654,16 @@ impl<'c> Ctx<'c> {
         ))
     }
 
+    /// Waits for the answer to a task token (registered by the caller), under
+    /// `TimeoutSeconds` and `HeartbeatSeconds`; a mocked answer arrives after its delay.
     async fn await_callback(
         &self,
-        v: &Visit<'_>,
         token: String,
-        payload: Value,
         deadline: Option<i64>,
         heartbeat: Option<u64>,
         mocked: Option<(Callback, std::time::Duration)>,
     ) -> Invoked {
         let callbacks: &Callbacks = &self.core.callbacks;
-        callbacks.register(PendingCallback {
-            token: token.clone(),
-            state_name: v.state.name.clone(),
-            execution_name: self.info.name.clone(),
-            payload,
-        });
-        struct Unregister<'a>(&'a Callbacks, String);
-        impl Drop for Unregister<'_> {
-            fn drop(&mut self) {
-                self.0.remove(&self.1);
-            }
-        }
-        let _unregister = Unregister(callbacks, token.clone());
         let mut mock_sleep = mocked.as_ref().map(|(_, after)| Box::pin(self.clock.sleep_ms(after.as_millis() as i64)));
         let mut mocked = mocked.map(|(c, _)| c);
         let mut timeout_sleep = deadline.map(|d| Box::pin(self.clock.sleep_until(d)));
@@ -2158,6 +2157,15 @@ fn items_path_text(p: &PathSpec) -> &str {
 
 /// Variables a state assigns, applied when it exits.
 type Assigned = Vec<(Arc<str>, Value)>;
+
+/// Removes a task token from the registry when its task ends (or is dropped).
+struct Unregister<'a>(&'a Callbacks, String);
+
+impl Drop for Unregister<'_> {
+    fn drop(&mut self) {
+        self.0.remove(&self.1);
+    }
+}
 
 /// What a call produced.
 enum Invoked {

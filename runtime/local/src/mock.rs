@@ -336,6 +336,7 @@ mod tests {
             invocation: 0,
             task_token: None,
             execution_name: Arc::from("e"),
+            callbacks: Arc::default(),
         }
     }
 

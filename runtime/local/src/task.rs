@@ -48,6 +48,10 @@ pub struct TaskRequest {
     pub task_token: Option<String>,
     /// The execution's name.
     pub execution_name: Arc<str>,
+    /// The task-token registry: a handler of a `.waitForTaskToken` task may answer
+    /// [`TaskRequest::task_token`] through it (`send_task_success`, …), during the call
+    /// or later.
+    pub callbacks: Arc<crate::Callbacks>,
 }
 
 /// A task failure: an error name and a cause.

@@ -660,3 +660,15 @@ async fn deployment_placeholders_name_functions_and_child_machines() {
     let r = ex.run(&parent, json!({})).await;
     assert_eq!(r.output, Some(json!(["charged", "from child"])));
 }
+
+#[tokio::test]
+async fn a_handler_can_answer_its_own_task_token() {
+    let ex = Executor::new().handler(|req: TaskRequest| async move {
+        let token = req.task_token.clone().expect("a callback task has a token");
+        req.callbacks.send_task_success(&token, json!({"approved": req.payload["q"] == "ok?"})).unwrap();
+        Ok::<_, TaskFailure>(json!(null))
+    });
+    let r = ex.run(&callback_machine(None), json!({"q": "ok?"})).await;
+    assert_eq!(r.output, Some(json!({"approved": true})));
+    assert_eq!(r.duration(), Duration::ZERO);
+}
