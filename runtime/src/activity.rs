@@ -16,9 +16,9 @@ use std::future::Future;
 )]
 pub trait Activity: 'static {
     /// The decoded event.
-    type Input: DeserializeOwned + schemars::JsonSchema;
+    type Input: DeserializeOwned + schemars::JsonSchema + Send;
     /// The successful result.
-    type Output: Serialize + schemars::JsonSchema;
+    type Output: Serialize + schemars::JsonSchema + Send;
     /// The failure, with stable names.
     type Error: crate::Error;
 

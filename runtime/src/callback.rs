@@ -132,6 +132,19 @@ fn complete(token: &TaskToken, outcome: Outcome) -> bool {
     sender.is_some_and(|s| s.send(outcome).is_ok())
 }
 
+/// Registers `token` so that [`succeed`]/[`fail`] called during a local run's activity reach
+/// the local executor.
+pub(crate) fn register_local(token: &TaskToken) -> oneshot::Receiver<Outcome> {
+    let (sender, receiver) = oneshot::channel();
+    pending().lock().unwrap_or_else(|e| e.into_inner()).insert(token.0.clone(), sender);
+    receiver
+}
+
+/// Forgets a token registered with [`register_local`].
+pub(crate) fn forget_local(token: &TaskToken) {
+    pending().lock().unwrap_or_else(|e| e.into_inner()).remove(&token.0);
+}
+
 /// Completes a callback of this process with its result (what `SendTaskSuccess` does in
 /// Step Functions). Returns whether a callback was waiting for `token`.
 pub fn succeed(token: &TaskToken, output: &impl Serialize) -> bool {
@@ -168,12 +181,21 @@ where
         let report = FunctionError::from_error(&error);
         return Err(CallbackError::new(&report.error_type, report.message));
     }
-    let outcome = match A::config().timeout_seconds {
-        Some(seconds) => match tokio::time::timeout(std::time::Duration::from_secs(seconds.into()), receiver).await {
+    // Natively nobody sends heartbeats: whichever of the heartbeat and the timeout comes first
+    // ends the wait, as in Step Functions.
+    let config = A::config();
+    let limit = match (config.heartbeat_seconds, config.timeout_seconds) {
+        (Some(h), Some(t)) if h < t => Some((h, "States.HeartbeatTimeout")),
+        (Some(h), None) => Some((h, "States.HeartbeatTimeout")),
+        (_, Some(t)) => Some((t, "States.Timeout")),
+        (None, None) => None,
+    };
+    let outcome = match limit {
+        Some((seconds, error)) => match tokio::time::timeout(std::time::Duration::from_secs(seconds.into()), receiver).await {
             Ok(outcome) => outcome,
             Err(_) => {
                 pending().lock().unwrap_or_else(|e| e.into_inner()).remove(&token.0);
-                return Err(CallbackError::new("States.Timeout", "the callback was not completed in time"));
+                return Err(CallbackError::new(error, "the callback was not completed in time"));
             }
         },
         None => receiver.await,

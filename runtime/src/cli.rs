@@ -14,6 +14,9 @@ usage: BINARY <command>
 commands:
   list                                  the functions this binary hosts
   invoke NAME [--input JSON | @FILE]    run one invocation locally (input from stdin if omitted)
+  run WORKFLOW [--input JSON | @FILE] [--mock-config FILE --test-case NAME] [--json]
+                                        run a workflow's state machine locally, in virtual time, with the
+                                        activities of this binary; print the trace and the output
   synth --out DIR                       write every workflow's state machine (NAME.asl.json) and the
                                         JSON Schemas of workflows and activities into DIR
   describe NAME                         a function's declaration: the JSON Schemas of an activity's
@@ -39,7 +42,9 @@ pub fn main(entries: &[Entry]) -> ExitCode {
     match run_command(entries, &args, &runtime) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            eprintln!("{message}");
+            if !message.is_empty() {
+                eprintln!("{message}");
+            }
             ExitCode::FAILURE
         }
     }
@@ -136,6 +141,44 @@ fn run_command(entries: &[Entry], args: &[String], runtime: &tokio::runtime::Run
             }
             writeln!(stdout, "{description:#}").map_err(|e| e.to_string())
         }
+        Some("run") => {
+            let name = args.get(1).ok_or_else(|| format!("error: name a workflow\n\n{USAGE}"))?;
+            let options = RunOptions::parse(&args[2..])?;
+            let mut local = crate::local::Local::new().hosting(entries);
+            if let Some((file, test_case)) = &options.mock_config {
+                let text = std::fs::read_to_string(file).map_err(|e| format!("error: cannot read `{file}`: {e}"))?;
+                let doc = serde_json::from_str(&text).map_err(|e| format!("error: `{file}` is not JSON: {e}"))?;
+                let config = crate::local::MockConfig::from_json(doc).map_err(|e| format!("error: `{file}`: {e}"))?;
+                local = local.mock_config(config, test_case.clone());
+            }
+            let input: Value = serde_json::from_slice(&options.input).map_err(|e| format!("error: the input is not JSON: {e}"))?;
+            let result = runtime.block_on(local.run_json(name, input)).map_err(|e| format!("error: {e}"))?;
+            if options.json {
+                let history: Vec<Value> = result.history.iter().map(|e| e.to_json()).collect();
+                let report = serde_json::json!({
+                    "status": result.status.as_str(),
+                    "output": result.output,
+                    "error": result.error,
+                    "cause": result.cause,
+                    "history": history,
+                });
+                writeln!(stdout, "{report}").map_err(|e| e.to_string())?;
+            } else {
+                write!(stdout, "{}", result.trace()).map_err(|e| e.to_string())?;
+                match &result.output {
+                    Some(output) => writeln!(stdout, "{}\n{output:#}", result.status.as_str()),
+                    None => writeln!(
+                        stdout,
+                        "{}: {} {}",
+                        result.status.as_str(),
+                        result.error.as_deref().unwrap_or(""),
+                        result.cause.as_deref().unwrap_or("")
+                    ),
+                }
+                .map_err(|e| e.to_string())?;
+            }
+            if result.succeeded() { Ok(()) } else { Err(String::new()) }
+        }
         Some("synth") => {
             let dir = match &args[1..] {
                 [flag, dir] if flag == "--out" => std::path::PathBuf::from(dir),
@@ -154,6 +197,41 @@ fn run_command(entries: &[Entry], args: &[String], runtime: &tokio::runtime::Run
         Some("help" | "--help" | "-h") => writeln!(stdout, "{USAGE}").map_err(|e| e.to_string()),
         Some(other) => Err(format!("error: unknown command `{other}`\n\n{USAGE}")),
         None => Err(USAGE.to_owned()),
+    }
+}
+
+/// The options of `run`.
+struct RunOptions {
+    input: Vec<u8>,
+    mock_config: Option<(String, String)>,
+    json: bool,
+}
+
+impl RunOptions {
+    fn parse(args: &[String]) -> Result<RunOptions, String> {
+        let mut input = None;
+        let (mut config, mut test_case, mut json) = (None, None, false);
+        let mut args = args.iter();
+        while let Some(arg) = args.next() {
+            let mut value = || args.next().cloned().ok_or_else(|| format!("error: `{arg}` needs a value\n\n{USAGE}"));
+            match arg.as_str() {
+                "--input" => input = Some(read_input(&["--input".to_owned(), value()?])?),
+                "--mock-config" => config = Some(value()?),
+                "--test-case" => test_case = Some(value()?),
+                "--json" => json = true,
+                other => return Err(format!("error: unknown option `{other}`\n\n{USAGE}")),
+            }
+        }
+        let mock_config = match (config, test_case) {
+            (Some(config), Some(test_case)) => Some((config, test_case)),
+            (None, None) => None,
+            _ => return Err(format!("error: `--mock-config` and `--test-case` go together\n\n{USAGE}")),
+        };
+        let input = match input {
+            Some(input) => input,
+            None => read_input(&[])?,
+        };
+        Ok(RunOptions { input, mock_config, json })
     }
 }
 

@@ -91,7 +91,15 @@ pub struct Entry {
     pub(crate) describe: fn() -> Value,
     /// The files `synth` writes for this function: (file name, contents).
     pub(crate) synth: fn() -> Vec<(String, String)>,
+    /// An activity's invocation by the local executor: the JSON payload Lambda would get, the
+    /// JSON result it would return.
+    pub(crate) local: Option<fn(Value) -> SendFuture<Result<Value, FunctionError>>>,
+    /// A workflow's definition, as JSON.
+    pub(crate) definition: Option<fn() -> String>,
 }
+
+/// A boxed `Send` future.
+pub(crate) type SendFuture<T> = std::pin::Pin<Box<dyn Future<Output = T> + Send>>;
 
 impl Entry {
     /// The entry of a hostable type (what `stepcraft::main!` lists).
@@ -116,6 +124,17 @@ impl Entry {
                     (format!("{}.output.schema.json", A::NAME), schema_file(&A::output_schema())),
                 ]
             },
+            // The payload goes through the bytes Lambda would receive and the decoding the
+            // glue does, so a local run fails where Lambda would.
+            local: Some(|payload| {
+                Box::pin(async move {
+                    let bytes = serde_json::to_vec(&payload).map_err(|e| FunctionError::invalid_input(".", e))?;
+                    let input = lambda::decode::<A::Input>(&bytes)?;
+                    let output = catch_panic(async { A::run(input).await.map_err(|e| FunctionError::from_error(&e)) }).await?;
+                    serde_json::to_value(output).map_err(|e| FunctionError::new("InvalidOutput", e.to_string()))
+                })
+            }),
+            definition: None,
         }
     }
 
@@ -143,6 +162,8 @@ impl Entry {
             },
             describe: || Value::Null,
             synth: Vec::new,
+            local: None,
+            definition: None,
         }
     }
 
@@ -178,6 +199,8 @@ impl Entry {
             },
             describe: || Value::Null,
             synth: Vec::new,
+            local: None,
+            definition: None,
         }
     }
 
@@ -205,6 +228,8 @@ impl Entry {
             },
             describe: || Value::Null,
             synth: Vec::new,
+            local: None,
+            definition: None,
         }
     }
 
@@ -242,6 +267,8 @@ impl Entry {
                     (format!("{}.output.schema.json", W::NAME), schema_file(&schemars::schema_for!(W::Output))),
                 ]
             },
+            local: None,
+            definition: Some(W::definition_json),
         }
     }
 

@@ -54,6 +54,7 @@ pub mod expr;
 pub mod handler;
 pub mod http;
 mod lambda;
+pub mod local;
 mod log;
 pub mod workflow;
 

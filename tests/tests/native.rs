@@ -69,9 +69,10 @@ async fn a_callback_returns_what_completes_its_token() {
     let small = approval(Expense { employee: "ada".into(), amount_cents: 900 }).await.unwrap();
     assert!(small.approved);
     assert_eq!(small.approver, "auto");
-    // Nobody completes a large expense's token: the task times out after the activity's 7 days.
+    // Nobody completes a large expense's token nor sends heartbeats: the task fails after the
+    // activity's 1 day heartbeat, as the state machine does.
     let large = approval(Expense { employee: "ada".into(), amount_cents: 90_000 }).await.unwrap_err();
-    assert_eq!(large.name(), "States.Timeout");
+    assert_eq!(large.name(), "States.HeartbeatTimeout");
     let refused = approval(Expense { employee: String::new(), amount_cents: 1 }).await.unwrap_err();
     assert_eq!(refused.name(), "Refused");
 }
