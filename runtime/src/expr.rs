@@ -8,6 +8,25 @@
 //!
 //! Literal strings are written as JSON string literals with `%` escaped, so no value can end
 //! the `{% … %}` template it sits in.
+//!
+//! This module is the one place that emits JSONata; the subset it emits is:
+//!
+//! | Rust | JSONata |
+//! | --- | --- |
+//! | the workflow's input / a variable | `$states.context.Execution.Input` / `$name` |
+//! | `x.field` | `x.jsonName` (backquoted when not a plain name); a `#[serde(default)]` or `Option` field: `($exists(p) ? p : default)` |
+//! | `x.0`, `x[i]` | `x[0]`, `x[i]` |
+//! | literals, `None`, `Some(x)` | JSON literals (`%` escaped), `null`, `x` |
+//! | `T { a: x }`, enum variants | object constructors / JSON values per serde's representation |
+//! | `[a, b]`, `vec![..]`, `(a, b)` | `[a, b]` |
+//! | `==` `!=` `<` `<=` `>` `>=` `&&` `\|\|` `!` | `=` `!=` `<` `<=` `>` `>=` `and` `or` `$not()` |
+//! | `+` `-` `*` `%` `/`, `as` | `+` (`&` for strings) `-` `*` `%`; integer `/` and float-to-integer `as` truncate |
+//! | `len()`, `is_empty()` | `$length()` (strings), `$count()` (arrays), `$count($keys())` (maps) |
+//! | `is_some()`, `is_none()`, `unwrap_or()` | `$exists()` and `null` tests |
+//! | `to_string()`, `format!` | `$string()`, `&` |
+//! | matching a variant | `x = "name"`, `$exists(x.name)`, `x.tag = "name"` |
+//!
+//! `tests/emitted_jsonata.rs` evaluates each form with the executor's JSONata engine.
 
 use crate::data::{Data, Field, Repr};
 use serde_json::Value;
