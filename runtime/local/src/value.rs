@@ -52,7 +52,7 @@ fn size(v: &Value, n: &mut usize, limit: usize) {
     match v {
         Value::Null => *n += 4,
         Value::Bool(b) => *n += if *b { 4 } else { 5 },
-        Value::Number(x) => *n += x.to_string().len(),
+        Value::Number(x) => *n += display_len(x),
         Value::String(s) => *n += str_size(s),
         Value::Array(a) => {
             *n += 2 + a.len().saturating_sub(1);
@@ -68,6 +68,20 @@ fn size(v: &Value, n: &mut usize, limit: usize) {
             }
         }
     }
+}
+
+/// The length of a value's `Display` text, without allocating it.
+fn display_len(x: &impl std::fmt::Display) -> usize {
+    struct Count(usize);
+    impl std::fmt::Write for Count {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0 += s.len();
+            Ok(())
+        }
+    }
+    let mut c = Count(0);
+    let _ = std::fmt::write(&mut c, format_args!("{x}"));
+    c.0
 }
 
 /// The JSON type name Step Functions uses in causes (`Expected 'array', but was 'boolean'`).
