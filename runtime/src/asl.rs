@@ -94,6 +94,33 @@ impl States {
         self.0.push((name.into(), state));
     }
 
+    /// Adds a Task calling a child workflow (`child`) or an activity. A child execution that
+    /// fails surfaces as `States.TaskFailed` with its `DescribeExecution` as the cause; a child
+    /// task without Catch therefore gets one that raises the child's own error and cause, as
+    /// calling the workflow does in Rust.
+    pub fn push_task(&mut self, name: impl Into<String>, mut task: Task, child: bool) {
+        let name = name.into();
+        if !(child && task.catch.is_empty()) {
+            self.push(name, State::Task(task));
+            return;
+        }
+        let failed = format!("{name} failed");
+        task.catch.push(Catcher {
+            error_equals: vec!["States.TaskFailed".into()],
+            next: failed.clone(),
+            output: Some(Value::from("{% $states.errorOutput %}")),
+            assign: Assign::new(),
+        });
+        self.push(name, State::Task(task));
+        let unwrapped = |member: &str| {
+            format!(
+                "{{% $substring($states.input.Cause, 0, 1) = \"{{\" and $exists($parse($states.input.Cause).ExecutionArn) ? $parse($states.input.Cause).{member} : $states.input.{member} %}}"
+            )
+        };
+        let fail = Fail { comment: None, error: Some(unwrapped("Error")), cause: Some(unwrapped("Cause")) };
+        self.push(failed, State::Fail(fail));
+    }
+
     /// The state named `name`.
     pub fn get(&self, name: &str) -> Option<&State> {
         self.0.iter().find(|(n, _)| n == name).map(|(_, s)| s)

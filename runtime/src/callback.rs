@@ -80,7 +80,7 @@ impl CallbackError {
 
 impl fmt::Display for CallbackError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.name, self.cause)
+        f.write_str(&self.cause)
     }
 }
 

@@ -38,6 +38,17 @@ pub trait Error: fmt::Display + fmt::Debug {
     fn __names_of_variant(variant: &str) -> Vec<&'static str>
     where
         Self: Sized;
+
+    /// The message template of variant `variant` (thiserror's `#[error("…")]`), so that a
+    /// `Fail` state's cause reads like the error's `Display`.
+    #[doc(hidden)]
+    fn __message_template(variant: &str) -> Option<&'static str>
+    where
+        Self: Sized,
+    {
+        let _ = variant;
+        None
+    }
 }
 
 impl Error for std::convert::Infallible {

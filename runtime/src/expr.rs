@@ -518,14 +518,69 @@ pub fn any<T: ?Sized>(value: &Expr<T>) -> Expr<Any> {
     value.cast()
 }
 
-/// The caught error's name, for re-raising it.
+/// The caught error's name, for re-raising it. A failed child execution arrives as
+/// `States.TaskFailed` with the child's `DescribeExecution` as cause: its own error is raised.
 pub fn caught_error(value: &Expr<Caught>) -> Expr<String> {
-    src(format!("{}.Error", value.node.operand()), true)
+    unwrapped(&value.node.operand(), "Error")
 }
 
-/// The caught error's cause, for re-raising it.
+/// The caught error's cause, for re-raising it (a failed child's own cause).
 pub fn caught_cause(value: &Expr<Caught>) -> Expr<String> {
-    src(format!("{}.Cause", value.node.operand()), true)
+    unwrapped(&value.node.operand(), "Cause")
+}
+
+fn unwrapped(error: &str, member: &str) -> Expr<String> {
+    src(
+        format!(
+            "({error}.Error = \"States.TaskFailed\" and $substring({error}.Cause, 0, 1) = \"{{\" and $exists($parse({error}.Cause).ExecutionArn) ? $parse({error}.Cause).{member} : {error}.{member})"
+        ),
+        true,
+    )
+}
+
+/// The cause of a `Fail` raising variant `variant` of `E` with these fields: its message
+/// (thiserror's `#[error("…")]` with the fields put in), else the fields as JSON.
+pub fn error_message<E: crate::Error>(variant: &str, fields: Vec<(&str, Expr<Any>)>) -> Expr<String> {
+    if let Some(template) = E::__message_template(variant)
+        && let Some(pieces) = message_pieces(template, &fields)
+    {
+        return concat(pieces);
+    }
+    to_json_string(&raw_object(fields))
+}
+
+/// A thiserror format string as pieces: `{field}`, `{0}` and `{{`/`}}`; `None` for anything
+/// else (format specifications, expressions).
+fn message_pieces(template: &str, fields: &[(&str, Expr<Any>)]) -> Option<Vec<Expr<Any>>> {
+    let mut pieces = Vec::new();
+    let mut text = String::new();
+    let mut chars = template.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                text.push('{');
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                text.push('}');
+            }
+            '{' => {
+                let name: String = chars.by_ref().take_while(|c| *c != '}').collect();
+                let (_, value) = fields.iter().find(|(n, _)| *n == name)?;
+                if !text.is_empty() {
+                    pieces.push(lit(Value::String(std::mem::take(&mut text))));
+                }
+                pieces.push(any(&to_string(value)));
+            }
+            '}' => return None,
+            c => text.push(c),
+        }
+    }
+    if !text.is_empty() || pieces.is_empty() {
+        pieces.push(lit(Value::String(text)));
+    }
+    Some(pieces)
 }
 
 #[cfg(test)]

@@ -848,11 +848,7 @@ fn golden_cases() -> Vec<GoldenCase> {
             &["Reserve", "Charge", "Release", "Fail Rejected"],
         )
         .calls(&["reserve", "charge", "release"])
-        .known(
-            FIELDS_CAUSE,
-            &["cause {\"reason\":\"fraud\"} is not the Lambda error payload of the native error NativeError { \
-               error_type: \"Rejected\", error_message: \"the order was rejected\" }"],
-        ),
+        ,
         GoldenCase::new(
             "Catch",
             "Err(Declined) arm (CardDeclined): release, Fail TooLarge",
@@ -1095,11 +1091,7 @@ fn golden_cases() -> Vec<GoldenCase> {
             &[RETURNS_EMPTY, "Fail Rejected"],
         )
         .calls(&[])
-        .known(
-            FIELDS_CAUSE,
-            &["cause {\"reason\":\"order o-1 is empty\"} is not the Lambda error payload of the native error \
-               NativeError { error_type: \"Rejected\", error_message: \"the order was rejected\" }"],
-        ),
+        ,
         GoldenCase::new(
             "Returns",
             "return Err(TooLarge) (unit variant): Fail with its message",
@@ -1144,20 +1136,13 @@ fn golden_cases() -> Vec<GoldenCase> {
         .calls(&[]),
         GoldenCase::new(
             "ParentOrder",
-            "the child fails (card declined)",
+            "the child fails (card declined): its own error is raised again, as `?` does natively",
             golden_order_with(json!({"totalCents": 0})),
-            &["Sequential"],
+            &["Sequential", "Sequential failed"],
         )
         .child("Sequential")
         .calls(&[])
-        .known(
-            "a failed .sync child fails the parent's Task with States.TaskFailed (cause: the child's \
-             DescribeExecution as JSON); the native run passes the child's error on (`?`)",
-            &[
-                "native: Err(CardDeclined / \"card declined\"); interpreter: FAILED error Some(\"States.TaskFailed\")",
-                "is not the Lambda error payload of the native error",
-            ],
-        ),
+        ,
         /* ---- overrides ---- */
         GoldenCase::new("Overrides", "both calls succeed", golden_order(), &["Charge the card", "Charge", "Succeed"])
             .calls(&["charge", "charge"]),
@@ -1245,13 +1230,7 @@ fn golden_cases() -> Vec<GoldenCase> {
         .inject(Injection::callback("ask_manager", json!({"output": {"approved": true, "approver": "auto"}})))
         .calls(&["ask_manager", "ask_manager", "ask_manager"])
         .retries(&[("AskManager", Exactly(&[1.0, 2.0]))])
-        .known(
-            "natively a callback activity's error reaches the workflow as CallbackError, whose Display \
-             (the errorMessage) is prefixed with the error name",
-            &["cause {\"errorType\":\"Refused\",\"errorMessage\":\"the mail server refused the message\"} is not \
-               the Lambda error payload of the native error NativeError { error_type: \"Refused\", error_message: \
-               \"Refused: the mail server refused the message\" }"],
-        ),
+        ,
     ]
 }
 

@@ -77,6 +77,8 @@ pub struct ErrorName<'a> {
     pub status: Option<u16>,
     /// For `#[stepcraft(transparent)]`: the wrapped error's type.
     pub transparent: Option<&'a Type>,
+    /// thiserror's `#[error("…")]` format string, if the type has one.
+    pub message: Option<String>,
 }
 
 /// What kind of function an attribute is on, for messages.
@@ -365,11 +367,27 @@ impl<'a> Handler<'a> {
     }
 }
 
+/// thiserror's `#[error("format", ..)]` string (not `transparent`).
+fn attrs_message(attrs: &[syn::Attribute]) -> Option<String> {
+    attrs.iter().filter(|a| a.path().is_ident("error")).find_map(|a| {
+        let syn::Meta::List(list) = &a.meta else { return None };
+        let mut tokens = list.tokens.clone().into_iter();
+        match tokens.next()? {
+            proc_macro2::TokenTree::Literal(lit) => match syn::Lit::new(lit) {
+                syn::Lit::Str(s) => Some(s.value()),
+                _ => None,
+            },
+            _ => None,
+        }
+    })
+}
+
 impl<'a> ErrorType<'a> {
     /// Reads a `#[derive(stepcraft::Error)]` type.
     pub fn from_syn(cx: &Ctxt, input: &'a syn::DeriveInput) -> Self {
         let mut names = Vec::new();
         let name_of = |cx: &Ctxt, ident: &'a syn::Ident, fields: &'a syn::Fields, attrs: &[syn::Attribute]| {
+            let attrs_list = attrs;
             let attrs = ErrorAttrs::from_syn(cx, attrs);
             let transparent = attrs.transparent.and_then(|span| {
                 let mut types = fields.iter().map(|f| &f.ty);
@@ -389,7 +407,8 @@ impl<'a> ErrorType<'a> {
                 Some(Spanned { value, span }) => (value, span),
                 None => (ident.to_string(), ident.span()),
             };
-            ErrorName { ident, fields, name, span, status: attrs.status, transparent }
+            let message = attrs_message(attrs_list);
+            ErrorName { ident, fields, name, span, status: attrs.status, transparent, message }
         };
         let is_enum = match &input.data {
             syn::Data::Enum(data) => {

@@ -386,7 +386,20 @@ impl Emitter<'_> {
         let states = machine.states.iter().map(|id| {
             let name = self.name(*id);
             let state = self.state(*id);
-            quote!(states.push(#name, #state);)
+            match &self.graph.states[*id].kind {
+                Kind::Task { callee, .. } => {
+                    let callee = self.step(callee);
+                    quote! {
+                        match #state {
+                            #private::asl::State::Task(task) => {
+                                states.push_task(#name, task, <#callee as #private::Step>::CHILD_WORKFLOW)
+                            }
+                            other => states.push(#name, other),
+                        }
+                    }
+                }
+                _ => quote!(states.push(#name, #state);),
+            }
         });
         quote! {{
             let mut machine = #private::asl::StateMachine::new(#start);
@@ -669,14 +682,23 @@ impl Emitter<'_> {
                         let v = variant.to_string();
                         let error = quote_spanned!(variant.span()=> #private::error_name::<#ty>(#v));
                         let cause = match fields {
-                            // An error's fields, by their Rust names (error types have no `Data`).
+                            // The message, with the fields (by their Rust names: error types
+                            // have no `Data`) put in.
                             Some(Expr::Struct { fields, .. }) => {
                                 let fields = fields.iter().map(|(name, value)| {
                                     let n = name.to_string();
                                     let value = self.expr(value);
                                     quote!((#n, __E::any(&#value)))
                                 });
-                                quote!(__E::to_json_string(&__E::raw_object(::std::vec![#(#fields),*])).template_string())
+                                quote!(__E::error_message::<#ty>(#v, ::std::vec![#(#fields),*]).template_string())
+                            }
+                            Some(Expr::Array(values, _)) => {
+                                let fields = values.iter().enumerate().map(|(i, value)| {
+                                    let n = i.to_string();
+                                    let value = self.expr(value);
+                                    quote!((#n, __E::any(&#value)))
+                                });
+                                quote!(__E::error_message::<#ty>(#v, ::std::vec![#(#fields),*]).template_string())
                             }
                             Some(fields) => {
                                 let fields = self.expr(fields);

@@ -66,6 +66,10 @@ pub fn emit_error(error: &ErrorType<'_>) -> TokenStream {
             }
         }
     });
+    let template_arms = error.names.iter().filter_map(|n| {
+        let ident = n.ident.to_string();
+        n.message.as_ref().map(|m| quote!(#ident => ::core::option::Option::Some(#m),))
+    });
     let name_body = if error.names.is_empty() {
         quote!(match *self {})
     } else {
@@ -91,6 +95,13 @@ pub fn emit_error(error: &ErrorType<'_>) -> TokenStream {
                     match variant {
                         #(#variant_arms)*
                         _ => #private::std::vec::Vec::new(),
+                    }
+                }
+
+                fn __message_template(variant: &str) -> ::core::option::Option<&'static str> {
+                    match variant {
+                        #(#template_arms)*
+                        _ => ::core::option::Option::None,
                     }
                 }
             }
