@@ -1,5 +1,5 @@
 //! `return Ok(..)` ends in Succeed with the value; `return Err(..)` ends in Fail with the
-//! variant's stable name, and its message (unit variants) or its fields as JSON (others).
+//! variant's stable name and its message (thiserror's `#[error]` with the fields put in).
 
 use super::common::*;
 use stepcraft::workflow;

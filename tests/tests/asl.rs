@@ -715,6 +715,8 @@ impl GoldenCase {
         self
     }
 
+    /// Marks a difference found and reported but not fixed (none is, at present).
+    #[allow(dead_code, reason = "kept for the next difference found")]
     fn known(mut self, why: &'static str, problems: &'static [&'static str]) -> Self {
         self.known_mismatch = Some(Known { why, problems });
         self
@@ -772,11 +774,6 @@ const RETURNS_LARGE: &str = "If order.total_cents > 10000000";
 const RETURNS_EXPRESS: &str = "If order.express";
 
 const APPROVAL_CHOICE: &str = "If !decision.approved";
-
-/// The cause of a Fail state of an error variant with fields is the fields as JSON (by design,
-/// `tests/golden/returns.rs`); a native run reports the variant's Display as `errorMessage`.
-const FIELDS_CAUSE: &str = "a Fail state of a variant with fields has the fields as JSON for cause \
-     (tests/golden/returns.rs), the native run the variant's Display";
 
 fn golden_cases() -> Vec<GoldenCase> {
     use Backoffs::{Exactly, JitteredUpTo};
