@@ -819,14 +819,22 @@ impl<'c> Ctx<'c> {
         let state = v.state;
         match &state.flow {
             DataFlow::Path { input_path, parameters, result_path, output_path, .. } => {
-                let effective = self.apply_path(v, th, input_path, input.clone())?;
+                // The raw input is copied only when ResultPath merges into it.
+                let raw = match result_path {
+                    ResultPathSpec::Root => None,
+                    _ => Some(input.clone()),
+                };
+                let effective = self.apply_path(v, th, input_path, input)?;
                 let res = match (parameters, result) {
                     (Some(p), _) => self.path_template(v, th, p, &effective)?,
                     (None, Some(r)) => r.clone(),
                     (None, None) => effective,
                 };
                 let assigned = self.assign(v, th, state.assign.as_ref(), &res, None)?;
-                let merged = self.apply_result_path(v, result_path, input, res)?;
+                let merged = match raw {
+                    None => res,
+                    Some(raw) => self.apply_result_path(v, result_path, raw, res)?,
+                };
                 self.check_size(v, &merged)?;
                 let out = self.apply_path(v, th, output_path, merged)?;
                 self.exit(v, th, out, assigned, state.transition, TraceStatus::Succeeded)
@@ -1286,7 +1294,10 @@ impl<'c> Ctx<'c> {
                     Some(t) => self.path_template(v, th, t, &result)?,
                     None => result,
                 };
-                let merged = self.apply_result_path(v, result_path, input.clone(), selected)?;
+                let merged = match result_path {
+                    ResultPathSpec::Root => selected,
+                    _ => self.apply_result_path(v, result_path, input.clone(), selected)?,
+                };
                 self.check_size(v, &merged)?;
                 let out = self.apply_path(v, th, output_path, merged)?;
                 Ok((out, assigned))
@@ -1308,13 +1319,15 @@ impl<'c> Ctx<'c> {
     /// (JSONPath) or `Arguments` (JSONata).
     fn arguments(&self, v: &Visit<'_>, th: &mut Thread<'_>, input: &Value) -> Result<Value, Failure> {
         match &v.state.flow {
-            DataFlow::Path { input_path, parameters, .. } => {
-                let effective = self.apply_path(v, th, input_path, input.clone())?;
-                match parameters {
-                    Some(p) => self.path_template(v, th, p, &effective),
-                    None => Ok(effective),
+            DataFlow::Path { input_path, parameters, .. } => match (input_path, parameters) {
+                // Parameters read the input in place when there is no InputPath.
+                (PathSpec::Root, Some(p)) => self.path_template(v, th, p, input),
+                (_, Some(p)) => {
+                    let effective = self.apply_path(v, th, input_path, input.clone())?;
+                    self.path_template(v, th, p, &effective)
                 }
-            }
+                (_, None) => self.apply_path(v, th, input_path, input.clone()),
+            },
             DataFlow::Ata { arguments, .. } => match arguments {
                 Some(t) => {
                     let states = self.states_value(v, input, &[], None);
