@@ -28,16 +28,30 @@ use serde::Serialize;
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
-use stepcraft_local::{Callback, TaskFailure, TaskFuture, TaskHandler, TaskRequest, TaskResponse};
+use stepcraft_local::{TaskFuture, TaskHandler};
 
 pub use stepcraft_local::{
-    DefinitionError, Event, ExecutionResult, Executor, Mock, MockConfig, Mocks, StateMachine, Status, TraceEntry,
+    Callback, DefinitionError, Event, ExecutionResult, Executor, Mock, MockConfig, Mocks, StateMachine, Status,
+    TaskFailure, TaskRequest, TaskResponse, TraceEntry,
 };
+
+/// What an interceptor (see [`Local::intercept`]) does with a task.
+pub enum Intercept {
+    /// Nothing: the hosted activity answers.
+    Pass,
+    /// This answers instead of the activity (an injected failure, a service error, …).
+    Respond(TaskResponse),
+    /// The activity answers, then this changes the response (e.g. completes a callback).
+    After(Box<dyn FnOnce(TaskResponse) -> TaskResponse + Send>),
+}
+
+type Interceptor = Arc<dyn Fn(&TaskRequest) -> Intercept + Send + Sync>;
 
 /// A local Step Functions for a set of hosted activities and workflows.
 #[derive(Clone, Default)]
 pub struct Local {
     entries: Vec<Entry>,
+    interceptors: Vec<Interceptor>,
     mocks: Vec<(Target, Mock)>,
     mock_config: Option<(MockConfig, String)>,
     seed: Option<u64>,
@@ -96,6 +110,14 @@ impl Local {
         self
     }
 
+    /// Lets `interceptor` see every task the hosted activities answer, before they do: to
+    /// inject a failure on chosen attempts (`request.attempt` counts retries from 0), a Lambda
+    /// service error, or a callback's completion.
+    pub fn intercept(mut self, interceptor: impl Fn(&TaskRequest) -> Intercept + Send + Sync + 'static) -> Self {
+        self.interceptors.push(Arc::new(interceptor));
+        self
+    }
+
     /// Seeds the random jitter of retries (`JitterStrategy: FULL`).
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
@@ -147,7 +169,7 @@ impl Local {
                 Target::Function(name) => mocks.function(name.clone(), mock.clone()),
             };
         }
-        let mut executor = Executor::new().mocks(mocks).handler(Activities::new(&self.entries));
+        let mut executor = Executor::new().mocks(mocks).handler(Activities::new(&self.entries, &self.interceptors));
         if let Some(seed) = self.seed {
             executor = executor.seed(seed);
         }
@@ -181,12 +203,13 @@ impl Local {
 /// The hosted activities, answering Lambda tasks by function name.
 struct Activities {
     entries: Arc<Vec<(&'static str, fn(Value) -> crate::handler::SendFuture<Result<Value, crate::FunctionError>>)>>,
+    interceptors: Arc<Vec<Interceptor>>,
 }
 
 impl Activities {
-    fn new(entries: &[Entry]) -> Self {
+    fn new(entries: &[Entry], interceptors: &[Interceptor]) -> Self {
         let entries = entries.iter().filter_map(|e| e.local.map(|f| (e.name, f))).collect();
-        Activities { entries: Arc::new(entries) }
+        Activities { entries: Arc::new(entries), interceptors: Arc::new(interceptors.to_vec()) }
     }
 }
 
@@ -194,8 +217,33 @@ impl TaskHandler for Activities {
     fn call(&self, request: TaskRequest) -> Option<TaskFuture> {
         let name = request.function_name.as_deref()?;
         let (_, invoke) = *self.entries.iter().find(|(n, _)| *n == name)?;
+        let mut after = None;
+        for interceptor in self.interceptors.iter() {
+            match interceptor(&request) {
+                Intercept::Pass => {}
+                Intercept::Respond(response) => return Some(Box::pin(async move { response })),
+                Intercept::After(change) => {
+                    after = Some(change);
+                    break;
+                }
+            }
+        }
+        let response = self.answer(invoke, request);
+        Some(match after {
+            Some(change) => Box::pin(async move { change(response.await) }),
+            None => response,
+        })
+    }
+}
+
+impl Activities {
+    fn answer(
+        &self,
+        invoke: fn(Value) -> crate::handler::SendFuture<Result<Value, crate::FunctionError>>,
+        request: TaskRequest,
+    ) -> TaskFuture {
         let token = request.task_token.clone();
-        Some(Box::pin(async move {
+        Box::pin(async move {
             // A callback activity may complete its own token (in tests, an approver that
             // answers at once): the completion is handed to the executor as the callback.
             let completion = token.as_ref().map(|t| callback::register_local(&TaskToken(t.clone())));
@@ -216,7 +264,7 @@ impl TaskHandler for Activities {
             };
             response.callback = callback;
             response
-        }))
+        })
     }
 }
 
