@@ -264,6 +264,7 @@ fn result_json(r: &ExecutionResult) -> Value {
         "output": r.output,
         "error": r.error,
         "cause": r.cause,
+        "states_entered": r.states_entered(),
         "history": history,
     })
 }

@@ -109,6 +109,7 @@ fn runs_a_test_case_and_prints_json() {
         .map(|e| e["name"].as_str().unwrap())
         .collect();
     assert_eq!(entered.len(), 4);
+    assert_eq!(r["states_entered"], json!(entered));
     assert_eq!(&entered[..2], ["Charge", "Ship"]);
     assert_eq!(r["history"][0]["type"], "ExecutionStarted");
     assert_eq!(r["history"][0]["id"], 1);
