@@ -45,6 +45,16 @@ pub enum Intercept {
     After(Box<dyn FnOnce(TaskResponse) -> TaskResponse + Send>),
 }
 
+impl std::fmt::Debug for Intercept {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Intercept::Pass => f.write_str("Pass"),
+            Intercept::Respond(response) => f.debug_tuple("Respond").field(response).finish(),
+            Intercept::After(_) => f.write_str("After(..)"),
+        }
+    }
+}
+
 type Interceptor = Arc<dyn Fn(&TaskRequest) -> Intercept + Send + Sync>;
 
 /// A local Step Functions for a set of hosted activities and workflows.
