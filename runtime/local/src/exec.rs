@@ -530,7 +530,7 @@ impl<'c> Ctx<'c> {
         self.with_env(sv, scope, &|f| f(e), |env| e.eval(env))
     }
 
-    fn trace_start(&self, th: &mut Thread<'_>, state: &State) -> usize {
+    fn trace_start(&self, th: &mut Thread<'_>, state: &State, entered_event_id: u64) -> usize {
         let mut t = lock(&self.trace);
         t.push(TraceEntry {
             depth: th.depth,
@@ -542,6 +542,7 @@ impl<'c> Ctx<'c> {
             end_ms: self.clock.now_ms(),
             retries: 0,
             error: None,
+            entered_event_id,
         });
         t.len() - 1
     }
@@ -639,7 +640,7 @@ impl<'c> Ctx<'c> {
             entered_type(&state.kind),
             Details::StateEntered { name: state.name.clone(), input: self.payload(&input) },
         );
-        let trace_idx = self.trace_start(th, state);
+        let trace_idx = self.trace_start(th, state, entered_id);
         let mut v =
             Visit { state, entered_id, entered_ms: self.clock.now_ms(), retry_count: 0, token: None, trace_idx };
         let r = match &state.kind {
@@ -1868,12 +1869,28 @@ impl<'c> Ctx<'c> {
         }
     }
 
+    /// Marks the states still running in dropped branches or iterations as aborted,
+    /// with a `*StateAborted` event each, as AWS records them.
     fn abort_running_trace(&self, depth: usize) {
-        let mut t = lock(&self.trace);
-        let now = self.clock.now_ms();
-        for e in t.iter_mut().filter(|e| e.status == TraceStatus::Running && e.depth >= depth) {
-            e.status = TraceStatus::Aborted;
-            e.end_ms = now;
+        let mut aborted = Vec::new();
+        {
+            let mut t = lock(&self.trace);
+            let now = self.clock.now_ms();
+            for e in t.iter_mut().filter(|e| e.status == TraceStatus::Running && e.depth >= depth) {
+                e.status = TraceStatus::Aborted;
+                e.end_ms = now;
+                aborted.push((e.state_type, e.entered_event_id));
+            }
+        }
+        for (ty, entered) in aborted {
+            let event_type = match ty {
+                "Task" => "TaskStateAborted",
+                "Wait" => "WaitStateAborted",
+                "Parallel" => "ParallelStateAborted",
+                "Map" => "MapStateAborted",
+                _ => continue,
+            };
+            self.emit_with_prev(entered, event_type, Details::None);
         }
     }
 

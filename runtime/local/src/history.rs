@@ -325,6 +325,8 @@ pub struct TraceEntry {
     pub retries: u32,
     /// Error of a failed or caught state.
     pub error: Option<String>,
+    /// Id of the state's `*StateEntered` event.
+    pub entered_event_id: u64,
 }
 
 /// Renders trace entries as an aligned table; times relative to `start_ms`.

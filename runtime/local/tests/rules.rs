@@ -334,6 +334,8 @@ async fn parallel_branch_failure_is_caught_by_the_parallel_state() {
     assert_eq!(r.duration(), Duration::ZERO, "the failing branch ends the state at once");
     let types: Vec<&str> = r.history.iter().map(|e| e.event_type).collect();
     assert!(types.contains(&"ParallelStateFailed"), "{types:?}");
+    assert!(types.contains(&"WaitStateAborted"), "the sibling branch is aborted: {types:?}");
+    assert_eq!(r.trace.iter().find(|t| &*t.state == "Slow").unwrap().status, stepcraft_local::TraceStatus::Aborted);
 }
 
 #[tokio::test]
