@@ -120,3 +120,57 @@ async fn callbacks_complete_with_the_token_the_activity_handed_out() {
     assert_eq!(large.error.as_deref(), Some("States.HeartbeatTimeout"), "{}", large.trace());
     assert_eq!(large.duration().as_secs(), 86_400);
 }
+
+/// `checkout run`: the crate's own binary runs its workflow locally, prints the trace and the
+/// output, takes a Step Functions Local mock configuration, and exits non-zero on failure.
+#[test]
+fn the_binary_runs_its_workflow_locally_with_a_mock_configuration() {
+    let binary = stepcraft_tests::function::workspace_binary("checkout", "checkout");
+    let order = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/checkout/order.json");
+    let run = |args: &[&str]| std::process::Command::new(&binary).args(args).output().expect("checkout runs");
+
+    let happy = run(&["run", "checkout", "--input", &format!("@{}", order.display())]);
+    let stdout = String::from_utf8_lossy(&happy.stdout);
+    assert!(happy.status.success(), "{stdout}");
+    assert!(stdout.contains("Wait 1h") && stdout.contains("SUCCEEDED") && stdout.contains("\"parcels\": 2"), "{stdout}");
+
+    let declined = r#"{"orderId":"o-9","customerEmail":"e@x","items":[{"sku":"a","quantity":1}],"totalCents":5,"card":"4000000000000002"}"#;
+    let failed = run(&["run", "checkout", "--input", declined, "--json"]);
+    assert_eq!(failed.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&failed.stdout).expect("one JSON object");
+    assert_eq!(report["status"], "FAILED");
+    assert_eq!(report["error"], "CardDeclined");
+
+    let dir = std::env::temp_dir().join(format!("stepcraft-mock-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("mocks.json");
+    std::fs::write(
+        &config,
+        json!({
+            "StateMachines": {"Checkout": {"TestCases": {"FlakyGateway": {"ChargePayment": "OnceDown"}}}},
+            "MockedResponses": {"OnceDown": {
+                "0": {"Throw": {"Error": "GatewayDown", "Cause": "the gateway did not answer"}},
+                "1": {"Return": {"StatusCode": 200, "Payload": {"receiptId": "mocked", "chargedCents": 4599}}}
+            }}
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let mocked = run(&[
+        "run",
+        "checkout",
+        "--input",
+        &format!("@{}", order.display()),
+        "--mock-config",
+        config.to_str().unwrap(),
+        "--test-case",
+        "FlakyGateway",
+        "--json",
+    ]);
+    assert!(mocked.status.success(), "{}", String::from_utf8_lossy(&mocked.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&mocked.stdout).expect("one JSON object");
+    assert_eq!(report["output"]["receiptId"], "mocked");
+    let failures = report["history"].as_array().unwrap().iter().filter(|e| e["type"] == "TaskFailed").count();
+    assert_eq!(failures, 1, "the first attempt failed, the retry succeeded");
+    std::fs::remove_dir_all(&dir).ok();
+}
