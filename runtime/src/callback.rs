@@ -191,13 +191,15 @@ where
         (None, None) => None,
     };
     let outcome = match limit {
-        Some((seconds, error)) => match tokio::time::timeout(std::time::Duration::from_secs(seconds.into()), receiver).await {
-            Ok(outcome) => outcome,
-            Err(_) => {
-                pending().lock().unwrap_or_else(|e| e.into_inner()).remove(&token.0);
-                return Err(CallbackError::new(error, "the callback was not completed in time"));
+        Some((seconds, error)) => {
+            match tokio::time::timeout(std::time::Duration::from_secs(seconds.into()), receiver).await {
+                Ok(outcome) => outcome,
+                Err(_) => {
+                    pending().lock().unwrap_or_else(|e| e.into_inner()).remove(&token.0);
+                    return Err(CallbackError::new(error, "the callback was not completed in time"));
+                }
             }
-        },
+        }
         None => receiver.await,
     };
     let value = outcome.map_err(|_| CallbackError::new("States.Runtime", "the callback was dropped"))??;

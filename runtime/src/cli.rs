@@ -151,7 +151,8 @@ fn run_command(entries: &[Entry], args: &[String], runtime: &tokio::runtime::Run
                 let config = crate::local::MockConfig::from_json(doc).map_err(|e| format!("error: `{file}`: {e}"))?;
                 local = local.mock_config(config, test_case.clone());
             }
-            let input: Value = serde_json::from_slice(&options.input).map_err(|e| format!("error: the input is not JSON: {e}"))?;
+            let input: Value =
+                serde_json::from_slice(&options.input).map_err(|e| format!("error: the input is not JSON: {e}"))?;
             let result = runtime.block_on(local.run_json(name, input)).map_err(|e| format!("error: {e}"))?;
             if options.json {
                 let history: Vec<Value> = result.history.iter().map(|e| e.to_json()).collect();
@@ -188,7 +189,8 @@ fn run_command(entries: &[Entry], args: &[String], runtime: &tokio::runtime::Run
             for entry in entries {
                 for (name, contents) in (entry.synth)() {
                     let path = dir.join(&name);
-                    std::fs::write(&path, contents).map_err(|e| format!("error: cannot write `{}`: {e}", path.display()))?;
+                    std::fs::write(&path, contents)
+                        .map_err(|e| format!("error: cannot write `{}`: {e}", path.display()))?;
                     writeln!(stdout, "{}", path.display()).map_err(|e| e.to_string())?;
                 }
             }

@@ -77,8 +77,10 @@ impl Node {
             Node::Src { text, .. } => text.clone(),
             Node::Lit(value) => literal(value),
             Node::Object(fields) => {
-                let fields: Vec<String> =
-                    fields.iter().map(|(k, v)| format!("{}: {}", literal(&Value::from(k.as_str())), v.source())).collect();
+                let fields: Vec<String> = fields
+                    .iter()
+                    .map(|(k, v)| format!("{}: {}", literal(&Value::from(k.as_str())), v.source()))
+                    .collect();
                 format!("{{{}}}", fields.join(", "))
             }
             Node::Array(items) => {
@@ -268,7 +270,13 @@ pub fn object<T: Data>(fields: Vec<(&str, Expr<Any>)>) -> Expr<T> {
     if out.iter().any(|(k, _)| k.is_empty()) {
         let merged: Vec<String> = out
             .iter()
-            .map(|(k, v)| if k.is_empty() { v.source() } else { format!("{{{}: {}}}", literal(&Value::from(k.as_str())), v.source()) })
+            .map(|(k, v)| {
+                if k.is_empty() {
+                    v.source()
+                } else {
+                    format!("{{{}: {}}}", literal(&Value::from(k.as_str())), v.source())
+                }
+            })
             .collect();
         return src(format!("$merge([{}])", merged.join(", ")), true);
     }

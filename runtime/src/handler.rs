@@ -5,10 +5,10 @@
 //! through the same code, so what `invoke` shows is what Lambda gets.
 
 use crate::activity::Activity;
-use crate::workflow::Workflow;
 use crate::error::FunctionError;
 use crate::http::{self, Cors, FromHttpRequest, IntoHttpResponse};
 use crate::lambda::{self, BoxFuture, catch_panic};
+use crate::workflow::Workflow;
 use crate::{BoxError, Error};
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use lambda_runtime::Context;
@@ -93,13 +93,16 @@ pub struct Entry {
     pub(crate) synth: fn() -> Vec<(String, String)>,
     /// An activity's invocation by the local executor: the JSON payload Lambda would get, the
     /// JSON result it would return.
-    pub(crate) local: Option<fn(Value) -> SendFuture<Result<Value, FunctionError>>>,
+    pub(crate) local: Option<LocalInvoke>,
     /// A workflow's definition, as JSON.
     pub(crate) definition: Option<fn() -> String>,
 }
 
 /// A boxed `Send` future.
 pub(crate) type SendFuture<T> = std::pin::Pin<Box<dyn Future<Output = T> + Send>>;
+
+/// An activity called by the local executor: Lambda's JSON payload in, its JSON result out.
+pub(crate) type LocalInvoke = fn(Value) -> SendFuture<Result<Value, FunctionError>>;
 
 impl Entry {
     /// The entry of a hostable type (what `stepcraft::main!` lists).
@@ -130,7 +133,8 @@ impl Entry {
                 Box::pin(async move {
                     let bytes = serde_json::to_vec(&payload).map_err(|e| FunctionError::invalid_input(".", e))?;
                     let input = lambda::decode::<A::Input>(&bytes)?;
-                    let output = catch_panic(async { A::run(input).await.map_err(|e| FunctionError::from_error(&e)) }).await?;
+                    let output =
+                        catch_panic(async { A::run(input).await.map_err(|e| FunctionError::from_error(&e)) }).await?;
                     serde_json::to_value(output).map_err(|e| FunctionError::new("InvalidOutput", e.to_string()))
                 })
             }),

@@ -46,8 +46,8 @@ pub mod activity;
 pub mod asl;
 pub mod callback;
 mod cli;
-pub mod error;
 pub mod data;
+pub mod error;
 pub mod events;
 #[doc(hidden)]
 pub mod expr;
@@ -59,18 +59,18 @@ mod log;
 pub mod workflow;
 
 pub use activity::{Activity, ActivityConfig};
+pub use callback::{CallbackError, TaskToken, callback};
+pub use data::Data;
 pub use error::{Error, FunctionError};
 pub use handler::Handler;
 pub use lambda_runtime::Context;
 pub use std::time::Duration;
 pub use stepcraft_macros::{Data, Error, activity, handler, workflow};
-pub use workflow::{Step, Workflow, sleep, sleep_until};
-pub use callback::{CallbackError, TaskToken, callback};
-pub use data::Data;
 /// Runs activities (or `async` blocks of them) concurrently: in a state machine, a Parallel
 /// state. Like a Parallel state, it stops at the first failure.
 pub use tokio::try_join;
 pub use tracing;
+pub use workflow::{Step, Workflow, sleep, sleep_until};
 
 /// The error type of a binary's `main` and of init functions that want a catch-all error.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

@@ -22,7 +22,7 @@
 //! Step Functions Local mock configuration.
 
 use crate::callback::{self, TaskToken};
-use crate::handler::{Entry, Host, Kind};
+use crate::handler::{Entry, Host, Kind, LocalInvoke};
 use crate::workflow::{Workflow, placeholder};
 use serde::Serialize;
 use serde_json::Value;
@@ -88,10 +88,7 @@ impl Local {
 
     /// Hosts an activity (its tasks call it in-process) or a workflow (its child executions
     /// run it).
-    pub fn host<T: Host>(mut self, _: T) -> Self
-    where
-        T: Sized,
-    {
+    pub fn host<T: Host>(mut self, _: T) -> Self {
         self.entries.push(T::entry());
         self
     }
@@ -212,7 +209,7 @@ impl Local {
 
 /// The hosted activities, answering Lambda tasks by function name.
 struct Activities {
-    entries: Arc<Vec<(&'static str, fn(Value) -> crate::handler::SendFuture<Result<Value, crate::FunctionError>>)>>,
+    entries: Arc<Vec<(&'static str, LocalInvoke)>>,
     interceptors: Arc<Vec<Interceptor>>,
 }
 
@@ -247,11 +244,7 @@ impl TaskHandler for Activities {
 }
 
 impl Activities {
-    fn answer(
-        &self,
-        invoke: fn(Value) -> crate::handler::SendFuture<Result<Value, crate::FunctionError>>,
-        request: TaskRequest,
-    ) -> TaskFuture {
+    fn answer(&self, invoke: LocalInvoke, request: TaskRequest) -> TaskFuture {
         let token = request.task_token.clone();
         Box::pin(async move {
             // A callback activity may complete its own token (in tests, an approver that

@@ -3,15 +3,15 @@
 
 pub use crate::activity::{Activity, ActivityConfig};
 pub use crate::asl::{self, Jitter, Retrier};
-pub use crate::data::{Data, Field, Repr, Variant};
-pub use crate::expr;
-pub use crate::workflow::{Step, Workflow, activity_task, error_name, error_names, workflow_task};
 pub use crate::callback::{CallbackActivity, CallbackError, CallbackInput, callback, callback_task};
 pub use crate::cli::main;
+pub use crate::data::{Data, Field, Repr, Variant};
 pub use crate::error::{Error, FunctionError};
+pub use crate::expr;
 pub use crate::handler::{Entry, Handler, Host, HttpHandler};
 pub use crate::http::{Cors, FromHttpRequest, IntoHttpResponse};
 pub use crate::lambda::BoxFuture;
+pub use crate::workflow::{Step, Workflow, activity_task, error_name, error_names, workflow_task};
 pub use ::core;
 pub use ::lambda_runtime::Context;
 pub use ::schemars;

@@ -153,7 +153,8 @@ pub async fn sleep(duration: std::time::Duration) {
 pub async fn sleep_until(timestamp: impl AsRef<str>) {
     let text = timestamp.as_ref();
     let target = parse_rfc3339(text).unwrap_or_else(|| panic!("`{text}` is not an RFC 3339 timestamp"));
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0);
+    let now =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0);
     if target > now {
         sleep(std::time::Duration::from_secs_f64(target - now)).await;
     }

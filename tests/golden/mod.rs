@@ -14,8 +14,11 @@ pub mod wait;
 
 use stepcraft::Workflow;
 
-/// Each golden case: its file name and its definition as JSON.
-pub const CASES: &[(&str, fn() -> String)] = &[
+/// A golden case: its file name and its definition as JSON.
+pub type Case = (&'static str, fn() -> String);
+
+/// Every golden case.
+pub const CASES: &[Case] = &[
     ("callback", <callback::approval as Workflow>::definition_json),
     ("catch", <catch::catch as Workflow>::definition_json),
     ("child", <child::child as Workflow>::definition_json),

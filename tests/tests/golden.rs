@@ -23,7 +23,10 @@ fn every_workflow_compiles_to_its_golden_definition() {
         if bless {
             std::fs::write(&path, &actual).unwrap();
         } else {
-            mismatches.push(format!("{name}: differs from {} (run with STEPCRAFT_BLESS=1 to update)\n{actual}", path.display()));
+            mismatches.push(format!(
+                "{name}: differs from {} (run with STEPCRAFT_BLESS=1 to update)\n{actual}",
+                path.display()
+            ));
         }
     }
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n\n"));

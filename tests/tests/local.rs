@@ -75,7 +75,10 @@ async fn retries_back_off_in_virtual_time_and_catches_compensate() {
 #[tokio::test]
 async fn a_mocked_failure_once_then_the_real_activity() {
     let run = shop()
-        .mock_state("Charge", Mock::fails("GatewayDown", "flaky").then_returns(json!({"receiptId": "r-x", "amountCents": 1})))
+        .mock_state(
+            "Charge",
+            Mock::fails("GatewayDown", "flaky").then_returns(json!({"receiptId": "r-x", "amountCents": 1})),
+        )
         .run::<catch::catch>(&order(1, 4200))
         .await;
     assert_eq!(run.status, Status::Succeeded, "{}", run.trace());
@@ -116,7 +119,8 @@ async fn callbacks_complete_with_the_token_the_activity_handed_out() {
     assert_eq!(small.output, Some(json!({"approved": true, "approver": "auto"})));
     // Nobody approves a large expense, nor sends heartbeats: the task fails after its 1 day
     // heartbeat, virtually.
-    let large = local.run::<callback::approval>(&callback::Expense { employee: "ada".into(), amount_cents: 90_000 }).await;
+    let large =
+        local.run::<callback::approval>(&callback::Expense { employee: "ada".into(), amount_cents: 90_000 }).await;
     assert_eq!(large.error.as_deref(), Some("States.HeartbeatTimeout"), "{}", large.trace());
     assert_eq!(large.duration().as_secs(), 86_400);
 }
@@ -132,7 +136,10 @@ fn the_binary_runs_its_workflow_locally_with_a_mock_configuration() {
     let happy = run(&["run", "checkout", "--input", &format!("@{}", order.display())]);
     let stdout = String::from_utf8_lossy(&happy.stdout);
     assert!(happy.status.success(), "{stdout}");
-    assert!(stdout.contains("Wait 1h") && stdout.contains("SUCCEEDED") && stdout.contains("\"parcels\": 2"), "{stdout}");
+    assert!(
+        stdout.contains("Wait 1h") && stdout.contains("SUCCEEDED") && stdout.contains("\"parcels\": 2"),
+        "{stdout}"
+    );
 
     let declined = r#"{"orderId":"o-9","customerEmail":"e@x","items":[{"sku":"a","quantity":1}],"totalCents":5,"card":"4000000000000002"}"#;
     let failed = run(&["run", "checkout", "--input", declined, "--json"]);

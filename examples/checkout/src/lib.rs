@@ -172,7 +172,10 @@ pub async fn pack_item(item: LineItem) -> Result<Parcel, std::convert::Infallibl
 #[activity(timeout = "30s")]
 pub async fn ship_order(request: ShipRequest) -> Result<Shipment, ShippingError> {
     let carrier = if request.express { "AirFast" } else { "GroundCo" };
-    Ok(Shipment { tracking_number: format!("{carrier}-{}-{}", request.order_id, request.parcels.len()), carrier: carrier.into() })
+    Ok(Shipment {
+        tracking_number: format!("{carrier}-{}-{}", request.order_id, request.parcels.len()),
+        carrier: carrier.into(),
+    })
 }
 
 #[activity(timeout = "10s")]
@@ -187,7 +190,8 @@ pub async fn checkout(order: Order) -> Result<Confirmation, CheckoutError> {
         return Err(CheckoutError::EmptyOrder);
     }
     let hold = reserve_inventory(order.clone()).await?;
-    let payment = Payment { order_id: order.order_id.clone(), amount_cents: order.total_cents, card: order.card.clone() };
+    let payment =
+        Payment { order_id: order.order_id.clone(), amount_cents: order.total_cents, card: order.card.clone() };
     let receipt = match charge_payment(payment).await {
         Ok(receipt) => receipt,
         Err(error) => {

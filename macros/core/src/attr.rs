@@ -470,17 +470,25 @@ impl ActivityAttrs {
 /// `callback = Decision` (a path) or `callback = "Vec<Decision>"` (any type, as a string).
 fn callback_type(cx: &Ctxt, expr: &Expr) -> Option<syn::Type> {
     match expr {
-        Expr::Path(p) if p.qself.is_none() => Some(syn::Type::Path(syn::TypePath { qself: None, path: p.path.clone() })),
+        Expr::Path(p) if p.qself.is_none() => {
+            Some(syn::Type::Path(syn::TypePath { qself: None, path: p.path.clone() }))
+        }
         _ => match lit(expr) {
             Some(Lit::Str(s)) => match s.parse::<syn::Type>() {
                 Ok(ty) => Some(ty),
                 Err(_) => {
-                    cx.error_spanned_by(s, "`callback` expects the type of the callback's result, e.g. `callback = Decision`");
+                    cx.error_spanned_by(
+                        s,
+                        "`callback` expects the type of the callback's result, e.g. `callback = Decision`",
+                    );
                     None
                 }
             },
             _ => {
-                cx.error_spanned_by(expr, "`callback` expects the type of the callback's result, e.g. `callback = Decision`");
+                cx.error_spanned_by(
+                    expr,
+                    "`callback` expects the type of the callback's result, e.g. `callback = Decision`",
+                );
                 None
             }
         },
@@ -863,7 +871,10 @@ fn machine_name(cx: &Ctxt, expr: &Expr) -> Option<Spanned<String>> {
         && value.chars().count() <= 80
         && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
     if !valid {
-        cx.error_spanned_by(&s, "a state machine `name` must be 1 to 80 letters, digits, `_` or `-`, e.g. `name = \"Checkout\"`");
+        cx.error_spanned_by(
+            &s,
+            "a state machine `name` must be 1 to 80 letters, digits, `_` or `-`, e.g. `name = \"Checkout\"`",
+        );
         return None;
     }
     Some(Spanned { value, span: s.span() })
@@ -880,7 +891,10 @@ fn state_name(cx: &Ctxt, expr: &Expr) -> Option<Spanned<String>> {
     if value.chars().count() > 80 {
         cx.error_spanned_by(
             &s,
-            format!("state names are at most 80 characters (Step Functions' limit); this one has {}", value.chars().count()),
+            format!(
+                "state names are at most 80 characters (Step Functions' limit); this one has {}",
+                value.chars().count()
+            ),
         );
         return None;
     }
@@ -927,10 +941,10 @@ impl TaskAttrs {
             if key == RETRY {
                 let example = "retry(errors = [GatewayDown], max_attempts = 3)";
                 let retry = attrs.retry.get_or_insert_with(Vec::new);
-                if let Some(tokens) = nested_tokens(cx, meta, key, example)? {
-                    if !tokens.is_empty() {
-                        retry.push(RetryAttr::from_syn(cx, meta.path.span(), tokens));
-                    }
+                if let Some(tokens) = nested_tokens(cx, meta, key, example)?
+                    && !tokens.is_empty()
+                {
+                    retry.push(RetryAttr::from_syn(cx, meta.path.span(), tokens));
                 }
                 return Ok(());
             }
@@ -954,7 +968,10 @@ impl TaskAttrs {
         if let (Some(heartbeat), Some(timeout)) = (&attrs.heartbeat, &attrs.timeout)
             && heartbeat.value >= timeout.value
         {
-            cx.error_at(heartbeat.span, format!("`heartbeat` must be shorter than `timeout` ({})", format_seconds(timeout.value)));
+            cx.error_at(
+                heartbeat.span,
+                format!("`heartbeat` must be shorter than `timeout` ({})", format_seconds(timeout.value)),
+            );
         }
         attrs
     }

@@ -190,10 +190,20 @@ pub enum Expr {
     TupleField(Box<Expr>, syn::Index),
     Index(Box<Expr>, Box<Expr>),
     Lit(syn::Lit),
-    Struct { path: Path, fields: Vec<(Ident, Expr)> },
+    Struct {
+        path: Path,
+        fields: Vec<(Ident, Expr)>,
+    },
     /// `Enum::Variant { a: x }`.
-    VariantStruct { ty: Path, variant: Ident, fields: Vec<(Ident, Expr)> },
-    UnitVariant { ty: Path, variant: Ident },
+    VariantStruct {
+        ty: Path,
+        variant: Ident,
+        fields: Vec<(Ident, Expr)>,
+    },
+    UnitVariant {
+        ty: Path,
+        variant: Ident,
+    },
     Array(Vec<Expr>, Span),
     Binary(BinOp, Box<Expr>, Box<Expr>),
     Not(Box<Expr>),
@@ -311,11 +321,65 @@ impl Vars {
 
 /// JSONata's function names: a variable of the same name would hide the function.
 pub const RESERVED: &[&str] = &[
-    "states", "string", "length", "substring", "substringBefore", "substringAfter", "uppercase", "lowercase", "trim",
-    "pad", "contains", "split", "join", "match", "replace", "now", "millis", "number", "abs", "floor", "ceil", "round",
-    "power", "sqrt", "random", "sum", "max", "min", "average", "count", "boolean", "not", "exists", "append", "sort",
-    "reverse", "shuffle", "distinct", "zip", "keys", "lookup", "spread", "merge", "sift", "each", "error", "assert",
-    "type", "map", "filter", "reduce", "single", "parse", "hash", "partition", "range", "uuid", "eval", "q",
+    "states",
+    "string",
+    "length",
+    "substring",
+    "substringBefore",
+    "substringAfter",
+    "uppercase",
+    "lowercase",
+    "trim",
+    "pad",
+    "contains",
+    "split",
+    "join",
+    "match",
+    "replace",
+    "now",
+    "millis",
+    "number",
+    "abs",
+    "floor",
+    "ceil",
+    "round",
+    "power",
+    "sqrt",
+    "random",
+    "sum",
+    "max",
+    "min",
+    "average",
+    "count",
+    "boolean",
+    "not",
+    "exists",
+    "append",
+    "sort",
+    "reverse",
+    "shuffle",
+    "distinct",
+    "zip",
+    "keys",
+    "lookup",
+    "spread",
+    "merge",
+    "sift",
+    "each",
+    "error",
+    "assert",
+    "type",
+    "map",
+    "filter",
+    "reduce",
+    "single",
+    "parse",
+    "hash",
+    "partition",
+    "range",
+    "uuid",
+    "eval",
+    "q",
 ];
 
 /// Functions and macros a workflow must not call, by what they do.
@@ -327,14 +391,23 @@ fn nondeterministic(path: &str) -> Option<&'static str> {
         _ => return None,
     };
     let what = match key.as_str() {
-        "SystemTime::now" | "Instant::now" | "Utc::now" | "Local::now" | "OffsetDateTime::now_utc" | "Timestamp::now"
+        "SystemTime::now"
+        | "Instant::now"
+        | "Utc::now"
+        | "Local::now"
+        | "OffsetDateTime::now_utc"
+        | "Timestamp::now"
         | "Zoned::now" => "clock",
-        "rand::random" | "rand::thread_rng" | "rand::rng" | "thread_rng" | "random" | "Uuid::new_v4" | "Uuid::now_v7"
-        | "OsRng::default" => "random",
+        "rand::random" | "rand::thread_rng" | "rand::rng" | "thread_rng" | "random" | "Uuid::new_v4"
+        | "Uuid::now_v7" | "OsRng::default" => "random",
         "env::var" | "env::vars" | "env::var_os" | "env::args" | "env::current_dir" => "env",
         "tokio::spawn" | "task::spawn" | "thread::spawn" | "task::spawn_blocking" | "tokio::spawn_blocking" => "spawn",
-        _ if key.starts_with("fs::") || key.starts_with("File::") || key.starts_with("TcpStream::")
-            || key.starts_with("reqwest::") || key.starts_with("UdpSocket::") || key.starts_with("Command::") =>
+        _ if key.starts_with("fs::")
+            || key.starts_with("File::")
+            || key.starts_with("TcpStream::")
+            || key.starts_with("reqwest::")
+            || key.starts_with("UdpSocket::")
+            || key.starts_with("Command::") =>
         {
             "io"
         }
@@ -406,7 +479,8 @@ impl<'a> Parser<'a> {
     /// Parses the body of `function`, whose argument `input` (a pattern binding one name) has
     /// type `ty`.
     pub fn parse(cx: &'a Ctxt, function: &syn::ItemFn, input: Option<(&Ident, &syn::Type)>) -> Body {
-        let mut parser = Parser { cx, vars: Vars::default(), scopes: vec![HashMap::new()], nested: Vec::new(), tail_ctx: false };
+        let mut parser =
+            Parser { cx, vars: Vars::default(), scopes: vec![HashMap::new()], nested: Vec::new(), tail_ctx: false };
         if let Some((ident, ty)) = input {
             parser.bind(ident, VarDef::Input(ty.clone()));
         }
@@ -562,7 +636,10 @@ impl<'a> Parser<'a> {
         {
             if is_empty_vec(&init.expr) {
                 let id = self.bind(&p.ident, VarDef::Pending);
-                return Some(Stmt::Let { pat: LetPat::Var(id), init: Flow::Pure(Expr::Array(Vec::new(), init.expr.span())) });
+                return Some(Stmt::Let {
+                    pat: LetPat::Var(id),
+                    init: Flow::Pure(Expr::Array(Vec::new(), init.expr.span())),
+                });
             }
             self.error(
                 p.mutability,
@@ -583,7 +660,10 @@ impl<'a> Parser<'a> {
                         VarDef::Step(call.callee.clone())
                     }
                     Flow::Join { .. } => {
-                        self.error(&local.pat, "`try_join!` gives a tuple: bind it with `let (a, b) = try_join!(..)?;`");
+                        self.error(
+                            &local.pat,
+                            "`try_join!` gives a tuple: bind it with `let (a, b) = try_join!(..)?;`",
+                        );
                         return None;
                     }
                     other => match def_of(other) {
@@ -612,13 +692,20 @@ impl<'a> Parser<'a> {
             }
             syn::Pat::Tuple(tuple) => {
                 let Flow::Join { branches, .. } = &flow else {
-                    self.error(tuple, "tuple patterns bind the results of `try_join!(..)?`; bind other values one by one");
+                    self.error(
+                        tuple,
+                        "tuple patterns bind the results of `try_join!(..)?`; bind other values one by one",
+                    );
                     return None;
                 };
                 if tuple.elems.len() != branches.len() {
                     self.error(
                         tuple,
-                        format!("`try_join!` has {} branches but the pattern binds {}", branches.len(), tuple.elems.len()),
+                        format!(
+                            "`try_join!` has {} branches but the pattern binds {}",
+                            branches.len(),
+                            tuple.elems.len()
+                        ),
                     );
                     return None;
                 }
@@ -645,7 +732,10 @@ impl<'a> Parser<'a> {
                 LetPat::Tuple(ids)
             }
             other => {
-                self.error(other, "bind workflow values to a name (`let x = …`), `_`, or a tuple of names for `try_join!`");
+                self.error(
+                    other,
+                    "bind workflow values to a name (`let x = …`), `_`, or a tuple of names for `try_join!`",
+                );
                 return None;
             }
         };
@@ -668,14 +758,22 @@ impl<'a> Parser<'a> {
                 let Flow::Call(call) = self.flow(expr, TaskAttrs::default()) else { unreachable!() };
                 Flow::Return(Return::Ok(Box::new(Flow::Call(Call { try_: true, ..call }))))
             }
-            syn::Expr::Call(call) if is_ok_or_err(&call.func).is_none() && matches!(strip(&call.func), syn::Expr::Path(p) if p.path.is_ident("Err")) => self.ret(expr),
+            syn::Expr::Call(call)
+                if is_ok_or_err(&call.func).is_none()
+                    && matches!(strip(&call.func), syn::Expr::Path(p) if p.path.is_ident("Err")) =>
+            {
+                self.ret(expr)
+            }
             syn::Expr::Block(_) | syn::Expr::If(_) | syn::Expr::Match(_) | syn::Expr::Return(_) => {
                 self.flow(expr, TaskAttrs::default())
             }
             other => match self.flow(other, TaskAttrs::default()) {
                 Flow::Pure(Expr::Unit(span)) => Flow::Pure(Expr::Unit(span)),
                 Flow::Pure(_) => {
-                    self.error(other, "a workflow ends with `Ok(value)` (or `Err(error)`), like the `Result` it returns");
+                    self.error(
+                        other,
+                        "a workflow ends with `Ok(value)` (or `Err(error)`), like the `Result` it returns",
+                    );
                     Flow::Pure(Expr::Unit(other.span()))
                 }
                 flow => flow,
@@ -749,12 +847,18 @@ impl<'a> Parser<'a> {
                 Flow::Pure(Expr::Unit(c.span()))
             }
             syn::Expr::Assign(a) => {
-                self.error(a, "workflow variables cannot change: a state machine has no mutation; bind a new name with `let`");
+                self.error(
+                    a,
+                    "workflow variables cannot change: a state machine has no mutation; bind a new name with `let`",
+                );
                 Flow::Pure(Expr::Unit(a.span()))
             }
             syn::Expr::Macro(m) if macro_name(&m.mac) == "join" => self.join(&m.mac, m.span()),
             syn::Expr::Macro(m) if macro_name(&m.mac) == "try_join" => {
-                self.error(m, "add `?`: `try_join!(..)?` fails the workflow when a branch fails, as the Parallel state does");
+                self.error(
+                    m,
+                    "add `?`: `try_join!(..)?` fails the workflow when a branch fails, as the Parallel state does",
+                );
                 Flow::Pure(Expr::Unit(m.span()))
             }
             syn::Expr::MethodCall(m) if m.method == "push" => {
@@ -899,7 +1003,10 @@ impl<'a> Parser<'a> {
                 Flow::Pure(Expr::Unit(span))
             }
             other => {
-                self.error(other, "only calls of activities and workflows can be awaited in a workflow: `charge(order).await?`");
+                self.error(
+                    other,
+                    "only calls of activities and workflows can be awaited in a workflow: `charge(order).await?`",
+                );
                 Flow::Pure(Expr::Unit(span))
             }
         }
@@ -913,7 +1020,10 @@ impl<'a> Parser<'a> {
                 format!("`{name}` takes one input: activities and workflows are called with exactly one argument"),
             );
             if call.args.is_empty() {
-                self.cx.error_at(call.paren_token.span.join(), format!("`{name}` takes one input, e.g. `{name}(order.clone())`"));
+                self.cx.error_at(
+                    call.paren_token.span.join(),
+                    format!("`{name}` takes one input, e.g. `{name}(order.clone())`"),
+                );
             }
             return None;
         }
@@ -958,7 +1068,10 @@ impl<'a> Parser<'a> {
                 return Seconds::Expr { value: self.expr(value), multiplier };
             }
         }
-        self.error(arg, format!("`sleep` takes a `Duration` built from whole seconds, minutes, hours or days, e.g. `{example}`"));
+        self.error(
+            arg,
+            format!("`sleep` takes a `Duration` built from whole seconds, minutes, hours or days, e.g. `{example}`"),
+        );
         Seconds::Literal(0)
     }
 
@@ -1067,8 +1180,11 @@ impl<'a> Parser<'a> {
                     [] => {}
                     [syn::Pat::Wild(_)] | [syn::Pat::Rest(_)] => {}
                     [syn::Pat::Ident(p)] if p.subpat.is_none() => {
-                        let def =
-                            VarDef::VariantContent { value: scrutinee.clone_expr(), ty: ty.clone(), variant: variant.clone() };
+                        let def = VarDef::VariantContent {
+                            value: scrutinee.clone_expr(),
+                            ty: ty.clone(),
+                            variant: variant.clone(),
+                        };
                         bindings.push(VariantBinding::Content(self.bind(&p.ident, def)));
                     }
                     _ => self.error(&t.elems, "bind the content of a newtype variant to one name: `Variant(x)`"),
@@ -1076,7 +1192,10 @@ impl<'a> Parser<'a> {
                 ArmPat::Variant { ty, variant, bindings }
             }
             other => {
-                self.error(other, "this pattern cannot become a Choice rule; match enum variants, literals, ranges or `_`");
+                self.error(
+                    other,
+                    "this pattern cannot become a Choice rule; match enum variants, literals, ranges or `_`",
+                );
                 ArmPat::Wild(None)
             }
         }
@@ -1118,7 +1237,9 @@ impl<'a> Parser<'a> {
             let inner = &ts.elems[0];
             if is_ok {
                 let binding = match inner {
-                    syn::Pat::Ident(p) if p.subpat.is_none() => Some(self.bind(&p.ident, VarDef::Step(call.callee.clone()))),
+                    syn::Pat::Ident(p) if p.subpat.is_none() => {
+                        Some(self.bind(&p.ident, VarDef::Step(call.callee.clone())))
+                    }
                     syn::Pat::Wild(_) => None,
                     other => {
                         self.error(other, "bind the result to a name (`Ok(receipt)`) or `_`; destructure it afterwards with field access");
@@ -1149,7 +1270,10 @@ impl<'a> Parser<'a> {
             return Flow::Pure(Expr::Unit(span));
         };
         if errs.is_empty() {
-            self.cx.error_at(span, "a `match` on a call needs `Err(..)` arms; without them, write `let v = call(..).await?;`");
+            self.cx.error_at(
+                span,
+                "a `match` on a call needs `Err(..)` arms; without them, write `let v = call(..).await?;`",
+            );
         }
         Flow::MatchCall { call, ok, errs, span }
     }
@@ -1208,7 +1332,10 @@ impl<'a> Parser<'a> {
                 &t.path
             }
             other => {
-                self.error(other, "catch an error variant (`Err(PaymentError::Declined { .. })`) or every error (`Err(e)`)");
+                self.error(
+                    other,
+                    "catch an error variant (`Err(PaymentError::Declined { .. })`) or every error (`Err(e)`)",
+                );
                 return;
             }
         };
@@ -1332,7 +1459,9 @@ impl<'a> Parser<'a> {
             return None;
         }
         let value = match strip(&m.args[0]) {
-            syn::Expr::Try(t) if matches!(strip(&t.expr), syn::Expr::Await(_)) => self.flow(&m.args[0], TaskAttrs::default()),
+            syn::Expr::Try(t) if matches!(strip(&t.expr), syn::Expr::Await(_)) => {
+                self.flow(&m.args[0], TaskAttrs::default())
+            }
             syn::Expr::Await(_) => {
                 let Flow::Call(call) = self.flow(&m.args[0], TaskAttrs::default()) else { return None };
                 self.result_not_handled(&call);
@@ -1352,7 +1481,8 @@ impl<'a> Parser<'a> {
             );
             return Flow::Pure(Expr::Unit(span));
         }
-        let args = match mac.parse_body_with(syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated) {
+        let args = match mac.parse_body_with(syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
+        {
             Ok(args) => args,
             Err(e) => {
                 self.cx.syn_error(e);
@@ -1384,9 +1514,13 @@ impl<'a> Parser<'a> {
                     branches.push(Branch::Block(block));
                 }
                 syn::Expr::Await(_) => {
-                    self.error(arg, "pass the call without `.await`: `try_join!` awaits it, e.g. `try_join!(ship(o), notify(r))?`");
+                    self.error(
+                        arg,
+                        "pass the call without `.await`: `try_join!` awaits it, e.g. `try_join!(ship(o), notify(r))?`",
+                    );
                 }
-                other => self.error(other, "a `try_join!` branch is an activity call `ship(order)` or an `async { .. }` block"),
+                other => self
+                    .error(other, "a `try_join!` branch is an activity call `ship(order)` or an `async { .. }` block"),
             }
         }
         self.nested.pop();
@@ -1404,13 +1538,15 @@ impl<'a> Parser<'a> {
         let mut parsed = self.stmts(body, block.span(), false);
         if let Some(tail) = tail {
             let flow = match strip(tail) {
-                syn::Expr::Call(call) if is_ok_or_err(&call.func) == Some(true) => match single_arg(self.cx, call, "Ok") {
-                    Some(arg) => match strip(arg) {
-                        syn::Expr::Try(_) | syn::Expr::Await(_) => self.flow(arg, TaskAttrs::default()),
-                        other => Flow::Pure(self.expr(other)),
-                    },
-                    None => Flow::Pure(Expr::Unit(tail.span())),
-                },
+                syn::Expr::Call(call) if is_ok_or_err(&call.func) == Some(true) => {
+                    match single_arg(self.cx, call, "Ok") {
+                        Some(arg) => match strip(arg) {
+                            syn::Expr::Try(_) | syn::Expr::Await(_) => self.flow(arg, TaskAttrs::default()),
+                            other => Flow::Pure(self.expr(other)),
+                        },
+                        None => Flow::Pure(Expr::Unit(tail.span())),
+                    }
+                }
                 syn::Expr::Await(a) => match self.await_flow(a, true, TaskAttrs::default()) {
                     Flow::Call(call) => Flow::Call(Call { try_: true, ..call }),
                     other => other,
@@ -1426,7 +1562,10 @@ impl<'a> Parser<'a> {
         parsed
     }
 
-    fn struct_fields(&mut self, fields: &syn::punctuated::Punctuated<syn::FieldValue, syn::Token![,]>) -> Vec<(Ident, Expr)> {
+    fn struct_fields(
+        &mut self,
+        fields: &syn::punctuated::Punctuated<syn::FieldValue, syn::Token![,]>,
+    ) -> Vec<(Ident, Expr)> {
         let mut out = Vec::new();
         for field in fields {
             match &field.member {
@@ -1434,7 +1573,9 @@ impl<'a> Parser<'a> {
                     let value = self.expr(&field.expr);
                     out.push((name.clone(), value));
                 }
-                syn::Member::Unnamed(_) => self.error(field, "build tuple structs in an activity; workflows build structs with named fields"),
+                syn::Member::Unnamed(_) => {
+                    self.error(field, "build tuple structs in an activity; workflows build structs with named fields")
+                }
             }
         }
         out
@@ -1448,7 +1589,9 @@ impl<'a> Parser<'a> {
             syn::Expr::Group(g) => self.expr(&g.expr),
             syn::Expr::Reference(r) => self.expr(&r.expr),
             syn::Expr::Lit(l) => match &l.lit {
-                syn::Lit::Str(_) | syn::Lit::Int(_) | syn::Lit::Float(_) | syn::Lit::Bool(_) => Expr::Lit(l.lit.clone()),
+                syn::Lit::Str(_) | syn::Lit::Int(_) | syn::Lit::Float(_) | syn::Lit::Bool(_) => {
+                    Expr::Lit(l.lit.clone())
+                }
                 syn::Lit::Char(c) => Expr::Lit(syn::Lit::Str(syn::LitStr::new(&c.value().to_string(), c.span()))),
                 other => {
                     self.error(other, "byte literals have no JSON form; use a string or a number");
@@ -1507,8 +1650,11 @@ impl<'a> Parser<'a> {
                     syn::BinOp::Or(_) => BinOp::Or,
                     other => {
                         let what = match other {
-                            syn::BinOp::AddAssign(_) | syn::BinOp::SubAssign(_) | syn::BinOp::MulAssign(_)
-                            | syn::BinOp::DivAssign(_) | syn::BinOp::RemAssign(_) => {
+                            syn::BinOp::AddAssign(_)
+                            | syn::BinOp::SubAssign(_)
+                            | syn::BinOp::MulAssign(_)
+                            | syn::BinOp::DivAssign(_)
+                            | syn::BinOp::RemAssign(_) => {
                                 "workflow variables cannot change; bind a new name with `let`"
                             }
                             _ => "bitwise operators have no JSONata form; compute this in an activity",
@@ -1535,7 +1681,10 @@ impl<'a> Parser<'a> {
                 Expr::Unit(span)
             }
             syn::Expr::Async(a) => {
-                self.error(a.async_token, "`async` blocks run as branches of `try_join!(..)?`; elsewhere, write the statements directly");
+                self.error(
+                    a.async_token,
+                    "`async` blocks run as branches of `try_join!(..)?`; elsewhere, write the statements directly",
+                );
                 Expr::Unit(span)
             }
             syn::Expr::Await(a) => {
@@ -1560,7 +1709,10 @@ impl<'a> Parser<'a> {
                     Expr::Cast(Box::new(self.expr(&c.expr)), (*c.ty).clone())
                 }
                 other => {
-                    self.error(other, "only casts between number types can be expressed; convert other values inside an activity");
+                    self.error(
+                        other,
+                        "only casts between number types can be expressed; convert other values inside an activity",
+                    );
                     Expr::Unit(span)
                 }
             },
@@ -1594,7 +1746,10 @@ impl<'a> Parser<'a> {
                 return Expr::Var(id, ident.span());
             }
             if starts_upper(ident) {
-                self.error(ident, format!("name the variant with its enum, e.g. `Tier::{name}`; a workflow cannot read constants"));
+                self.error(
+                    ident,
+                    format!("name the variant with its enum, e.g. `Tier::{name}`; a workflow cannot read constants"),
+                );
             } else {
                 self.error(ident, format!("`{name}` is not a variable of this workflow"));
             }
@@ -1691,13 +1846,15 @@ impl<'a> Parser<'a> {
     fn macro_expr(&mut self, mac: &syn::Macro, span: Span) -> Expr {
         let name = macro_name(mac);
         match name.as_str() {
-            "vec" => match mac.parse_body_with(syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated) {
-                Ok(items) => Expr::Array(items.iter().map(|e| self.expr(e)).collect(), span),
-                Err(_) => {
-                    self.error(mac, "write the vector's items: `vec![a, b]`");
-                    Expr::Unit(span)
+            "vec" => {
+                match mac.parse_body_with(syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated) {
+                    Ok(items) => Expr::Array(items.iter().map(|e| self.expr(e)).collect(), span),
+                    Err(_) => {
+                        self.error(mac, "write the vector's items: `vec![a, b]`");
+                        Expr::Unit(span)
+                    }
                 }
-            },
+            }
             "format" => self.format(mac, span),
             "println" | "print" | "eprintln" | "eprint" | "dbg" | "write" | "writeln" => {
                 self.error(
@@ -1711,14 +1868,18 @@ impl<'a> Parser<'a> {
                 Expr::Unit(span)
             }
             _ => {
-                self.error(&mac.path, format!("`{name}!` cannot be expanded into a state machine; compute this in an activity"));
+                self.error(
+                    &mac.path,
+                    format!("`{name}!` cannot be expanded into a state machine; compute this in an activity"),
+                );
                 Expr::Unit(span)
             }
         }
     }
 
     fn format(&mut self, mac: &syn::Macro, span: Span) -> Expr {
-        let args = match mac.parse_body_with(syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated) {
+        let args = match mac.parse_body_with(syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
+        {
             Ok(args) => args,
             Err(e) => {
                 self.cx.syn_error(e);
@@ -1755,11 +1916,17 @@ impl<'a> Parser<'a> {
                         spec.push(c);
                     }
                     if !literal.is_empty() {
-                        pieces.push(Expr::Lit(syn::Lit::Str(syn::LitStr::new(&std::mem::take(&mut literal), template.span()))));
+                        pieces.push(Expr::Lit(syn::Lit::Str(syn::LitStr::new(
+                            &std::mem::take(&mut literal),
+                            template.span(),
+                        ))));
                     }
                     let (name, format) = spec.split_once(':').unwrap_or((spec.as_str(), ""));
                     if !format.is_empty() {
-                        self.error(&template, format!("format specifications (`{{:{format}}}`) cannot be expressed; use plain `{{}}`"));
+                        self.error(
+                            &template,
+                            format!("format specifications (`{{:{format}}}`) cannot be expressed; use plain `{{}}`"),
+                        );
                     }
                     if name.is_empty() {
                         match positional.pop() {
@@ -1895,7 +2062,9 @@ fn strip_conversions(expr: &syn::Expr) -> &syn::Expr {
             strip_conversions(&m.receiver)
         }
         syn::Expr::Call(c) if c.args.len() == 1 => match strip(&c.func) {
-            syn::Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "from") => strip_conversions(&c.args[0]),
+            syn::Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "from") => {
+                strip_conversions(&c.args[0])
+            }
             _ => strip(expr),
         },
         other => other,
@@ -1906,7 +2075,8 @@ fn strip_conversions(expr: &syn::Expr) -> &syn::Expr {
 fn strip_iteration(expr: &syn::Expr) -> &syn::Expr {
     match strip(expr) {
         syn::Expr::MethodCall(m)
-            if matches!(m.method.to_string().as_str(), "iter" | "into_iter" | "clone" | "to_vec") && m.args.is_empty() =>
+            if matches!(m.method.to_string().as_str(), "iter" | "into_iter" | "clone" | "to_vec")
+                && m.args.is_empty() =>
         {
             strip_iteration(&m.receiver)
         }
@@ -1960,7 +2130,19 @@ fn macro_name(mac: &syn::Macro) -> String {
 fn is_number_type(ident: &Ident) -> bool {
     matches!(
         ident.to_string().as_str(),
-        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "f32" | "f64"
+        "u8" | "u16"
+            | "u32"
+            | "u64"
+            | "u128"
+            | "usize"
+            | "i8"
+            | "i16"
+            | "i32"
+            | "i64"
+            | "i128"
+            | "isize"
+            | "f32"
+            | "f64"
     )
 }
 

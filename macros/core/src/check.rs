@@ -1,8 +1,8 @@
 //! Check stage: rules that need more than one attribute or one item.
 
 use crate::ast::{Handler, Workflow};
-use crate::ir::Graph;
 use crate::ctxt::Ctxt;
+use crate::ir::Graph;
 use std::sync::Mutex;
 
 /// The handlers seen in this compiler process: (crate, function).

@@ -76,7 +76,10 @@ pub struct Catch {
 pub enum Condition {
     Cond(Cond),
     /// The scrutinee matches the arm's pattern.
-    Arm { scrutinee: Expr, pat: ArmPat },
+    Arm {
+        scrutinee: Expr,
+        pat: ArmPat,
+    },
 }
 
 /// A `Fail` state's error.
@@ -90,13 +93,44 @@ pub enum FailWith {
 
 /// What a state does.
 pub enum Kind {
-    Task { callee: Path, arg: Expr, task: TaskAttrs, assign: Vec<Assign>, output: Option<Value>, catch: Vec<Catch>, next: Next },
-    Pass { assign: Vec<Assign>, output: Option<Value>, next: Next },
-    Choice { rules: Vec<(Condition, StateId)>, default: Option<StateId> },
-    Wait { seconds: Option<Seconds>, timestamp: Option<Expr>, next: Next },
-    Parallel { branches: Vec<Machine>, assign: Vec<Assign>, next: Next },
-    Map { items: Expr, processor: Machine, max_concurrency: Option<u64>, assign: Vec<Assign>, next: Next },
-    Succeed { output: Option<Value> },
+    Task {
+        callee: Path,
+        arg: Expr,
+        task: TaskAttrs,
+        assign: Vec<Assign>,
+        output: Option<Value>,
+        catch: Vec<Catch>,
+        next: Next,
+    },
+    Pass {
+        assign: Vec<Assign>,
+        output: Option<Value>,
+        next: Next,
+    },
+    Choice {
+        rules: Vec<(Condition, StateId)>,
+        default: Option<StateId>,
+    },
+    Wait {
+        seconds: Option<Seconds>,
+        timestamp: Option<Expr>,
+        next: Next,
+    },
+    Parallel {
+        branches: Vec<Machine>,
+        assign: Vec<Assign>,
+        next: Next,
+    },
+    Map {
+        items: Expr,
+        processor: Machine,
+        max_concurrency: Option<u64>,
+        assign: Vec<Assign>,
+        next: Next,
+    },
+    Succeed {
+        output: Option<Value>,
+    },
     Fail(FailWith),
 }
 

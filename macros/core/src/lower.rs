@@ -6,8 +6,8 @@
 //! names are then given in source order and made unique.
 
 use crate::body::{
-    ArmPat, Block, Body, Branch, Call, Cond, ErrArm, Expr, Flow, ForLoop, LetPat, OkArm, Return, SleepUntil, Stmt, VarDef,
-    VarId, Vars,
+    ArmPat, Block, Body, Branch, Call, Cond, ErrArm, Expr, Flow, ForLoop, LetPat, OkArm, Return, SleepUntil, Stmt,
+    VarDef, VarId, Vars,
 };
 use crate::ctxt::Ctxt;
 use crate::ir::{Assign, Catch, Condition, FailWith, Graph, Kind, Machine, Next, State, StateId, Value};
@@ -60,7 +60,8 @@ pub fn lower_workflow(cx: &Ctxt, body: &Body) -> Graph {
     let entry = lowerer.block(&body.block, K::End, Dest::Succeed);
     let start = lowerer.target(entry, body.block.span);
     let top = lowerer.finish_machine(start);
-    let mut graph = Graph { states: lowerer.states, top, var_names: Vec::new(), state_input_vars: lowerer.state_input_vars };
+    let mut graph =
+        Graph { states: lowerer.states, top, var_names: Vec::new(), state_input_vars: lowerer.state_input_vars };
     prune(&mut graph);
     name_states(cx, &mut graph, &lowerer.user_names);
     name_vars(&mut graph, &body.vars);
@@ -170,9 +171,10 @@ fn successors(kind: &Kind) -> Vec<StateId> {
     };
     match kind {
         Kind::Task { next: n, catch, .. } => next(n).into_iter().chain(catch.iter().map(|c| c.next)).collect(),
-        Kind::Pass { next: n, .. } | Kind::Wait { next: n, .. } | Kind::Parallel { next: n, .. } | Kind::Map { next: n, .. } => {
-            next(n).into_iter().collect()
-        }
+        Kind::Pass { next: n, .. }
+        | Kind::Wait { next: n, .. }
+        | Kind::Parallel { next: n, .. }
+        | Kind::Map { next: n, .. } => next(n).into_iter().collect(),
         Kind::Choice { rules, default } => rules.iter().map(|(_, id)| *id).chain(default.iter().copied()).collect(),
         Kind::Succeed { .. } | Kind::Fail(_) => Vec::new(),
     }
@@ -281,7 +283,9 @@ impl Lowerer<'_> {
                         entry
                     }
                 }
-                Stmt::Let { pat: LetPat::Wild, init } | Stmt::Flow(init) => self.flow(init, entry, Dest::Discard, block.span),
+                Stmt::Let { pat: LetPat::Wild, init } | Stmt::Flow(init) => {
+                    self.flow(init, entry, Dest::Discard, block.span)
+                }
                 Stmt::Let { pat: LetPat::Tuple(vars), init: Flow::Join { branches, span } } => {
                     self.join(branches, vars, entry, *span)
                 }
@@ -298,10 +302,15 @@ impl Lowerer<'_> {
             Dest::Discard => k,
             Dest::Var(var) => {
                 let name = format!("Set {}", self.vars.list[var].rust);
-                let kind = Kind::Pass { assign: vec![Assign { var, value: value() }], output: None, next: Self::next(k) };
+                let kind =
+                    Kind::Pass { assign: vec![Assign { var, value: value() }], output: None, next: Self::next(k) };
                 K::To(self.add(name, span, kind))
             }
-            Dest::Output => K::To(self.add("Result".into(), span, Kind::Pass { assign: Vec::new(), output: Some(value()), next: Next::End })),
+            Dest::Output => K::To(self.add(
+                "Result".into(),
+                span,
+                Kind::Pass { assign: Vec::new(), output: Some(value()), next: Next::End },
+            )),
             Dest::Succeed => K::To(self.add("Succeed".into(), span, Kind::Succeed { output: Some(value()) })),
         }
     }
@@ -357,7 +366,9 @@ impl Lowerer<'_> {
                 });
                 K::To(self.add(format!("Fail {variant}"), *span, kind))
             }
-            Return::Rethrow { caught, span } => K::To(self.add("Fail".into(), *span, Kind::Fail(FailWith::Rethrow(*caught)))),
+            Return::Rethrow { caught, span } => {
+                K::To(self.add("Fail".into(), *span, Kind::Fail(FailWith::Rethrow(*caught))))
+            }
         }
     }
 
@@ -454,11 +465,9 @@ impl Lowerer<'_> {
             let next = self.target(entry, block.span);
             // The last arm is the Choice's default: rustc has proved the match exhaustive, so a
             // value that reaches it matches it.
-            if i + 1 == arms.len() || matches!(pat, ArmPat::Wild(_)) {
-                if default.is_none() {
-                    default = Some(next);
-                    continue;
-                }
+            if (i + 1 == arms.len() || matches!(pat, ArmPat::Wild(_))) && default.is_none() {
+                default = Some(next);
+                continue;
             }
             rules.push((Condition::Arm { scrutinee: scrutinee.clone_expr(), pat: pat.clone() }, next));
         }
@@ -477,7 +486,9 @@ impl Lowerer<'_> {
         let mut machines = Vec::new();
         for branch in branches.iter().rev() {
             let machine = match branch {
-                Branch::Call(call) => self.machine(|this| this.call(call, K::End, Dest::Output, Vec::new(), None), call.span),
+                Branch::Call(call) => {
+                    self.machine(|this| this.call(call, K::End, Dest::Output, Vec::new(), None), call.span)
+                }
                 Branch::Block(block) => self.machine(|this| this.block(block, K::End, Dest::Output), block.span),
             };
             machines.push(machine);
@@ -486,7 +497,9 @@ impl Lowerer<'_> {
         let assign = vars
             .iter()
             .enumerate()
-            .filter_map(|(i, var)| var.filter(|v| self.vars.is_asl(*v)).map(|var| Assign { var, value: Value::BranchResult(i) }))
+            .filter_map(|(i, var)| {
+                var.filter(|v| self.vars.is_asl(*v)).map(|var| Assign { var, value: Value::BranchResult(i) })
+            })
             .collect();
         K::To(self.add("In parallel".into(), span, Kind::Parallel { branches: machines, assign, next: Self::next(k) }))
     }
@@ -558,7 +571,10 @@ fn name_states(cx: &Ctxt, graph: &mut Graph, user_names: &[(StateId, String)]) {
         }
         let name = graph.states[*id].name.clone();
         if !taken.insert(name.clone()) {
-            cx.error_at(graph.states[*id].span, format!("duplicate state name `{name}`: state names are unique in a state machine; choose another"));
+            cx.error_at(
+                graph.states[*id].span,
+                format!("duplicate state name `{name}`: state names are unique in a state machine; choose another"),
+            );
         }
     }
     for id in order {
@@ -597,7 +613,7 @@ fn callee_name(call: &Call) -> String {
 /// `charge_payment` → `ChargePayment`.
 pub fn pascal(name: &str) -> String {
     name.trim_start_matches("r#")
-        .split(|c: char| c == '_' || c == '-')
+        .split(['_', '-'])
         .filter(|w| !w.is_empty())
         .map(|w| {
             let mut chars = w.chars();
@@ -660,4 +676,3 @@ fn render(expr: &Expr) -> String {
         Expr::Array(..) | Expr::Format(..) | Expr::Unit(_) => "value".into(),
     }
 }
-

@@ -598,7 +598,8 @@ impl Emitter<'_> {
                         let value = if *multiplier == 1 {
                             value
                         } else {
-                            let m = self.lit(&syn::Lit::Int(syn::LitInt::new(&multiplier.to_string(), Span::call_site())));
+                            let m =
+                                self.lit(&syn::Lit::Int(syn::LitInt::new(&multiplier.to_string(), Span::call_site())));
                             quote!(__E::arith(&#value, "*", &#m))
                         };
                         quote!(#private::asl::WaitFor::Seconds(#private::serde_json::Value::from((#value).template_string())))

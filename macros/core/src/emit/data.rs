@@ -288,7 +288,8 @@ pub fn expand_data(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
                     continue;
                 }
                 let rust = unraw(&variant.ident);
-                let json = attrs.rename.unwrap_or_else(|| container.rename_all.map_or(rust.clone(), |r| r.variant(&rust)));
+                let json =
+                    attrs.rename.unwrap_or_else(|| container.rename_all.map_or(rust.clone(), |r| r.variant(&rust)));
                 let unit = matches!(variant.fields, syn::Fields::Unit);
                 variant_arms.push(quote! {
                     #rust => ::core::option::Option::Some(#private::Variant { name: #json, repr: #repr, unit: #unit }),
@@ -317,7 +318,10 @@ pub fn expand_data(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
             }
         }
         syn::Data::Union(u) => {
-            cx.error_spanned_by(u.union_token, "`stepcraft::Data` is derived for structs and enums, like serde's derives");
+            cx.error_spanned_by(
+                u.union_token,
+                "`stepcraft::Data` is derived for structs and enums, like serde's derives",
+            );
             quote!()
         }
     };

@@ -70,11 +70,7 @@ pub fn emit_error(error: &ErrorType<'_>) -> TokenStream {
         let ident = n.ident.to_string();
         n.message.as_ref().map(|m| quote!(#ident => ::core::option::Option::Some(#m),))
     });
-    let name_body = if error.names.is_empty() {
-        quote!(match *self {})
-    } else {
-        quote!(match self { #(#name_arms)* })
-    };
+    let name_body = if error.names.is_empty() { quote!(match *self {}) } else { quote!(match self { #(#name_arms)* }) };
     quote! {
         const _: () = {
             #[automatically_derived]

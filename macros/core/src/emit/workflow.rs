@@ -155,11 +155,10 @@ impl VisitMut for Native<'_> {
         {
             let error = self.error;
             let path = &m.mac.path;
-            let branches = branches.iter().map(|branch| {
-                quote!(async { (#branch).await.map_err(<#error as ::core::convert::From<_>>::from) })
-            });
+            let branches = branches
+                .iter()
+                .map(|branch| quote!(async { (#branch).await.map_err(<#error as ::core::convert::From<_>>::from) }));
             *expr = syn::parse_quote!(#path!(#(#branches),*));
         }
     }
 }
-
