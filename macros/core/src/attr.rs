@@ -1021,7 +1021,7 @@ mod tests {
     #[test]
     fn suggestions_catch_typos_only() {
         assert_eq!(suggest("max_attempt", &["max_attempts", "interval"]), Some("max_attempts"));
-        assert_eq!(suggest("retires", &["name", "retry", "timeout"]), Some("retry"));
+        assert_eq!(suggest("retries", &["name", "retry", "timeout"]), Some("retry"));
         assert_eq!(suggest("colour", &["name", "retry", "timeout"]), None);
     }
 
