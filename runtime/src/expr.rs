@@ -526,6 +526,28 @@ pub fn any<T: ?Sized>(value: &Expr<T>) -> Expr<Any> {
     value.cast()
 }
 
+/// The value of a successful `join!` result (`{"ok": value}`).
+pub fn outcome_ok<T: ?Sized>(result: &Expr<T>) -> Expr<T> {
+    src(format!("{}.ok", result.node.operand()), true)
+}
+
+/// The error of a failed `join!` result (`{"err": {"Error", "Cause"}}`).
+pub fn outcome_err<T: ?Sized>(result: &Expr<T>) -> Expr<Caught> {
+    src(format!("{}.err", result.node.operand()), true)
+}
+
+/// Whether a `join!` result failed (with one of `names`, if given).
+pub fn outcome_failed<T: ?Sized>(result: &Expr<T>, names: Option<Vec<String>>) -> Expr<bool> {
+    let base = result.node.operand();
+    match names {
+        None => src(format!("$exists({base}.err)"), true),
+        Some(names) => {
+            let names = literal(&Value::from(names));
+            src(format!("($exists({base}.err) and {base}.err.Error in {names})"), true)
+        }
+    }
+}
+
 /// The caught error's name, for re-raising it. A failed child execution arrives as
 /// `States.TaskFailed` with the child's `DescribeExecution` as cause: its own error is raised.
 pub fn caught_error(value: &Expr<Caught>) -> Expr<String> {

@@ -5,6 +5,7 @@ pub mod catch;
 pub mod child;
 pub mod choice;
 pub mod common;
+pub mod join;
 pub mod map;
 pub mod overrides;
 pub mod parallel;
@@ -23,6 +24,7 @@ pub const CASES: &[Case] = &[
     ("catch", <catch::catch as Workflow>::definition_json),
     ("child", <child::child as Workflow>::definition_json),
     ("choice", <choice::choice as Workflow>::definition_json),
+    ("join", <join::join as Workflow>::definition_json),
     ("map", <map::map as Workflow>::definition_json),
     ("overrides", <overrides::overrides as Workflow>::definition_json),
     ("parallel", <parallel::parallel as Workflow>::definition_json),

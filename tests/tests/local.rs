@@ -181,3 +181,20 @@ fn the_binary_runs_its_workflow_locally_with_a_mock_configuration() {
     assert_eq!(failures, 1, "the first attempt failed, the retry succeeded");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[tokio::test]
+async fn join_results_are_handled_as_the_native_run_handles_them() {
+    use golden::join::join;
+    let mut big = order(1, 4200);
+    big.items[0].quantity = 500;
+    for input in [order(1, 4200), order(1, 13), order(1, 0), big] {
+        let local = shop().run::<join>(&input).await;
+        match join(input).await {
+            Ok(value) => assert_eq!(local.output, Some(serde_json::to_value(value).unwrap()), "{}", local.trace()),
+            Err(error) => {
+                use stepcraft::Error;
+                assert_eq!(local.error.as_deref(), Some(error.name()), "{}", local.trace());
+            }
+        }
+    }
+}

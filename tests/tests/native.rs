@@ -86,3 +86,14 @@ async fn returns_end_with_the_value_or_the_variant() {
     express.express = true;
     assert!(matches!(golden::returns::returns(express).await.unwrap(), Outcome::Held));
 }
+
+#[tokio::test(start_paused = true)]
+async fn join_keeps_each_result_for_the_workflow_to_handle() {
+    let ok = golden::join::join(order(1, 4200)).await.unwrap();
+    assert_eq!(ok.text, "hold-o-1 r-o-1 processing");
+    assert_eq!(golden::join::join(order(1, 13)).await.unwrap_err().name(), "TooLarge");
+    assert_eq!(golden::join::join(order(1, 0)).await.unwrap_err().name(), "CardDeclined");
+    let mut big = order(1, 4200);
+    big.items[0].quantity = 500;
+    assert_eq!(golden::join::join(big).await.unwrap_err().name(), "OutOfStock");
+}

@@ -1,4 +1,4 @@
-// `join!` does not behave like a Parallel state; `try_join!` does.
+// A `join!` result is checked in its own statement (`let a = a?;`), not inside an expression.
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use stepcraft::{activity, workflow, Data};

@@ -60,8 +60,13 @@ pub enum Flow {
     If { branches: Vec<(Cond, Block)>, otherwise: Option<Block>, span: Span },
     /// `match` on a value.
     Match { scrutinee: Expr, arms: Vec<(ArmPat, Block)>, span: Span },
-    /// `try_join!(..)?`
-    Join { branches: Vec<Branch>, span: Span },
+    /// `try_join!(..)?`, or `join!(..)` (`results`: each branch's `Result` is kept, for the
+    /// workflow to handle).
+    Join { branches: Vec<Branch>, span: Span, results: bool },
+    /// `r?` on a `join!` result: fails the workflow with its error, else its value.
+    Unwrap { var: VarId, span: Span },
+    /// `match r { Ok(v) => .., Err(e) => .. }` on a `join!` result.
+    MatchOutcome { var: VarId, ok: OkArm, errs: Vec<ErrArm>, span: Span },
     /// `for item in items { .. }`
     For(Box<ForLoop>),
     /// `sleep(duration).await` or `sleep_until(timestamp).await`.
@@ -219,6 +224,10 @@ pub enum Expr {
     Format(Vec<Expr>, Span),
     /// `value as u32`: a number type.
     Cast(Box<Expr>, syn::Type),
+    /// The value of a successful `join!` result.
+    OutcomeOk(VarId, Span),
+    /// The error of a failed `join!` result.
+    OutcomeErr(VarId, Span),
     Unit(Span),
 }
 
@@ -298,6 +307,9 @@ pub enum VarDef {
     CollectionOfStep(Path),
     /// A value like this expression (assigned on several paths).
     Like(Expr),
+    /// A `join!` branch's `Result`: `{"ok": value}` or `{"err": {"Error", "Cause"}}`, its
+    /// value typed as the inner definition says.
+    Outcome(Box<VarDef>),
     /// A field of a struct variant.
     VariantField { value: Expr, ty: Path, variant: Ident, field: Ident },
     /// The content of a newtype variant.
@@ -461,7 +473,9 @@ fn diverges(flow: &Flow) -> bool {
             branches.iter().all(|(_, b)| block_diverges(b)) && block_diverges(otherwise)
         }
         Flow::Match { arms, .. } => !arms.is_empty() && arms.iter().all(|(_, b)| block_diverges(b)),
-        Flow::MatchCall { ok, errs, .. } => block_diverges(&ok.body) && errs.iter().all(|a| block_diverges(&a.body)),
+        Flow::MatchCall { ok, errs, .. } | Flow::MatchOutcome { ok, errs, .. } => {
+            block_diverges(&ok.body) && errs.iter().all(|a| block_diverges(&a.body))
+        }
         Flow::Block(b) => block_diverges(b),
         _ => false,
     }
@@ -516,6 +530,12 @@ impl<'a> Parser<'a> {
     fn define(&mut self, id: VarId, def: VarDef) {
         self.vars.list[id].def = def;
         self.vars.order.push(id);
+    }
+
+    /// The `join!` result variable `p` names, if it names one.
+    fn outcome_var(&self, p: &syn::ExprPath) -> Option<VarId> {
+        let id = self.lookup(&p.path.get_ident()?.to_string())?;
+        matches!(self.vars.list[id].def, VarDef::Outcome(_)).then_some(id)
     }
 
     /// Whether `expr` names a variable whose value was already in error.
@@ -662,10 +682,11 @@ impl<'a> Parser<'a> {
                     Flow::Join { .. } => {
                         self.error(
                             &local.pat,
-                            "`try_join!` gives a tuple: bind it with `let (a, b) = try_join!(..)?;`",
+                            "`try_join!` and `join!` give a tuple: bind it with `let (a, b) = try_join!(..)?;`",
                         );
                         return None;
                     }
+                    Flow::Unwrap { var, span } => VarDef::Alias(Expr::OutcomeOk(*var, *span)),
                     other => match def_of(other) {
                         Some(def) => def,
                         None => {
@@ -691,7 +712,7 @@ impl<'a> Parser<'a> {
                 return None;
             }
             syn::Pat::Tuple(tuple) => {
-                let Flow::Join { branches, .. } = &flow else {
+                let Flow::Join { branches, results, .. } = &flow else {
                     self.error(
                         tuple,
                         "tuple patterns bind the results of `try_join!(..)?`; bind other values one by one",
@@ -721,6 +742,7 @@ impl<'a> Parser<'a> {
                                     None => VarDef::Alias(Expr::Unit(p.span())),
                                 },
                             };
+                            let def = if *results { VarDef::Outcome(Box::new(def)) } else { def };
                             ids.push(Some(self.bind(&p.ident, def)));
                         }
                         other => {
@@ -786,7 +808,17 @@ impl<'a> Parser<'a> {
             syn::Expr::Try(t) => match strip(&t.expr) {
                 syn::Expr::Await(await_) => self.await_flow(await_, true, task),
                 syn::Expr::Macro(m) if macro_name(&m.mac) == "try_join" => self.join(&m.mac, m.span()),
-                syn::Expr::Macro(m) if macro_name(&m.mac) == "join" => self.join(&m.mac, m.span()),
+                syn::Expr::Macro(m) if macro_name(&m.mac) == "join" => {
+                    self.error(
+                        m,
+                        "`join!` gives a tuple of `Result`s: bind them with `let (a, b) = join!(..);` and handle each \
+                         (`a?`, `match b { .. }`), or write `try_join!(..)?` to fail at the first error",
+                    );
+                    Flow::Pure(Expr::Unit(m.span()))
+                }
+                syn::Expr::Path(p) if self.outcome_var(p).is_some() => {
+                    Flow::Unwrap { var: self.outcome_var(p).expect("checked"), span: t.span() }
+                }
                 other => {
                     self.error(
                         other,
@@ -905,7 +937,9 @@ impl<'a> Parser<'a> {
             syn::Expr::Path(p) if p.qself.is_none() && p.path.segments.len() == 1 => {
                 let name = p.path.segments[0].ident.to_string();
                 match self.lookup(&name) {
-                    Some(id) if matches!(self.vars.list[id].def, VarDef::Caught) => {
+                    Some(id)
+                        if matches!(self.vars.list[id].def, VarDef::Caught | VarDef::Alias(Expr::OutcomeErr(..))) =>
+                    {
                         return Flow::Return(Return::Rethrow { caught: id, span });
                     }
                     Some(_) => {
@@ -1089,6 +1123,11 @@ impl<'a> Parser<'a> {
                 "`?` already fails the workflow on an error; to catch errors, match the call itself: `match charge(o).await { Ok(r) => .., Err(e) => .. }`",
             );
             return Flow::Pure(Expr::Unit(span));
+        }
+        if let syn::Expr::Path(p) = strip(&m.expr)
+            && let Some(var) = self.outcome_var(p)
+        {
+            return self.match_outcome(var, &m.arms, span);
         }
         let scrutinee = self.expr(&m.expr);
         let mut arms = Vec::new();
@@ -1276,6 +1315,49 @@ impl<'a> Parser<'a> {
             );
         }
         Flow::MatchCall { call, ok, errs, span }
+    }
+
+    /// `match r { Ok(v) => .., Err(E::X) => .., Err(e) => .. }` on a `join!` result.
+    fn match_outcome(&mut self, var: VarId, arms: &[syn::Arm], span: Span) -> Flow {
+        let mut ok = None;
+        let mut errs = Vec::new();
+        for arm in arms {
+            let inner = match &arm.pat {
+                syn::Pat::TupleStruct(ts) if ts.elems.len() == 1 && (ts.path.is_ident("Ok") || ts.path.is_ident("Err")) => {
+                    (&ts.elems[0], ts.path.is_ident("Ok"))
+                }
+                other => {
+                    self.error(other, "match a `join!` result with `Ok(value)` and `Err(..)` arms");
+                    continue;
+                }
+            };
+            self.scopes.push(HashMap::new());
+            let (pat, is_ok) = inner;
+            if is_ok {
+                let binding = match pat {
+                    syn::Pat::Ident(p) if p.subpat.is_none() => {
+                        Some(self.bind(&p.ident, VarDef::Alias(Expr::OutcomeOk(var, p.span()))))
+                    }
+                    _ => None,
+                };
+                let body = self.arm_body(&arm.body);
+                ok = Some(OkArm { binding, body });
+            } else {
+                let (catches, binding) = self.err_pat(pat);
+                // The caught error is the result's error.
+                if let Some(binding) = binding {
+                    self.vars.list[binding].def = VarDef::Alias(Expr::OutcomeErr(var, pat.span()));
+                }
+                let body = self.arm_body(&arm.body);
+                errs.push(ErrArm { catches, binding, body, span: arm.pat.span() });
+            }
+            self.scopes.pop();
+        }
+        let Some(ok) = ok else {
+            self.cx.error_at(span, "a `match` on a `join!` result needs an `Ok(value) => …` arm");
+            return Flow::Pure(Expr::Unit(span));
+        };
+        Flow::MatchOutcome { var, ok, errs, span }
     }
 
     fn err_pat(&mut self, pat: &syn::Pat) -> (ErrCatch, Option<VarId>) {
@@ -1473,14 +1555,7 @@ impl<'a> Parser<'a> {
     }
 
     fn join(&mut self, mac: &syn::Macro, span: Span) -> Flow {
-        if macro_name(mac) == "join" {
-            self.error(
-                &mac.path,
-                "`join!` waits for every branch even after one fails, but a Parallel state stops at the first failure; \
-                 write `try_join!(..)?`, which behaves like the Parallel state",
-            );
-            return Flow::Pure(Expr::Unit(span));
-        }
+        let results = macro_name(mac) == "join";
         let args = match mac.parse_body_with(syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
         {
             Ok(args) => args,
@@ -1525,7 +1600,7 @@ impl<'a> Parser<'a> {
         }
         self.nested.pop();
         self.tail_ctx = outer_tail;
-        Flow::Join { branches, span }
+        Flow::Join { branches, span, results }
     }
 
     /// An `async` branch of `try_join!`: its tail `Ok(value)` (or a call) is the branch's value.
@@ -1695,6 +1770,13 @@ impl<'a> Parser<'a> {
                 Expr::Unit(span)
             }
             syn::Expr::Try(t) if self.is_poisoned(&t.expr) => Expr::Unit(span),
+            syn::Expr::Try(t) if matches!(strip(&t.expr), syn::Expr::Path(p) if self.outcome_var(p).is_some()) => {
+                self.error(
+                    t,
+                    "check a `join!` result in its own statement, then use the value: `let sent = sent?;`",
+                );
+                Expr::Unit(span)
+            }
             syn::Expr::Try(t) => {
                 let message = if matches!(strip(&t.expr), syn::Expr::Await(_)) {
                     "bind the result of this call to a variable first (`let receipt = charge(order).await?;`) and use the variable here"
@@ -1962,7 +2044,10 @@ fn def_of(flow: &Flow) -> Option<VarDef> {
         Flow::Block(b) => b.tail.as_deref().and_then(def_of),
         Flow::If { branches, otherwise, .. } => first_value(branches.iter().map(|(_, b)| b).chain(otherwise.iter())),
         Flow::Match { arms, .. } => first_value(arms.iter().map(|(_, b)| b)),
-        Flow::MatchCall { ok, errs, .. } => first_value(std::iter::once(&ok.body).chain(errs.iter().map(|a| &a.body))),
+        Flow::MatchCall { ok, errs, .. } | Flow::MatchOutcome { ok, errs, .. } => {
+            first_value(std::iter::once(&ok.body).chain(errs.iter().map(|a| &a.body)))
+        }
+        Flow::Unwrap { var, span } => Some(VarDef::Alias(Expr::OutcomeOk(*var, *span))),
         _ => None,
     }
 }
@@ -2000,6 +2085,8 @@ impl Expr {
             Expr::None(s) => Expr::None(*s),
             Expr::Format(p, s) => Expr::Format(p.iter().map(Expr::clone_expr).collect(), *s),
             Expr::Cast(e, ty) => Expr::Cast(Box::new(e.clone_expr()), ty.clone()),
+            Expr::OutcomeOk(v, s) => Expr::OutcomeOk(*v, *s),
+            Expr::OutcomeErr(v, s) => Expr::OutcomeErr(*v, *s),
             Expr::Unit(s) => Expr::Unit(*s),
         }
     }
@@ -2014,7 +2101,13 @@ impl Clone for Expr {
 /// The span of an expression, for messages.
 pub fn expr_span(expr: &Expr) -> Span {
     match expr {
-        Expr::Var(_, s) | Expr::Array(_, s) | Expr::None(s) | Expr::Format(_, s) | Expr::Unit(s) => *s,
+        Expr::Var(_, s)
+        | Expr::Array(_, s)
+        | Expr::None(s)
+        | Expr::Format(_, s)
+        | Expr::Unit(s)
+        | Expr::OutcomeOk(_, s)
+        | Expr::OutcomeErr(_, s) => *s,
         Expr::Field(_, f) => f.span(),
         Expr::TupleField(_, i) => i.span,
         Expr::Lit(l) => l.span(),

@@ -57,6 +57,10 @@ pub enum Value {
     StateInput,
     /// The caught error (`{"Error", "Cause"}`).
     ErrorOutput,
+    /// `{"ok": value}`: a `join!` branch's success.
+    Ok(Box<Value>),
+    /// `{"err": the caught error}`: a `join!` branch's failure.
+    Err,
 }
 
 /// `Assign` entry.
@@ -70,6 +74,7 @@ pub struct Catch {
     pub catches: ErrCatch,
     pub next: StateId,
     pub assign: Vec<Assign>,
+    pub output: Option<Value>,
 }
 
 /// A `Choice` rule's condition.
@@ -80,6 +85,8 @@ pub enum Condition {
         scrutinee: Expr,
         pat: ArmPat,
     },
+    /// The `join!` result `var` failed (with one of these errors).
+    Failed { var: VarId, catches: ErrCatch },
 }
 
 /// A `Fail` state's error.
@@ -89,6 +96,8 @@ pub enum FailWith {
     Variant { ty: Path, variant: Ident, fields: Option<Expr>, unit: bool },
     /// A caught error, raised again.
     Rethrow(VarId),
+    /// The error of the `join!` result `var`, raised again.
+    OutcomeErr(VarId),
 }
 
 /// What a state does.
@@ -119,6 +128,8 @@ pub enum Kind {
     Parallel {
         branches: Vec<Machine>,
         assign: Vec<Assign>,
+        output: Option<Value>,
+        catch: Vec<Catch>,
         next: Next,
     },
     Map {

@@ -6,6 +6,7 @@
 //! names are then given in source order and made unique.
 
 use crate::body::{
+    ErrCatch,
     ArmPat, Block, Body, Branch, Call, Cond, ErrArm, Expr, Flow, ForLoop, LetPat, OkArm, Return, SleepUntil, Stmt,
     VarDef, VarId, Vars,
 };
@@ -121,6 +122,7 @@ fn kind_mentions(kind: &Kind, var: VarId, vars: &Vars) -> bool {
         Kind::Choice { rules, .. } => rules.iter().any(|(c, _)| match c {
             Condition::Cond(Cond::Bool(e)) | Condition::Cond(Cond::IsSome { value: e, .. }) => mentions(e, var, vars),
             Condition::Arm { scrutinee, .. } => mentions(scrutinee, var, vars),
+            Condition::Failed { var: v, .. } => *v == var,
         }),
         Kind::Wait { seconds, timestamp, .. } => {
             matches!(seconds, Some(crate::body::Seconds::Expr { value, .. }) if mentions(value, var, vars))
@@ -130,7 +132,7 @@ fn kind_mentions(kind: &Kind, var: VarId, vars: &Vars) -> bool {
         Kind::Map { items, assign, .. } => mentions(items, var, vars) || assigns(assign),
         Kind::Succeed { output } => output.as_ref().is_some_and(value),
         Kind::Fail(FailWith::Variant { fields, .. }) => fields.as_ref().is_some_and(|e| mentions(e, var, vars)),
-        Kind::Fail(FailWith::Rethrow(v)) => *v == var,
+        Kind::Fail(FailWith::Rethrow(v) | FailWith::OutcomeErr(v)) => *v == var,
     }
 }
 
@@ -159,6 +161,7 @@ fn mentions(expr: &Expr, var: VarId, vars: &Vars) -> bool {
         | Expr::ToString(e)
         | Expr::Some(e)
         | Expr::Cast(e, _) => m(e),
+        Expr::OutcomeOk(v, _) | Expr::OutcomeErr(v, _) => *v == var,
         Expr::Lit(_) | Expr::UnitVariant { .. } | Expr::None(_) | Expr::Unit(_) => false,
     }
 }
@@ -170,11 +173,12 @@ fn successors(kind: &Kind) -> Vec<StateId> {
         Next::End => None,
     };
     match kind {
-        Kind::Task { next: n, catch, .. } => next(n).into_iter().chain(catch.iter().map(|c| c.next)).collect(),
-        Kind::Pass { next: n, .. }
-        | Kind::Wait { next: n, .. }
-        | Kind::Parallel { next: n, .. }
-        | Kind::Map { next: n, .. } => next(n).into_iter().collect(),
+        Kind::Task { next: n, catch, .. } | Kind::Parallel { next: n, catch, .. } => {
+            next(n).into_iter().chain(catch.iter().map(|c| c.next)).collect()
+        }
+        Kind::Pass { next: n, .. } | Kind::Wait { next: n, .. } | Kind::Map { next: n, .. } => {
+            next(n).into_iter().collect()
+        }
         Kind::Choice { rules, default } => rules.iter().map(|(_, id)| *id).chain(default.iter().copied()).collect(),
         Kind::Succeed { .. } | Kind::Fail(_) => Vec::new(),
     }
@@ -279,6 +283,9 @@ impl Lowerer<'_> {
                 Stmt::Let { pat: LetPat::Var(var), init } => {
                     if self.vars.is_asl(*var) {
                         self.flow(init, entry, Dest::Var(*var), block.span)
+                    } else if matches!(init, Flow::Unwrap { .. }) {
+                        // `let v = r?;`: `v` names the value, the check still needs its states.
+                        self.flow(init, entry, Dest::Discard, block.span)
                     } else {
                         entry
                     }
@@ -286,8 +293,8 @@ impl Lowerer<'_> {
                 Stmt::Let { pat: LetPat::Wild, init } | Stmt::Flow(init) => {
                     self.flow(init, entry, Dest::Discard, block.span)
                 }
-                Stmt::Let { pat: LetPat::Tuple(vars), init: Flow::Join { branches, span } } => {
-                    self.join(branches, vars, entry, *span)
+                Stmt::Let { pat: LetPat::Tuple(vars), init: Flow::Join { branches, span, results } } => {
+                    self.join(branches, vars, entry, *span, *results)
                 }
                 Stmt::Let { pat: LetPat::Tuple(_), .. } => entry,
             };
@@ -323,9 +330,31 @@ impl Lowerer<'_> {
             Flow::MatchCall { call, ok, errs, span } => self.match_call(call, ok, errs, k, dest, *span),
             Flow::If { branches, otherwise, span } => self.if_flow(branches, otherwise.as_ref(), k, dest, *span),
             Flow::Match { scrutinee, arms, span } => self.match_flow(scrutinee, arms, k, dest, *span),
-            Flow::Join { branches, span } => {
-                let entry = self.join(branches, &[], k, *span);
-                self.after_unit(entry, dest, *span)
+            Flow::Join { branches, span, results } => {
+                let k = self.after_unit(k, dest, *span);
+                self.join(branches, &[], k, *span, *results)
+            }
+            Flow::Unwrap { var, span } => {
+                let value = self.value(Some(&Expr::OutcomeOk(*var, *span)), k, dest, *span);
+                let otherwise = self.target(value, *span);
+                let name = format!("Fail {}", self.vars.list[*var].rust);
+                let fail = self.add(name, *span, Kind::Fail(FailWith::OutcomeErr(*var)));
+                let rules = vec![(Condition::Failed { var: *var, catches: ErrCatch::All }, fail)];
+                let name = format!("If {} failed", self.vars.list[*var].rust);
+                K::To(self.add(name, *span, Kind::Choice { rules, default: Some(otherwise) }))
+            }
+            Flow::MatchOutcome { var, ok, errs, span } => {
+                let mut rules = Vec::new();
+                for arm in errs.iter().rev() {
+                    let entry = self.block(&arm.body, k, dest);
+                    let next = self.target(entry, arm.span);
+                    rules.push((Condition::Failed { var: *var, catches: arm.catches.clone() }, next));
+                }
+                rules.reverse();
+                let entry = self.block(&ok.body, k, dest);
+                let default = Some(self.target(entry, ok.body.span));
+                let name = format!("Match {}", self.vars.list[*var].rust);
+                K::To(self.add(name, *span, Kind::Choice { rules, default }))
             }
             Flow::For(for_loop) => {
                 let entry = self.for_loop(for_loop, k);
@@ -424,7 +453,7 @@ impl Lowerer<'_> {
             let entry = self.block(&arm.body, k, dest);
             let next = self.target(entry, arm.span);
             let assign = arm.binding.map(|var| Assign { var, value: Value::ErrorOutput }).into_iter().collect();
-            catches.push(Catch { catches: arm.catches.clone(), next, assign });
+            catches.push(Catch { catches: arm.catches.clone(), next, assign, output: None });
         }
         catches.reverse();
         if direct {
@@ -482,14 +511,20 @@ impl Lowerer<'_> {
         K::To(self.add(name, span, Kind::Choice { rules, default }))
     }
 
-    fn join(&mut self, branches: &[Branch], vars: &[Option<VarId>], k: K, span: Span) -> K {
+    fn join(&mut self, branches: &[Branch], vars: &[Option<VarId>], k: K, span: Span, results: bool) -> K {
         let mut machines = Vec::new();
         for branch in branches.iter().rev() {
-            let machine = match branch {
-                Branch::Call(call) => {
+            let machine = match (branch, results) {
+                (Branch::Call(call), false) => {
                     self.machine(|this| this.call(call, K::End, Dest::Output, Vec::new(), None), call.span)
                 }
-                Branch::Block(block) => self.machine(|this| this.block(block, K::End, Dest::Output), block.span),
+                (Branch::Block(block), false) => {
+                    self.machine(|this| this.block(block, K::End, Dest::Output), block.span)
+                }
+                // `join!` keeps each branch's `Result`: a branch outputs `{"ok": value}`, or
+                // catches its error and outputs `{"err": error}`, so the Parallel state never
+                // fails and the workflow handles each result.
+                (branch, true) => self.machine(|this| this.result_branch(branch), span),
             };
             machines.push(machine);
         }
@@ -501,7 +536,38 @@ impl Lowerer<'_> {
                 var.filter(|v| self.vars.is_asl(*v)).map(|var| Assign { var, value: Value::BranchResult(i) })
             })
             .collect();
-        K::To(self.add("In parallel".into(), span, Kind::Parallel { branches: machines, assign, next: Self::next(k) }))
+        let kind = Kind::Parallel { branches: machines, assign, output: None, catch: Vec::new(), next: Self::next(k) };
+        K::To(self.add("In parallel".into(), span, kind))
+    }
+
+    /// A `join!` branch whose output is its `Result`: `{"ok": value}` or `{"err": error}`.
+    fn result_branch(&mut self, branch: &Branch) -> K {
+        let failed_span = match branch {
+            Branch::Call(call) => call.span,
+            Branch::Block(block) => block.span,
+        };
+        let failed = self.add("Failed".into(), failed_span, Kind::Pass { assign: Vec::new(), output: None, next: Next::End });
+        let catch = || vec![Catch { catches: ErrCatch::All, next: failed, assign: Vec::new(), output: Some(Value::Err) }];
+        match branch {
+            Branch::Call(call) => {
+                let K::To(task) = self.call(call, K::End, Dest::Output, catch(), None) else { unreachable!() };
+                if let Kind::Task { output, .. } = &mut self.states[task].kind {
+                    *output = Some(Value::Ok(Box::new(Value::StepResult(call.callee.clone()))));
+                }
+                K::To(task)
+            }
+            Branch::Block(block) => {
+                let inner = self.machine(|this| this.block(block, K::End, Dest::Output), block.span);
+                let kind = Kind::Parallel {
+                    branches: vec![inner],
+                    assign: Vec::new(),
+                    output: Some(Value::Ok(Box::new(Value::BranchResult(0)))),
+                    catch: catch(),
+                    next: Next::End,
+                };
+                K::To(self.add("Branch".into(), block.span, kind))
+            }
+        }
     }
 
     fn for_loop(&mut self, f: &ForLoop, k: K) -> K {
@@ -673,6 +739,6 @@ fn render(expr: &Expr) -> String {
         Expr::UnwrapOr(a, _) => render(a),
         Expr::None(_) => "None".into(),
         Expr::Struct { path, .. } => path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default(),
-        Expr::Array(..) | Expr::Format(..) | Expr::Unit(_) => "value".into(),
+        Expr::Array(..) | Expr::Format(..) | Expr::Unit(_) | Expr::OutcomeOk(..) | Expr::OutcomeErr(..) => "value".into(),
     }
 }

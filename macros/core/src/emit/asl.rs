@@ -127,11 +127,16 @@ fn json_string(text: &str) -> String {
 
 impl Emitter<'_> {
     fn decl(&self, id: VarId) -> TokenStream {
-        let var = &self.vars.list[id];
+        self.decl_of(id, &self.vars.list[id].def)
+    }
+
+    fn decl_of(&self, id: VarId, def: &VarDef) -> TokenStream {
         let v = shadow(id);
         let asl = &self.graph.var_names[id];
         let private = self.private;
-        match &var.def {
+        match def {
+            // A `join!` result is typed by its value; `r?`, `Ok(v)` and `Err(e)` read into it.
+            VarDef::Outcome(inner) => self.decl_of(id, inner),
             VarDef::Input(ty) => quote!(let #v: __E::Expr<#ty> = __E::input();),
             VarDef::Step(path) => {
                 let path = self.step(path);
@@ -282,6 +287,14 @@ impl Emitter<'_> {
                 quote!(__E::cast::<_, #ty>(&#e))
             }
             Expr::Unit(_) => quote!(__E::null::<()>()),
+            Expr::OutcomeOk(var, span) => {
+                let v = shadow(*var);
+                quote_spanned!(*span=> __E::outcome_ok(&#v))
+            }
+            Expr::OutcomeErr(var, span) => {
+                let v = shadow(*var);
+                quote_spanned!(*span=> __E::outcome_err(&#v))
+            }
         }
     }
 
@@ -331,6 +344,11 @@ impl Emitter<'_> {
             Value::MapResult => quote!(#private::serde_json::Value::from("{% $states.result %}")),
             Value::StateInput => quote!(#private::serde_json::Value::from("{% $states.input %}")),
             Value::ErrorOutput => quote!(#private::serde_json::Value::from("{% $states.errorOutput %}")),
+            Value::Ok(inner) => {
+                let inner = self.template(inner);
+                quote!(#private::serde_json::json!({ "ok": #inner }))
+            }
+            Value::Err => quote!(#private::serde_json::json!({ "err": "{% $states.errorOutput %}" })),
         }
     }
 
@@ -414,11 +432,18 @@ impl Emitter<'_> {
         let errors = self.error_names(&catch.catches);
         let next = self.name(catch.next);
         let assign = self.assign(&catch.assign);
+        let output = match &catch.output {
+            Some(value) => {
+                let value = self.template(value);
+                quote!(::core::option::Option::Some(#value))
+            }
+            None => quote!(::core::option::Option::None),
+        };
         quote! {
             #private::asl::Catcher {
                 error_equals: #errors,
                 next: #next,
-                output: ::core::option::Option::None,
+                output: #output,
                 assign: #assign,
             }
         }
@@ -452,6 +477,17 @@ impl Emitter<'_> {
             Condition::Arm { scrutinee, pat } => {
                 let s = self.expr(scrutinee);
                 self.pat(&s, pat)
+            }
+            Condition::Failed { var, catches } => {
+                let v = shadow(*var);
+                let names = match catches {
+                    ErrCatch::All => quote!(::core::option::Option::None),
+                    ErrCatch::Variants(_) => {
+                        let names = self.error_names(catches);
+                        quote!(::core::option::Option::Some(#names))
+                    }
+                };
+                quote!(__E::outcome_failed(&#v, #names))
             }
         }
     }
@@ -620,19 +656,21 @@ impl Emitter<'_> {
                     })
                 }
             }
-            Kind::Parallel { branches, assign, next } => {
+            Kind::Parallel { branches, assign, output, catch, next } => {
                 let branches = branches.iter().map(|b| self.machine(b));
                 let assign = self.assign(assign);
+                let output = self.output(output);
+                let catch = catch.iter().map(|c| self.catch(c));
                 let next = self.next(*next);
                 quote! {
                     #private::asl::State::Parallel(#private::asl::Parallel {
                         comment: ::core::option::Option::None,
                         branches: ::std::vec![#(#branches),*],
                         arguments: ::core::option::Option::None,
-                        output: ::core::option::Option::None,
+                        output: #output,
                         assign: #assign,
                         retry: ::std::vec::Vec::new(),
-                        catch: ::std::vec::Vec::new(),
+                        catch: ::std::vec![#(#catch),*],
                         next: #next,
                     })
                 }
@@ -709,6 +747,13 @@ impl Emitter<'_> {
                             None => quote!(#private::std::string::String::new()),
                         };
                         (error, cause)
+                    }
+                    FailWith::OutcomeErr(var) => {
+                        let v = shadow(*var);
+                        (
+                            quote!(__E::caught_error(&__E::outcome_err(&#v)).template_string()),
+                            quote!(__E::caught_cause(&__E::outcome_err(&#v)).template_string()),
+                        )
                     }
                     FailWith::Rethrow(var) => {
                         let v = shadow(*var);
