@@ -1771,9 +1771,10 @@ impl<'a> Parser<'a> {
             }
             syn::Expr::Try(t) if self.is_poisoned(&t.expr) => Expr::Unit(span),
             syn::Expr::Try(t) if matches!(strip(&t.expr), syn::Expr::Path(p) if self.outcome_var(p).is_some()) => {
+                let name = quote::ToTokens::to_token_stream(&t.expr).to_string();
                 self.error(
                     t,
-                    "check a `join!` result in its own statement, then use the value: `let sent = sent?;`",
+                    format!("check a `join!` result in its own statement, then use the value: `let {name} = {name}?;`"),
                 );
                 Expr::Unit(span)
             }
