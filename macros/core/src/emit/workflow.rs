@@ -15,7 +15,7 @@ pub fn emit_workflow(workflow: &Workflow<'_>, graph: &Graph) -> TokenStream {
     let (Some(input), Some((output, error))) = (workflow.input, workflow.output) else {
         unreachable!("checked by the parse stage")
     };
-    Native { error }.visit_item_fn_mut(&mut item);
+    Native { error: Some(error) }.visit_item_fn_mut(&mut item);
     let vis = &item.vis;
     let ident = &item.sig.ident;
     let name = workflow.name();
@@ -85,24 +85,10 @@ pub fn emit_workflow(workflow: &Workflow<'_>, graph: &Graph) -> TokenStream {
 /// written, minus stepcraft's statement attributes, its warnings silenced (the errors matter).
 pub fn emit_unchecked(function: &syn::ItemFn) -> TokenStream {
     let mut item = function.clone();
-    StripOnly.visit_item_fn_mut(&mut item);
+    Native { error: None }.visit_item_fn_mut(&mut item);
     quote! {
         #[allow(unused, unreachable_code)]
         #item
-    }
-}
-
-struct StripOnly;
-
-impl VisitMut for StripOnly {
-    fn visit_local_mut(&mut self, local: &mut syn::Local) {
-        strip(&mut local.attrs);
-        syn::visit_mut::visit_local_mut(self, local);
-    }
-
-    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
-        strip_expr(expr);
-        syn::visit_mut::visit_expr_mut(self, expr);
     }
 }
 
@@ -122,7 +108,8 @@ fn strip_expr(expr: &mut syn::Expr) {
 /// meaningless to rustc), and converts each `try_join!` branch's error into the workflow's
 /// error type, as a Parallel state reports whichever branch failed.
 struct Native<'a> {
-    error: &'a syn::Type,
+    /// The workflow's error type (`None`: only strip the attributes).
+    error: Option<&'a syn::Type>,
 }
 
 fn strip(attrs: &mut Vec<syn::Attribute>) {
@@ -149,11 +136,11 @@ impl VisitMut for Native<'_> {
             *expr = syn::parse_quote!(#path::<#activity, _, _, _>(#activity, #request));
         }
         if let syn::Expr::Macro(m) = expr
+            && let Some(error) = self.error
             && m.mac.path.segments.last().is_some_and(|s| s.ident == "try_join")
             && let Ok(branches) =
                 m.mac.parse_body_with(syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
         {
-            let error = self.error;
             let path = &m.mac.path;
             let branches = branches
                 .iter()
