@@ -22,6 +22,7 @@ use std::{
 };
 
 use serde_json::{Map, Value, json};
+use stepcraft::local::{Callback, ExecutionResult, Intercept, Local, Status, TaskFailure, TaskRequest, TaskResponse};
 
 /// The validators [`validate`] runs on every file, in the order it reports them.
 pub const VALIDATORS: [&str; 4] = ["asl-validator", "statelint", "asl-service", "interpreter"];
@@ -316,6 +317,17 @@ pub struct Execution {
     pub tool_errors: Vec<String>,
     /// Time the execution took in the interpreter.
     pub elapsed: Duration,
+    /// Every retry back-off, in order: the Task/Parallel/Map state and the seconds (from the
+    /// interpreter's notes; from the virtual timestamps of a [`Execution::from_local`] run).
+    pub backoffs: Vec<(String, f64)>,
+    /// The Wait states' durations (seconds), in order (from the interpreter's notes, where a
+    /// `Timestamp` already past is a negative number; from the virtual timestamps of a
+    /// [`Execution::from_local`] run).
+    pub wait_seconds: Vec<f64>,
+    /// When each of those Waits was entered, in seconds since the Unix epoch, where known: the
+    /// virtual time of a [`Execution::from_local`] run (the interpreter skips waits and does
+    /// not say).
+    pub wait_entered: Vec<Option<f64>>,
 }
 
 impl Execution {
@@ -330,24 +342,23 @@ impl Execution {
             .collect()
     }
 
-    /// The retry back-offs (seconds) the interpreter asked for in Task/Parallel/Map `state`,
-    /// in order.
+    /// The retry back-offs (seconds) of Task/Parallel/Map `state`, in order.
     pub fn retry_delays(&self, state: &str) -> Vec<f64> {
-        let marker = format!(" of '{state}' after ");
-        self.notes
-            .iter()
-            .filter(|n| n.starts_with("retry #"))
-            .filter_map(|n| n.split_once(&marker))
-            .filter_map(|(_, rest)| rest.split_once("s back-off")?.0.parse().ok())
-            .collect()
+        self.backoffs.iter().filter(|(s, _)| s == state).map(|(_, d)| *d).collect()
+    }
+
+    /// The retry back-offs (seconds) by state, each state's in order.
+    pub fn retries_by_state(&self) -> BTreeMap<String, Vec<f64>> {
+        let mut by_state: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+        for (state, delay) in &self.backoffs {
+            by_state.entry(state.clone()).or_default().push(*delay);
+        }
+        by_state
     }
 
     /// The Wait states' durations (seconds), in order.
     pub fn waits(&self) -> Vec<f64> {
-        self.notes
-            .iter()
-            .filter_map(|n| n.strip_prefix("(wait of ")?.strip_suffix("s skipped)")?.parse().ok())
-            .collect()
+        self.wait_seconds.clone()
     }
 }
 
@@ -423,6 +434,15 @@ fn execution(v: Value) -> Execution {
         .filter(|e| e["type"].as_str().is_some_and(|t| t.ends_with("StateEntered")))
         .map(|e| e["name"].as_str().unwrap_or("?").to_owned())
         .collect();
+    let notes = strings(&v["notes"]);
+    // `retry #1 of 'ChargePayment' after 2s back-off (skipped)`, `(wait of 3600s skipped)`.
+    let backoffs = notes
+        .iter()
+        .filter_map(|n| n.strip_prefix("retry #")?.split_once(" of '")?.1.split_once("' after "))
+        .filter_map(|(state, rest)| Some((state.to_owned(), rest.split_once("s back-off")?.0.parse().ok()?)))
+        .collect();
+    let wait_seconds: Vec<f64> =
+        notes.iter().filter_map(|n| n.strip_prefix("(wait of ")?.strip_suffix("s skipped)")?.parse().ok()).collect();
     Execution {
         name: v["name"].as_str().unwrap_or_default().to_owned(),
         status: v["status"].as_str().unwrap_or("?").to_owned(),
@@ -431,10 +451,13 @@ fn execution(v: Value) -> Execution {
         error: v["error"].as_str().map(str::to_owned),
         cause: v["cause"].as_str().map(str::to_owned),
         states_entered,
-        notes: strings(&v["notes"]),
+        notes,
         tool_errors: strings(&v["tool_errors"]),
         elapsed: Duration::from_secs_f64(v["elapsed_s"].as_f64().unwrap_or(0.0)),
         events,
+        wait_entered: vec![None; wait_seconds.len()],
+        backoffs,
+        wait_seconds,
     }
 }
 
@@ -694,6 +717,172 @@ pub fn invoke(binary: &Path, name: &str, input: &Value) -> Invocation {
         _ => panic!("{}", failure("invoke", &command, &output)),
     };
     Invocation { result, elapsed }
+}
+
+/* ------------------------------------------ LOCAL EXECUTOR ---------------------------------------- */
+
+impl Injection {
+    /// What this injection makes of `request` in [`stepcraft::local::Local`] (see
+    /// [`intercepting`]), as `rust_activities.py` does in the interpreter: the same function,
+    /// state and attempt (1-based here, `request.attempt` counts retries from 0) answer with the
+    /// function error (`TaskFailure::function_error`), the Lambda service error
+    /// (`Lambda.<code>`, the interpreter's cause [`service_error_cause`]) or the return value;
+    /// an `after_activity` injection lets the activity answer, then (unless it failed)
+    /// completes its callback as `{"callback": {"output"} | {"error", "cause"}}` says.
+    pub fn intercept(&self, request: &TaskRequest) -> Intercept {
+        if request.function_name.as_deref() != Some(self.function.as_str())
+            || self.state.as_ref().is_some_and(|s| **s != *request.state_name)
+            || self.attempts.as_ref().is_some_and(|a| !a.contains(&(request.attempt + 1)))
+        {
+            return Intercept::Pass;
+        }
+        let response = &self.response;
+        let text = |key: &str| response[key].as_str().unwrap_or_default().to_owned();
+        if self.after_activity {
+            let outcome = response.clone();
+            return Intercept::After(Box::new(move |mut answer: TaskResponse| {
+                if answer.outcome.is_err() {
+                    return answer;
+                }
+                if let Some(callback) = outcome.get("callback") {
+                    let completion = match callback.get("output") {
+                        Some(output) => Callback::Success(output.clone()),
+                        None => Callback::Failure(TaskFailure::new(
+                            callback["error"].as_str().unwrap_or_default(),
+                            callback["cause"].as_str().unwrap_or_default(),
+                        )),
+                    };
+                    answer.callback = Some((completion, Duration::ZERO));
+                }
+                answer
+            }));
+        }
+        if let Some(value) = response.get("return") {
+            Intercept::Respond(TaskResponse::ok(value.clone()))
+        } else if let Some(code) = response["service_error"].as_str() {
+            let message = response["message"].as_str().unwrap_or(code);
+            Intercept::Respond(TaskResponse::fail(TaskFailure::new(
+                format!("Lambda.{code}"),
+                service_error_cause(code, message),
+            )))
+        } else {
+            Intercept::Respond(TaskResponse::fail(TaskFailure::function_error(text("error"), text("cause"))))
+        }
+    }
+}
+
+/// The cause the interpreter gives a Lambda service error `code` (an `Invoke` answered
+/// with that error code and `message`), for the local executor's injected twin.
+pub fn service_error_cause(code: &str, message: &str) -> String {
+    format!(
+        "{message} (Service: AWSLambda; Status Code: 500; Error Code: {code}; \
+         Request ID: 00000000-0000-0000-0000-000000000000; Proxy: null)"
+    )
+}
+
+/// `local` with every injection an interceptor, in order: the first matching one wins, as
+/// in the interpreter.
+pub fn intercepting(mut local: Local, injections: &[Injection]) -> Local {
+    for injection in injections {
+        let injection = injection.clone();
+        local = local.intercept(move |request: &TaskRequest| injection.intercept(request));
+    }
+    local
+}
+
+/// Runs hosted workflow `name` to its end with the local executor, from the current time
+/// (so that a `Timestamp` Wait waits what it would in the interpreter), on this thread.
+pub fn run_local(local: &Local, name: &str, input: &Value) -> Result<ExecutionResult, String> {
+    let machine = local.state_machine(name)?;
+    let executor = local.executor()?.start_time_now();
+    Ok(executor.run_blocking(&machine, input.clone()))
+}
+
+impl Execution {
+    /// A local executor's run in the interpreter's terms: status, output, error, cause, the
+    /// history events flattened as the tool flattens them (`type`, `id`, `previousEventId`,
+    /// `timestamp` and the details' `name`/`resource`/`resourceType`/`parameters`/`input`/
+    /// `output`/`error`/`cause`), the states entered; the retry back-offs measured in virtual
+    /// time (from a failed task attempt to the next one's scheduling, attributed to the state
+    /// whose `*StateEntered` event the thread's `previousEventId` chain leads back to), and the
+    /// Wait states' durations (from their entry to their exit).
+    pub fn from_local(name: &str, result: &ExecutionResult, elapsed: Duration) -> Execution {
+        let by_id: BTreeMap<u64, &stepcraft::local::Event> = result.history.iter().map(|e| (e.id, e)).collect();
+        let previous = |e: &stepcraft::local::Event| by_id.get(&e.previous_event_id).copied();
+        let entered_state = |e: &stepcraft::local::Event| {
+            let mut at = previous(e);
+            while let Some(p) = at {
+                if p.event_type.ends_with("StateEntered") {
+                    return p.name().unwrap_or("?").to_owned();
+                }
+                at = previous(p);
+            }
+            "?".to_owned()
+        };
+        let seconds = |from: i64, to: i64| (to - from) as f64 / 1000.0;
+        let mut backoffs = Vec::new();
+        let mut wait_seconds = Vec::new();
+        let mut wait_entered = Vec::new();
+        for event in &result.history {
+            match event.event_type {
+                "TaskScheduled" | "LambdaFunctionScheduled" => {
+                    if let Some(failed) = previous(event).filter(|p| {
+                        matches!(
+                            p.event_type,
+                            "TaskFailed" | "TaskTimedOut" | "LambdaFunctionFailed" | "LambdaFunctionTimedOut"
+                        )
+                    }) {
+                        backoffs.push((entered_state(event), seconds(failed.timestamp_ms, event.timestamp_ms)));
+                    }
+                }
+                "WaitStateExited" => {
+                    if let Some(entered) = previous(event).filter(|p| p.event_type == "WaitStateEntered") {
+                        wait_seconds.push(seconds(entered.timestamp_ms, event.timestamp_ms));
+                        wait_entered.push(Some(seconds(0, entered.timestamp_ms)));
+                    }
+                }
+                _ => {}
+            }
+        }
+        const DETAIL_KEYS: [&str; 8] =
+            ["input", "output", "error", "cause", "name", "resource", "resourceType", "parameters"];
+        let events = result
+            .history
+            .iter()
+            .map(|event| {
+                let full = event.to_json();
+                let mut flat = Map::new();
+                for key in ["id", "previousEventId", "timestamp", "type"] {
+                    flat.insert(key.into(), full[key].clone());
+                }
+                if let Some(details) =
+                    full.as_object().and_then(|m| m.iter().find(|(k, _)| k.ends_with("EventDetails")))
+                {
+                    for key in DETAIL_KEYS {
+                        if let Some(value) = details.1.get(key) {
+                            flat.insert(key.into(), value.clone());
+                        }
+                    }
+                }
+                Value::Object(flat)
+            })
+            .collect();
+        Execution {
+            name: name.to_owned(),
+            status: result.status.as_str().to_owned(),
+            output: if result.status == Status::Succeeded { result.output.clone() } else { None },
+            error: result.error.clone(),
+            cause: result.cause.clone(),
+            states_entered: result.states_entered().into_iter().map(str::to_owned).collect(),
+            notes: Vec::new(),
+            events,
+            tool_errors: Vec::new(),
+            elapsed,
+            backoffs,
+            wait_seconds,
+            wait_entered,
+        }
+    }
 }
 
 /* --------------------------------------------- HELPERS ------------------------------------------- */
