@@ -25,7 +25,8 @@
 //!   invoked, as a multiset (Map iterations and Parallel branches run concurrently).
 //! * retries and waits: from the interpreter's notes (it skips and records them); a jittered
 //!   back-off must lie in `[0, cap]`, a Wait until a timestamp must ask for the seconds from
-//!   the run to it (within [`TIMESTAMP_SLACK_S`]).
+//!   the run to it (within [`TIMESTAMP_SLACK_S`]); the waits of a successful run must add up
+//!   to less than its `TimeoutSeconds` and a Standard execution's year ([`execution_limit`]).
 //! * a difference found and reported is marked on its case (`known_mismatch`): the comparison
 //!   must still find it (and, in test 3, nothing else), so the mark goes once it is fixed.
 //!
@@ -37,10 +38,11 @@
 //! `TaskRequest::attempt`) and its callback completions into `Intercept::After`. The local run
 //! must agree
 //! * with the interpreter's: status, output, error; the cause (a JSON cause as parsed JSON, a
-//!   plain one as text; not when the case compares no cause); the top-level states in order;
+//!   plain one as text; an injected Lambda service error carries the interpreter's own cause
+//!   text, [`asl::service_error_cause`], so that is compared too); the top-level states in order;
 //!   every state entered (those of Parallel branches and Map iterations included) as a
-//!   multiset, and the Lambda calls as a multiset, unless the case says they are not
-//!   deterministic (a failing branch); the retry back-offs by state, measured in virtual time
+//!   multiset, and the Lambda calls as a multiset, unless the case does not check its calls
+//!   (they are not deterministic when a branch fails); the retry back-offs by state, measured in virtual time
 //!   in the local history (jittered ones: as many, each within its cap); the Wait states'
 //!   seconds (a Wait until a timestamp: the local one must end exactly then, or at once if it
 //!   is past, and wait if and only if the interpreter's does);
@@ -769,7 +771,6 @@ fn checkout_in_a_third_party_interpreter_and_the_local_executor_matches_the_nati
             deterministic: case.calls.is_some(),
             jittered: Vec::new(),
             until: Vec::new(),
-            causes: !matches!(case.expected, Expected::FailsWith(_)),
         };
         let local_problems = three_way(&expected, &rules, &local.execution, run);
         print_case(case.name, run, native.as_ref(), local, &problems, &local_problems);
@@ -1689,7 +1690,6 @@ fn golden_workflows_in_a_third_party_interpreter_and_the_local_executor_match_th
                     WaitFor::Seconds(_) => None,
                 })
                 .collect(),
-            causes: !matches!(case.reference, Reference::FailsWith(_)),
         };
         let want = match (&expected, &case.reference) {
             (Some(expected), _) => Want::Result(expected),
@@ -1780,8 +1780,6 @@ struct LocalRules<'a> {
     jittered: Vec<(&'static str, &'static [f64])>,
     /// Which Wait (by position) waits until a timestamp, and which.
     until: Vec<Option<&'static str>>,
-    /// Whether the causes are compared (not a Lambda service error's, the interpreter's text).
-    causes: bool,
 }
 
 fn show(value: Option<&Value>) -> String {
@@ -1825,12 +1823,10 @@ fn compare_local(rules: &LocalRules<'_>, local: &Execution, interpreter: &Execut
         format!("output {} vs {}", show(local.output.as_ref()), show(interpreter.output.as_ref())),
     );
     check(local.error == interpreter.error, format!("error {:?} vs {:?}", local.error, interpreter.error));
-    if rules.causes {
-        check(
-            same_cause(local.cause.as_deref(), interpreter.cause.as_deref()),
-            format!("cause {:?} vs {:?}", local.cause, interpreter.cause),
-        );
-    }
+    check(
+        same_cause(local.cause.as_deref(), interpreter.cause.as_deref()),
+        format!("cause {:?} vs {:?}", local.cause, interpreter.cause),
+    );
     let (l, i) = (top_level_entered(local, rules.top_level), top_level_entered(interpreter, rules.top_level));
     check(l == i, format!("top-level states entered {l:?} vs {i:?}"));
     if rules.deterministic {
