@@ -452,12 +452,9 @@ fn cases() -> Vec<Case> {
         },
         Case {
             // `express` is `#[serde(default)]`: the input schema does not require it and the
-            // native run takes it as false. The ASL reads
-            // `$states.context.Execution.Input.express` (ShipOrder's Arguments, the Choice's
-            // Condition), which is undefined → States.QueryEvaluationError on AWS; the
-            // interpreter reports it as States.Runtime ("Custom Error Names MUST NOT begin
-            // with the prefix 'States.'", its garbled report of a States.* error leaving a
-            // Parallel branch). Either way the execution fails where the native run succeeds.
+            // native run takes it as false. A bare `$states.context.Execution.Input.express`
+            // would be undefined (States.QueryEvaluationError on AWS); the ASL reads it as
+            // `$exists(…) ? … : false` (ShipOrder's Arguments, the Choice's Condition).
             name: "express omitted (serde default false)",
             input: order_with(json!({"express": null})),
             inject: vec![],
