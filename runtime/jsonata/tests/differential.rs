@@ -301,10 +301,16 @@ fn states_env_values() -> (Value, Value, Value) {
     (states, json!(2), json!(1.5))
 }
 
+/// Whether the reference implementation can run, installing it (pinned, `oracle/install.sh`)
+/// first when node is there but the package is not.
 fn node_available() -> bool {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("oracle");
-    root.join("node_modules/jsonata/package.json").exists()
-        && Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success())
+    let node = Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success());
+    if node && !root.join("node_modules/jsonata/package.json").exists() {
+        let installed = Command::new("bash").arg(root.join("install.sh")).status().is_ok_and(|s| s.success());
+        assert!(installed, "oracle/install.sh failed: the reference jsonata 2.0.6 could not be installed");
+    }
+    node && root.join("node_modules/jsonata/package.json").exists()
 }
 
 fn run_oracle(cases: &[Value]) -> Vec<Value> {
