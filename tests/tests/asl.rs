@@ -995,6 +995,35 @@ fn golden_cases() -> Vec<GoldenCase> {
     let gateway_once = || Injection::error("charge", "GatewayDown", "the gateway did not answer").on_attempts(&[1]);
     vec![
         /* ---- sequential ---- */
+        /* ---- join ---- */
+        GoldenCase::new(
+            "Join",
+            "every branch succeeds",
+            golden_order(),
+            &["In parallel", "If hold failed", "Match receipt", "Set receipt", "If sent failed", "Succeed"],
+        )
+        .calls(&["reserve", "charge", "notify"]),
+        GoldenCase::new(
+            "Join",
+            "fraud: the Err(Fraud) arm of the match on a join! result",
+            golden_order_with(json!({"totalCents": 13})),
+            &["In parallel", "If hold failed", "Match receipt", "Fail TooLarge"],
+        )
+        .calls(&["reserve", "charge", "notify"]),
+        GoldenCase::new(
+            "Join",
+            "declined: the catch-all arm releases the hold and raises the error again",
+            golden_order_with(json!({"totalCents": 0})),
+            &["In parallel", "If hold failed", "Match receipt", "Release", "Fail"],
+        )
+        .calls(&["reserve", "charge", "notify", "release"]),
+        GoldenCase::new(
+            "Join",
+            "out of stock: `hold?` fails the workflow with the branch's error",
+            golden_order_with(json!({"items": [{"sku": "PIANO-9", "quantity": 101, "priceCents": 1}]})),
+            &["In parallel", "If hold failed", "Fail hold"],
+        )
+        .calls(&["reserve", "charge", "notify"]),
         GoldenCase::new("Sequential", "happy path", golden_order(), SEQUENTIAL).calls(&["reserve", "charge", "notify"]),
         GoldenCase::new(
             "Sequential",
@@ -1730,8 +1759,9 @@ fn checkout_local() -> Local {
 /// Every golden workflow (so that `ParentOrder`'s child execution runs `Sequential`) and
 /// activity, hosted by the local executor.
 fn golden_local() -> Local {
-    use golden::{callback, catch, child, choice, common, map, overrides, parallel, returns, sequential, wait};
+    use golden::{callback, catch, child, choice, common, join, map, overrides, parallel, returns, sequential, wait};
     Local::new()
+        .host(join::join {})
         .host(sequential::sequential {})
         .host(catch::catch {})
         .host(choice::choice {})

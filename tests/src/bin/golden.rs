@@ -6,13 +6,14 @@
 #[path = "../../golden/mod.rs"]
 mod golden;
 
-use golden::{callback, catch, child, choice, common, map, overrides, parallel, returns, sequential, wait};
+use golden::{callback, catch, child, choice, common, join, map, overrides, parallel, returns, sequential, wait};
 
 stepcraft::main!(
     sequential::sequential,
     catch::catch,
     choice::choice,
     parallel::parallel,
+    join::join,
     map::map,
     wait::wait,
     returns::returns,
