@@ -239,6 +239,18 @@ impl Injection {
         }
     }
 
+    /// `function` takes `seconds` before answering (really, in the interpreter; in virtual
+    /// time, in the local executor): past the task's `TimeoutSeconds`, `States.Timeout`.
+    pub fn slow(function: &str, seconds: f64) -> Injection {
+        Injection {
+            function: function.to_owned(),
+            state: None,
+            attempts: None,
+            response: json!({ "return": null, "delay": seconds }),
+            after_activity: false,
+        }
+    }
+
     /// Only on these attempts (1-based).
     pub fn on_attempts(mut self, attempts: &[u32]) -> Injection {
         self.attempts = Some(attempts.to_vec());
@@ -758,7 +770,8 @@ impl Injection {
             }));
         }
         if let Some(value) = response.get("return") {
-            Intercept::Respond(TaskResponse::ok(value.clone()))
+            let delay = Duration::from_secs_f64(response["delay"].as_f64().unwrap_or(0.0));
+            Intercept::Respond(TaskResponse::ok(value.clone()).after(delay))
         } else if let Some(code) = response["service_error"].as_str() {
             let message = response["message"].as_str().unwrap_or(code);
             Intercept::Respond(TaskResponse::fail(TaskFailure::new(

@@ -1027,6 +1027,15 @@ fn golden_cases() -> Vec<GoldenCase> {
         GoldenCase::new("Sequential", "happy path", golden_order(), SEQUENTIAL).calls(&["reserve", "charge", "notify"]),
         GoldenCase::new(
             "Sequential",
+            "Reserve takes 11 s, past its 10 s TimeoutSeconds: States.Timeout, not retried",
+            golden_order(),
+            &["Reserve"],
+        )
+        .inject(Injection::slow("reserve", 11.0))
+        .calls(&["reserve"])
+        .fails_with("States.Timeout"),
+        GoldenCase::new(
+            "Sequential",
             "out of stock: Reserve fails, nothing catches it",
             golden_order_with(json!({"items": [{"sku": "PIANO-9", "quantity": 101, "priceCents": 1}]})),
             &["Reserve"],
