@@ -143,7 +143,41 @@ fn run_command(entries: &[Entry], args: &[String], runtime: &tokio::runtime::Run
         }
         Some("run") => {
             let name = args.get(1).ok_or_else(|| format!("error: name a workflow\n\n{USAGE}"))?;
-            let options = RunOptions::parse(&args[2..])?;
+            // Only workflows bring the local executor into a binary: a binary hosting none
+            // (a Lambda function's bootstrap) carries none of it.
+            let workflow = find(entries, Some(name))?;
+            let run = workflow.run.ok_or_else(|| format!("error: `{name}` is not a workflow"))?;
+            run(entries, &args[1..], runtime)
+        }
+        Some("synth") => {
+            let dir = match &args[1..] {
+                [flag, dir] if flag == "--out" => std::path::PathBuf::from(dir),
+                _ => return Err(format!("error: expected `synth --out DIR`\n\n{USAGE}")),
+            };
+            std::fs::create_dir_all(&dir).map_err(|e| format!("error: cannot create `{}`: {e}", dir.display()))?;
+            for entry in entries {
+                for (name, contents) in (entry.synth)() {
+                    let path = dir.join(&name);
+                    std::fs::write(&path, contents)
+                        .map_err(|e| format!("error: cannot write `{}`: {e}", path.display()))?;
+                    writeln!(stdout, "{}", path.display()).map_err(|e| e.to_string())?;
+                }
+            }
+            Ok(())
+        }
+        Some("help" | "--help" | "-h") => writeln!(stdout, "{USAGE}").map_err(|e| e.to_string()),
+        Some(other) => Err(format!("error: unknown command `{other}`\n\n{USAGE}")),
+        None => Err(USAGE.to_owned()),
+    }
+}
+
+/// `run WORKFLOW ..`: runs a workflow's state machine with the local executor, the binary's
+/// activities answering its tasks.
+pub(crate) fn run_locally(entries: &[Entry], args: &[String], runtime: &tokio::runtime::Runtime) -> Result<(), String> {
+    let mut stdout = std::io::stdout().lock();
+    {
+            let name = &args[0];
+            let options = RunOptions::parse(&args[1..])?;
             let mut local = crate::local::Local::new().hosting(entries);
             if let Some((file, test_case)) = &options.mock_config {
                 let text = std::fs::read_to_string(file).map_err(|e| format!("error: cannot read `{file}`: {e}"))?;
@@ -180,26 +214,6 @@ fn run_command(entries: &[Entry], args: &[String], runtime: &tokio::runtime::Run
             }
             if result.succeeded() { Ok(()) } else { Err(String::new()) }
         }
-        Some("synth") => {
-            let dir = match &args[1..] {
-                [flag, dir] if flag == "--out" => std::path::PathBuf::from(dir),
-                _ => return Err(format!("error: expected `synth --out DIR`\n\n{USAGE}")),
-            };
-            std::fs::create_dir_all(&dir).map_err(|e| format!("error: cannot create `{}`: {e}", dir.display()))?;
-            for entry in entries {
-                for (name, contents) in (entry.synth)() {
-                    let path = dir.join(&name);
-                    std::fs::write(&path, contents)
-                        .map_err(|e| format!("error: cannot write `{}`: {e}", path.display()))?;
-                    writeln!(stdout, "{}", path.display()).map_err(|e| e.to_string())?;
-                }
-            }
-            Ok(())
-        }
-        Some("help" | "--help" | "-h") => writeln!(stdout, "{USAGE}").map_err(|e| e.to_string()),
-        Some(other) => Err(format!("error: unknown command `{other}`\n\n{USAGE}")),
-        None => Err(USAGE.to_owned()),
-    }
 }
 
 /// The options of `run`.

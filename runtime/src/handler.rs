@@ -96,7 +96,12 @@ pub struct Entry {
     pub(crate) local: Option<LocalInvoke>,
     /// A workflow's definition, as JSON.
     pub(crate) definition: Option<fn() -> String>,
+    /// A workflow's `run` command (the local executor): only workflows reference it.
+    pub(crate) run: Option<RunLocally>,
 }
+
+/// The `run` command of a workflow's binary.
+pub(crate) type RunLocally = fn(&[Entry], &[String], &tokio::runtime::Runtime) -> Result<(), String>;
 
 /// A boxed `Send` future.
 pub(crate) type SendFuture<T> = std::pin::Pin<Box<dyn Future<Output = T> + Send>>;
@@ -139,6 +144,7 @@ impl Entry {
                 })
             }),
             definition: None,
+            run: None,
         }
     }
 
@@ -168,6 +174,7 @@ impl Entry {
             synth: Vec::new,
             local: None,
             definition: None,
+            run: None,
         }
     }
 
@@ -205,6 +212,7 @@ impl Entry {
             synth: Vec::new,
             local: None,
             definition: None,
+            run: None,
         }
     }
 
@@ -234,6 +242,7 @@ impl Entry {
             synth: Vec::new,
             local: None,
             definition: None,
+            run: None,
         }
     }
 
@@ -273,6 +282,7 @@ impl Entry {
             },
             local: None,
             definition: Some(W::definition_json),
+            run: Some(crate::cli::run_locally),
         }
     }
 
