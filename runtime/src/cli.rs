@@ -176,44 +176,44 @@ fn run_command(entries: &[Entry], args: &[String], runtime: &tokio::runtime::Run
 pub(crate) fn run_locally(entries: &[Entry], args: &[String], runtime: &tokio::runtime::Runtime) -> Result<(), String> {
     let mut stdout = std::io::stdout().lock();
     {
-            let name = &args[0];
-            let options = RunOptions::parse(&args[1..])?;
-            let mut local = crate::local::Local::new().hosting(entries);
-            if let Some((file, test_case)) = &options.mock_config {
-                let text = std::fs::read_to_string(file).map_err(|e| format!("error: cannot read `{file}`: {e}"))?;
-                let doc = serde_json::from_str(&text).map_err(|e| format!("error: `{file}` is not JSON: {e}"))?;
-                let config = crate::local::MockConfig::from_json(doc).map_err(|e| format!("error: `{file}`: {e}"))?;
-                local = local.mock_config(config, test_case.clone());
-            }
-            let input: Value =
-                serde_json::from_slice(&options.input).map_err(|e| format!("error: the input is not JSON: {e}"))?;
-            let result = runtime.block_on(local.run_json(name, input)).map_err(|e| format!("error: {e}"))?;
-            if options.json {
-                let history: Vec<Value> = result.history.iter().map(|e| e.to_json()).collect();
-                let report = serde_json::json!({
-                    "status": result.status.as_str(),
-                    "output": result.output,
-                    "error": result.error,
-                    "cause": result.cause,
-                    "history": history,
-                });
-                writeln!(stdout, "{report}").map_err(|e| e.to_string())?;
-            } else {
-                write!(stdout, "{}", result.trace()).map_err(|e| e.to_string())?;
-                match &result.output {
-                    Some(output) => writeln!(stdout, "{}\n{output:#}", result.status.as_str()),
-                    None => writeln!(
-                        stdout,
-                        "{}: {} {}",
-                        result.status.as_str(),
-                        result.error.as_deref().unwrap_or(""),
-                        result.cause.as_deref().unwrap_or("")
-                    ),
-                }
-                .map_err(|e| e.to_string())?;
-            }
-            if result.succeeded() { Ok(()) } else { Err(String::new()) }
+        let name = &args[0];
+        let options = RunOptions::parse(&args[1..])?;
+        let mut local = crate::local::Local::new().hosting(entries);
+        if let Some((file, test_case)) = &options.mock_config {
+            let text = std::fs::read_to_string(file).map_err(|e| format!("error: cannot read `{file}`: {e}"))?;
+            let doc = serde_json::from_str(&text).map_err(|e| format!("error: `{file}` is not JSON: {e}"))?;
+            let config = crate::local::MockConfig::from_json(doc).map_err(|e| format!("error: `{file}`: {e}"))?;
+            local = local.mock_config(config, test_case.clone());
         }
+        let input: Value =
+            serde_json::from_slice(&options.input).map_err(|e| format!("error: the input is not JSON: {e}"))?;
+        let result = runtime.block_on(local.run_json(name, input)).map_err(|e| format!("error: {e}"))?;
+        if options.json {
+            let history: Vec<Value> = result.history.iter().map(|e| e.to_json()).collect();
+            let report = serde_json::json!({
+                "status": result.status.as_str(),
+                "output": result.output,
+                "error": result.error,
+                "cause": result.cause,
+                "history": history,
+            });
+            writeln!(stdout, "{report}").map_err(|e| e.to_string())?;
+        } else {
+            write!(stdout, "{}", result.trace()).map_err(|e| e.to_string())?;
+            match &result.output {
+                Some(output) => writeln!(stdout, "{}\n{output:#}", result.status.as_str()),
+                None => writeln!(
+                    stdout,
+                    "{}: {} {}",
+                    result.status.as_str(),
+                    result.error.as_deref().unwrap_or(""),
+                    result.cause.as_deref().unwrap_or("")
+                ),
+            }
+            .map_err(|e| e.to_string())?;
+        }
+        if result.succeeded() { Ok(()) } else { Err(String::new()) }
+    }
 }
 
 /// The options of `run`.

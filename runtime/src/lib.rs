@@ -66,12 +66,12 @@ pub use handler::Handler;
 pub use lambda_runtime::Context;
 pub use std::time::Duration;
 pub use stepcraft_macros::{Data, Error, activity, handler, workflow};
-/// Runs activities (or `async` blocks of them) concurrently: in a state machine, a Parallel
-/// state. Like a Parallel state, it stops at the first failure.
-pub use tokio::try_join;
 /// Runs activities (or `async` blocks of them) concurrently and keeps each one's `Result`: in a
 /// state machine, a Parallel state whose branches catch their own errors.
 pub use tokio::join;
+/// Runs activities (or `async` blocks of them) concurrently: in a state machine, a Parallel
+/// state. Like a Parallel state, it stops at the first failure.
+pub use tokio::try_join;
 pub use tracing;
 pub use workflow::{Step, Workflow, sleep, sleep_until};
 

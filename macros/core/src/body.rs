@@ -1323,7 +1323,9 @@ impl<'a> Parser<'a> {
         let mut errs = Vec::new();
         for arm in arms {
             let inner = match &arm.pat {
-                syn::Pat::TupleStruct(ts) if ts.elems.len() == 1 && (ts.path.is_ident("Ok") || ts.path.is_ident("Err")) => {
+                syn::Pat::TupleStruct(ts)
+                    if ts.elems.len() == 1 && (ts.path.is_ident("Ok") || ts.path.is_ident("Err")) =>
+                {
                     (&ts.elems[0], ts.path.is_ident("Ok"))
                 }
                 other => {

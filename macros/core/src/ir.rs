@@ -86,7 +86,10 @@ pub enum Condition {
         pat: ArmPat,
     },
     /// The `join!` result `var` failed (with one of these errors).
-    Failed { var: VarId, catches: ErrCatch },
+    Failed {
+        var: VarId,
+        catches: ErrCatch,
+    },
 }
 
 /// A `Fail` state's error.

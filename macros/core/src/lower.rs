@@ -6,9 +6,8 @@
 //! names are then given in source order and made unique.
 
 use crate::body::{
-    ErrCatch,
-    ArmPat, Block, Body, Branch, Call, Cond, ErrArm, Expr, Flow, ForLoop, LetPat, OkArm, Return, SleepUntil, Stmt,
-    VarDef, VarId, Vars,
+    ArmPat, Block, Body, Branch, Call, Cond, ErrArm, ErrCatch, Expr, Flow, ForLoop, LetPat, OkArm, Return, SleepUntil,
+    Stmt, VarDef, VarId, Vars,
 };
 use crate::ctxt::Ctxt;
 use crate::ir::{Assign, Catch, Condition, FailWith, Graph, Kind, Machine, Next, State, StateId, Value};
@@ -546,8 +545,10 @@ impl Lowerer<'_> {
             Branch::Call(call) => call.span,
             Branch::Block(block) => block.span,
         };
-        let failed = self.add("Failed".into(), failed_span, Kind::Pass { assign: Vec::new(), output: None, next: Next::End });
-        let catch = || vec![Catch { catches: ErrCatch::All, next: failed, assign: Vec::new(), output: Some(Value::Err) }];
+        let failed =
+            self.add("Failed".into(), failed_span, Kind::Pass { assign: Vec::new(), output: None, next: Next::End });
+        let catch =
+            || vec![Catch { catches: ErrCatch::All, next: failed, assign: Vec::new(), output: Some(Value::Err) }];
         match branch {
             Branch::Call(call) => {
                 let K::To(task) = self.call(call, K::End, Dest::Output, catch(), None) else { unreachable!() };
@@ -739,6 +740,8 @@ fn render(expr: &Expr) -> String {
         Expr::UnwrapOr(a, _) => render(a),
         Expr::None(_) => "None".into(),
         Expr::Struct { path, .. } => path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default(),
-        Expr::Array(..) | Expr::Format(..) | Expr::Unit(_) | Expr::OutcomeOk(..) | Expr::OutcomeErr(..) => "value".into(),
+        Expr::Array(..) | Expr::Format(..) | Expr::Unit(_) | Expr::OutcomeOk(..) | Expr::OutcomeErr(..) => {
+            "value".into()
+        }
     }
 }
