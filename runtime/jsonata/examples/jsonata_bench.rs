@@ -1,6 +1,6 @@
 //! Evaluations per second of typical Step Functions expressions (parse once,
 //! evaluate many times). Run with
-//! `cargo run --release -p stepcraft-jsonata --example bench`.
+//! `cargo run --release -p stepcraft-jsonata --example jsonata_bench`.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};

@@ -1,7 +1,7 @@
 //! Throughput and memory figures of the local executor.
 //!
 //! ```text
-//! cargo run --release -p stepcraft-local --example bench [-- ITERATIONS]
+//! cargo run --release -p stepcraft-local --example executor_bench [-- ITERATIONS]
 //! ```
 //!
 //! * executions per second of the 5-state benchmark machine (Pass, Task, Choice,
