@@ -1003,21 +1003,7 @@ impl<'a> Evaluator<'a> {
         apply_to: Option<V<'a>>,
     ) -> Result<V<'a>> {
         let proc = self.eval(procedure, input, frame)?;
-        let proc_name: Option<&'a str> = match &procedure.kind {
-            Kind::Path { steps, .. } => match steps.first().map(|s| &s.kind) {
-                Some(Kind::Name(n)) => Some(n),
-                _ => None,
-            },
-            Kind::Var(n) => Some(n),
-            _ => None,
-        };
-        if proc.is_none()
-            && procedure.is_path()
-            && let Some(name) = proc_name
-            && self.lookup(frame, name).is_some_and(|v| js_truthy(&v))
-        {
-            return Err(Error::at("T1005", node.pos).with_token(name));
-        }
+        self.check_not_shadowed(node, procedure, &proc, frame, "T1005")?;
         let mut evaluated = Vec::with_capacity(args.len() + 1);
         if let Some(ctx) = apply_to {
             evaluated.push(ctx);
@@ -1027,7 +1013,7 @@ impl<'a> Evaluator<'a> {
         }
         self.apply(&proc, evaluated, input, frame).map_err(|mut e| {
             e.set_position(node.pos);
-            if let Some(name) = proc_name {
+            if let Some(name) = procedure_name(procedure) {
                 e.set_token_if_none(name);
             }
             e
@@ -1139,6 +1125,26 @@ impl<'a> Evaluator<'a> {
         self.apply(&Some(f.clone()), args, &Some(Val::Null), frame)
     }
 
+    /// `foo(…)` where `foo` is no function but a `$foo` variable is (the `$` forgotten): `code`
+    /// (T1005 for a call, T1007 for a partial application) names the variable.
+    fn check_not_shadowed(
+        &self,
+        node: &'a Node,
+        procedure: &'a Node,
+        proc: &V<'a>,
+        frame: &Rc<Frame<'a>>,
+        code: &'static str,
+    ) -> Result<()> {
+        if proc.is_none()
+            && procedure.is_path()
+            && let Some(n) = procedure_name(procedure)
+            && self.lookup(frame, n).is_some_and(|v| js_truthy(&v))
+        {
+            return Err(Error::at(code, node.pos).with_token(n));
+        }
+        Ok(())
+    }
+
     fn eval_partial(
         &self,
         node: &'a Node,
@@ -1162,21 +1168,7 @@ impl<'a> Evaluator<'a> {
             },
             other => other,
         };
-        let name: Option<&str> = match &procedure.kind {
-            Kind::Path { steps, .. } => match steps.first().map(|s| &s.kind) {
-                Some(Kind::Name(n)) => Some(n),
-                _ => None,
-            },
-            Kind::Var(n) => Some(n),
-            _ => None,
-        };
-        if proc.is_none()
-            && procedure.is_path()
-            && let Some(n) = name
-            && self.lookup(frame, n).is_some_and(|v| js_truthy(&v))
-        {
-            return Err(Error::at("T1007", node.pos).with_token(n));
-        }
+        self.check_not_shadowed(node, procedure, &proc, frame, "T1007")?;
         match &proc {
             Some(Val::Func(f)) => match &**f {
                 Func::Lambda(l) => {
@@ -1228,7 +1220,7 @@ impl<'a> Evaluator<'a> {
             },
             _ => {
                 let mut e = Error::at("T1008", node.pos);
-                if let Some(n) = name {
+                if let Some(n) = procedure_name(procedure) {
                     e = e.with_token(n);
                 }
                 Err(e)
@@ -1592,5 +1584,18 @@ fn rebuild<'a>(v: &Val<'a>, updated: &[(*const Obj<'a>, Rc<Obj<'a>>)], depth: us
         }
         Val::Arr(a) => Val::array_with_flags(a.items.iter().map(|x| rebuild(x, updated, depth + 1)).collect(), a.flags),
         other => other.clone(),
+    }
+}
+
+/// The name a function call's procedure is written with (`foo` in `foo(…)`, `$f` in `$f(…)`),
+/// for error messages.
+fn procedure_name(procedure: &Node) -> Option<&str> {
+    match &procedure.kind {
+        Kind::Path { steps, .. } => match steps.first().map(|s| &s.kind) {
+            Some(Kind::Name(n)) => Some(n),
+            _ => None,
+        },
+        Kind::Var(n) => Some(n),
+        _ => None,
     }
 }

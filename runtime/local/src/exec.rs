@@ -1759,21 +1759,7 @@ impl<'c> Ctx<'c> {
             start_ms: start,
             input: input.clone(),
         };
-        let child = Ctx {
-            machine: machine.machine(),
-            core: self.core,
-            info: &info,
-            clock: self.clock.clone(),
-            history: Arc::default(),
-            trace: Arc::default(),
-            rng: Mutex::new(Rng::new(lock(&self.rng).next_u64())),
-            inflight: self.inflight.clone(),
-            mock_counters: Mutex::new(HashMap::new()),
-            invocations: Mutex::new(HashMap::new()),
-            next_id: AtomicU64::new(1),
-            history_full: AtomicBool::new(false),
-            child_depth: self.child_depth + 1,
-        };
+        let child = self.isolated(machine.machine(), &info);
         let end: BoxFuture<'_, End> = Box::pin(child.run_execution());
         let end = end.await;
         let stop = self.clock.now_ms();
@@ -2125,12 +2111,13 @@ impl<'c> Ctx<'c> {
         self.finish_result(v, th, input, Value::Array(values))
     }
 
-    /// Runs states as a separate execution would: own history, no outer variables.
-    async fn run_isolated(&self, set: &StateSet, input: Value) -> Result<Value, Failure> {
-        let child = Ctx {
-            machine: self.machine,
+    /// A context for a separate execution nested in this one (a child execution, or states run
+    /// in isolation): its own history, trace, mock counters and random stream, the same clock.
+    fn isolated<'b>(&'b self, machine: &'b Machine, info: &'b ExecInfo) -> Ctx<'b> {
+        Ctx {
+            machine,
             core: self.core,
-            info: self.info,
+            info,
             clock: self.clock.clone(),
             history: Arc::default(),
             trace: Arc::default(),
@@ -2141,7 +2128,12 @@ impl<'c> Ctx<'c> {
             next_id: AtomicU64::new(1),
             history_full: AtomicBool::new(false),
             child_depth: self.child_depth + 1,
-        };
+        }
+    }
+
+    /// Runs states as a separate execution would: own history, no outer variables.
+    async fn run_isolated(&self, set: &StateSet, input: Value) -> Result<Value, Failure> {
+        let child = self.isolated(self.machine, self.info);
         let mut th = Thread { scope: Scope::default(), prev: 0, depth: 0, label: None };
         let fut: BoxFuture<'_, Result<Value, Failure>> = Box::pin(async { child.run_set(set, input, &mut th).await });
         fut.await
