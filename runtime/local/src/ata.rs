@@ -42,6 +42,31 @@ fn is_name_char(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
 }
 
+/// Just past the string literal or `/* comment */` that starts at `b[i]`, or `None` when
+/// neither starts there.
+fn skip_literal(b: &[u8], i: usize) -> Option<usize> {
+    match b[i] {
+        q @ (b'"' | b'\'' | b'`') => {
+            let mut j = i + 1;
+            while j < b.len() && b[j] != q {
+                if b[j] == b'\\' {
+                    j += 1;
+                }
+                j += 1;
+            }
+            Some(j + 1)
+        }
+        b'/' if b.get(i + 1) == Some(&b'*') => {
+            let mut j = i + 2;
+            while j + 1 < b.len() && !(b[j] == b'*' && b[j + 1] == b'/') {
+                j += 1;
+            }
+            Some(j + 2)
+        }
+        _ => None,
+    }
+}
+
 /// Rewrites `$states.input`, `.result`, `.errorOutput`, `.context.Execution.Input`
 /// and `.context` (outside string literals) to the names above.
 fn rewrite(src: &str) -> (String, Needs) {
@@ -51,24 +76,11 @@ fn rewrite(src: &str) -> (String, Needs) {
     let mut i = 0;
     let mut copied = 0;
     while i < b.len() {
+        if let Some(end) = skip_literal(b, i) {
+            i = end;
+            continue;
+        }
         match b[i] {
-            q @ (b'"' | b'\'' | b'`') => {
-                i += 1;
-                while i < b.len() && b[i] != q {
-                    if b[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-                i += 1;
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
-                    i += 1;
-                }
-                i += 2;
-            }
             b'$' if src[i..].starts_with("$states") && !b.get(i + 7).is_some_and(|c| is_name_char(*c)) => {
                 let rest = &src[i + 7..];
                 let field = |name: &str| {
@@ -211,28 +223,15 @@ fn dollar_names(src: &str) -> Box<[Box<str>]> {
     let b = src.as_bytes();
     let mut i = 0;
     while i < b.len() {
+        if let Some(end) = skip_literal(b, i) {
+            i = end;
+            continue;
+        }
         match b[i] {
-            q @ (b'"' | b'\'' | b'`') => {
-                i += 1;
-                while i < b.len() && b[i] != q {
-                    if b[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-                i += 1;
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
-                    i += 1;
-                }
-                i += 2;
-            }
             b'$' => {
                 let start = i + 1;
                 let mut j = start;
-                while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_' || b[j] >= 0x80) {
+                while j < b.len() && is_name_char(b[j]) {
                     j += 1;
                 }
                 if j > start {
@@ -361,6 +360,11 @@ mod tests {
         let n = dollar_names("$x + $states.input.a & '$notme' & $sum([1]) & $x");
         let n: Vec<&str> = n.iter().map(|s| &**s).collect();
         assert_eq!(n, ["x", "states", "sum"]);
+        let n = dollar_names(r#"/* $comment */ $a & "esc\" $no" & `$b` & $c"#);
+        let n: Vec<&str> = n.iter().map(|s| &**s).collect();
+        assert_eq!(n, ["a", "c"]);
+        let (r, _) = rewrite("/* $states.input */ $states.input");
+        assert_eq!(r, "/* $states.input */ $states¦input");
     }
 
     #[test]
