@@ -224,25 +224,23 @@ fn f_count<'a>(_: &Evaluator<'a>, _: &Call<'_, 'a>, args: Vec<V<'a>>) -> Result<
 }
 
 fn f_max<'a>(_: &Evaluator<'a>, _: &Call<'_, 'a>, args: Vec<V<'a>>) -> Result<V<'a>> {
-    let Some(a) = arg(&args, 0) else { return Ok(None) };
-    if a.array_len() == Some(0) {
-        return Ok(None);
-    }
-    Ok(num(a
-        .array_iter()
-        .map(|v| v.as_num().unwrap_or(f64::NAN))
-        .fold(f64::NEG_INFINITY, |m, x| if x.is_nan() || m.is_nan() { f64::NAN } else { m.max(x) })))
+    Ok(extremum(&args, f64::NEG_INFINITY, f64::max))
 }
 
 fn f_min<'a>(_: &Evaluator<'a>, _: &Call<'_, 'a>, args: Vec<V<'a>>) -> Result<V<'a>> {
-    let Some(a) = arg(&args, 0) else { return Ok(None) };
+    Ok(extremum(&args, f64::INFINITY, f64::min))
+}
+
+/// `$max`/`$min`: nothing for nothing or an empty array; NaN as soon as an item is no number.
+fn extremum<'a>(args: &[V<'a>], start: f64, pick: fn(f64, f64) -> f64) -> V<'a> {
+    let a = arg(args, 0)?;
     if a.array_len() == Some(0) {
-        return Ok(None);
+        return None;
     }
-    Ok(num(a
+    num(a
         .array_iter()
         .map(|v| v.as_num().unwrap_or(f64::NAN))
-        .fold(f64::INFINITY, |m, x| if x.is_nan() || m.is_nan() { f64::NAN } else { m.min(x) })))
+        .fold(start, |m, x| if x.is_nan() || m.is_nan() { f64::NAN } else { pick(m, x) }))
 }
 
 fn f_average<'a>(_: &Evaluator<'a>, _: &Call<'_, 'a>, args: Vec<V<'a>>) -> Result<V<'a>> {
