@@ -32,7 +32,7 @@ use stepcraft_local::{TaskFuture, TaskHandler};
 
 pub use stepcraft_local::{
     Callback, DefinitionError, Event, ExecutionResult, Executor, Mock, MockConfig, Mocks, StateMachine, Status,
-    TaskFailure, TaskRequest, TaskResponse, TraceEntry,
+    TaskFailure, TaskRequest, TaskResponse, TraceEntry, format_timestamp, parse_timestamp,
 };
 
 /// What an interceptor (see [`Local::intercept`]) does with a task.

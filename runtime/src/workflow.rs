@@ -148,8 +148,9 @@ pub async fn sleep(duration: std::time::Duration) {
 }
 
 /// Sleeps until `timestamp`, an RFC 3339 date-time (`2026-11-23T04:00:00Z`): in a state
-/// machine, a `Wait` state with `Timestamp`. A timestamp in the past does not wait; one that is
-/// not RFC 3339 panics (a state machine fails the execution with `States.Runtime`).
+/// machine, a `Wait` state with `Timestamp`. A timestamp in the past does not wait; one that
+/// Step Functions would not accept panics (a state machine fails the execution with
+/// `States.Runtime`).
 pub async fn sleep_until(timestamp: impl AsRef<str>) {
     let text = timestamp.as_ref();
     let target = parse_rfc3339(text).unwrap_or_else(|| panic!("`{text}` is not an RFC 3339 timestamp"));
@@ -160,42 +161,10 @@ pub async fn sleep_until(timestamp: impl AsRef<str>) {
     }
 }
 
-/// Seconds since the Unix epoch of an RFC 3339 date-time.
+/// Seconds since the Unix epoch of a timestamp in the form Step Functions' `Wait` accepts, read
+/// by the same parser as the local executor's: native runs and state machines reject alike.
 fn parse_rfc3339(text: &str) -> Option<f64> {
-    let b = text.as_bytes();
-    let num = |range: std::ops::Range<usize>| -> Option<i64> { text.get(range)?.parse().ok() };
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't') || b[13] != b':' || b[16] != b':' {
-        return None;
-    }
-    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
-        return None;
-    }
-    let mut rest = &text[19..];
-    let mut fraction = 0.0;
-    if let Some(frac) = rest.strip_prefix('.') {
-        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
-        fraction = format!("0.{}", &frac[..digits]).parse().ok()?;
-        rest = &frac[digits..];
-    }
-    let offset = match rest {
-        "Z" | "z" => 0,
-        _ if rest.len() == 6 && matches!(&rest[..1], "+" | "-") && &rest[3..4] == ":" => {
-            let sign = if rest.starts_with('-') { -1 } else { 1 };
-            sign * (rest[1..3].parse::<i64>().ok()? * 3600 + rest[4..6].parse::<i64>().ok()? * 60)
-        }
-        _ => return None,
-    };
-    // Days from the civil date (Howard Hinnant's algorithm).
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some((days * 86_400 + hour * 3600 + minute * 60 + second - offset) as f64 + fraction)
+    stepcraft_local::parse_timestamp(text).map(|ms| ms as f64 / 1000.0)
 }
 
 #[cfg(test)]

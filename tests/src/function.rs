@@ -298,18 +298,11 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// `YYYY/MM/DD/[$LATEST]` and 32 hex digits, like the service's log stream names.
 fn log_stream_name() -> String {
-    let days = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() / 86_400) as i64;
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}/{month:02}/{day:02}/[$LATEST]{}", new_request_id().replace('-', ""))
+    let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis()) as i64;
+    // `YYYY-MM-DDT…`, as Step Functions prints it.
+    let date = stepcraft::local::format_timestamp(now_ms);
+    let (year, month, day) = (&date[0..4], &date[5..7], &date[8..10]);
+    format!("{year}/{month}/{day}/[$LATEST]{}", new_request_id().replace('-', ""))
 }
 
 /* ------------------------------------- WORKSPACE BINARIES ------------------------------------ */

@@ -1514,19 +1514,8 @@ fn golden_cases() -> Vec<GoldenCase> {
 
 /// Seconds since the Unix epoch of `YYYY-MM-DDTHH:MM:SS[.fff]Z`.
 fn epoch_seconds(timestamp: &str) -> f64 {
-    let number = |range: std::ops::Range<usize>| -> i64 {
-        timestamp.get(range).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("not a timestamp: {timestamp}"))
-    };
-    let (year, month, day) = (number(0..4), number(5..7), number(8..10));
-    let (hour, minute, second) = (number(11..13), number(14..16), number(17..19));
-    // Days from civil (Howard Hinnant's algorithm).
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    (days * 86_400 + hour * 3600 + minute * 60 + second) as f64
+    let ms = stepcraft::local::parse_timestamp(timestamp).unwrap_or_else(|| panic!("not a timestamp: {timestamp}"));
+    ms as f64 / 1000.0
 }
 
 fn compare_golden(
