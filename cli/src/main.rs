@@ -13,7 +13,8 @@ use serde_json::{Value, json};
 use stepcraft_local::{ExecutionResult, Executor, MockConfig, StateMachine, parse_timestamp};
 
 const USAGE: &str = "\
-usage: stepcraft local FILE.asl.json [options]
+usage: stepcraft build [-p PACKAGE] [--out DIR] [options]   (stepcraft build --help)
+       stepcraft local FILE.asl.json [options]
        stepcraft validate FILE.asl.json...
 
 Runs an Amazon States Language state machine locally, in virtual time.
@@ -35,6 +36,7 @@ exit status: 0 succeeded, 1 failed or timed out, 2 usage error, 3 invalid defini
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
+        Some("build") => build(&args[1..]),
         Some("local") => local(&args[1..]),
         Some("validate") => validate(&args[1..]),
         Some("-h" | "--help" | "help") => {
@@ -43,6 +45,31 @@ fn main() -> ExitCode {
         }
         Some(other) => usage_error(&format!("unknown command `{other}`")),
         None => usage_error("a command is required"),
+    }
+}
+
+/// `stepcraft build`: exit status 0 built, 1 the build failed, 2 bad usage.
+fn build(args: &[String]) -> ExitCode {
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        println!("{}", stepcraft_cli::build::USAGE);
+        return ExitCode::SUCCESS;
+    }
+    let options = match stepcraft_cli::build::Options::parse(args) {
+        Ok(options) => options,
+        Err(e) => {
+            eprintln!("stepcraft: {e}\n\n{}", stepcraft_cli::build::USAGE);
+            return ExitCode::from(2);
+        }
+    };
+    match stepcraft_cli::build::build(&options) {
+        Ok(bundle) => {
+            println!("{}", bundle.dir.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("stepcraft: error: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 
