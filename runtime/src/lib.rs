@@ -64,8 +64,17 @@ pub use data::Data;
 pub use error::{Error, FunctionError};
 pub use handler::Handler;
 pub use lambda_runtime::Context;
+/// The JSON Schema library behind the schemas of activities and handlers. Its derive names the
+/// library as `schemars`, so import both: `use stepcraft::{JsonSchema, schemars};`, then
+/// `#[derive(JsonSchema)]`, and the crate needs no `schemars` dependency of its own.
+pub use schemars::{self, JsonSchema};
+/// The JSON values [`local`] takes and returns (`serde_json::json!`, `Value`).
+pub use serde_json;
 pub use std::time::Duration;
 pub use stepcraft_macros::{Data, Error, activity, handler, workflow};
+/// The async runtime the binary runs on. Tests of workflows and activities use its test macro
+/// without a `tokio` dependency: `use stepcraft::tokio;`, then `#[tokio::test]`.
+pub use tokio;
 /// Runs activities (or `async` blocks of them) concurrently and keeps each one's `Result`: in a
 /// state machine, a Parallel state whose branches catch their own errors.
 pub use tokio::join;
