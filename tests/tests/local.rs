@@ -126,14 +126,24 @@ async fn callbacks_complete_with_the_token_the_activity_handed_out() {
 }
 
 /// `checkout run`: the crate's own binary runs its workflow locally, prints the trace and the
-/// output, takes a Step Functions Local mock configuration, and exits non-zero on failure.
+/// output, takes a Step Functions Local mock configuration, and exits non-zero on failure. The
+/// inputs and the mock configuration are the samples the README points at.
 #[test]
 fn the_binary_runs_its_workflow_locally_with_a_mock_configuration() {
     let binary = stepcraft_tests::function::workspace_binary("checkout", "checkout");
-    let order = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/checkout/order.json");
+    let sample = |name: &str| {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/checkout").join(name);
+        path.to_str().expect("a UTF-8 path").to_owned()
+    };
+    let (order, declined, mocks) =
+        (format!("@{}", sample("order.json")), format!("@{}", sample("declined.json")), sample("mocks.json"));
     let run = |args: &[&str]| std::process::Command::new(&binary).args(args).output().expect("checkout runs");
+    let report = |args: &[&str]| -> serde_json::Value {
+        let output = run(args);
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("not one JSON object ({e}): {output:?}"))
+    };
 
-    let happy = run(&["run", "checkout", "--input", &format!("@{}", order.display())]);
+    let happy = run(&["run", "checkout", "--input", &order]);
     let stdout = String::from_utf8_lossy(&happy.stdout);
     assert!(happy.status.success(), "{stdout}");
     assert!(
@@ -141,45 +151,34 @@ fn the_binary_runs_its_workflow_locally_with_a_mock_configuration() {
         "{stdout}"
     );
 
-    let declined = r#"{"orderId":"o-9","customerEmail":"e@x","items":[{"sku":"a","quantity":1}],"totalCents":5,"card":"4000000000000002"}"#;
-    let failed = run(&["run", "checkout", "--input", declined, "--json"]);
+    let failed = run(&["run", "checkout", "--input", &declined, "--json"]);
     assert_eq!(failed.status.code(), Some(1));
-    let report: serde_json::Value = serde_json::from_slice(&failed.stdout).expect("one JSON object");
-    assert_eq!(report["status"], "FAILED");
-    assert_eq!(report["error"], "CardDeclined");
+    let failed: serde_json::Value = serde_json::from_slice(&failed.stdout).expect("one JSON object");
+    assert_eq!((&failed["status"], &failed["error"]), (&json!("FAILED"), &json!("CardDeclined")));
+    let entered = |report: &serde_json::Value, state: &str| {
+        report["history"].as_array().unwrap().iter().any(|e| e["stateEnteredEventDetails"]["name"] == state)
+    };
+    assert!(entered(&failed, "ReleaseInventory"), "the reservation is released: {failed}");
 
-    let dir = std::env::temp_dir().join(format!("stepcraft-mock-config-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let config = dir.join("mocks.json");
-    std::fs::write(
-        &config,
-        json!({
-            "StateMachines": {"Checkout": {"TestCases": {"FlakyGateway": {"ChargePayment": "OnceDown"}}}},
-            "MockedResponses": {"OnceDown": {
-                "0": {"Throw": {"Error": "GatewayDown", "Cause": "the gateway did not answer"}},
-                "1": {"Return": {"StatusCode": 200, "Payload": {"receiptId": "mocked", "chargedCents": 4599}}}
-            }}
-        })
-        .to_string(),
-    )
-    .unwrap();
-    let mocked = run(&[
+    let flaky = report(&[
         "run",
         "checkout",
         "--input",
-        &format!("@{}", order.display()),
+        &order,
         "--mock-config",
-        config.to_str().unwrap(),
+        &mocks,
         "--test-case",
         "FlakyGateway",
         "--json",
     ]);
-    assert!(mocked.status.success(), "{}", String::from_utf8_lossy(&mocked.stderr));
-    let report: serde_json::Value = serde_json::from_slice(&mocked.stdout).expect("one JSON object");
-    assert_eq!(report["output"]["receiptId"], "mocked");
-    let failures = report["history"].as_array().unwrap().iter().filter(|e| e["type"] == "TaskFailed").count();
+    assert_eq!((&flaky["status"], &flaky["output"]["receiptId"]), (&json!("SUCCEEDED"), &json!("rcpt-mocked")));
+    let failures = flaky["history"].as_array().unwrap().iter().filter(|e| e["type"] == "TaskFailed").count();
     assert_eq!(failures, 1, "the first attempt failed, the retry succeeded");
-    std::fs::remove_dir_all(&dir).ok();
+
+    let out_of_stock =
+        report(&["run", "checkout", "--input", &order, "--mock-config", &mocks, "--test-case", "OutOfStock", "--json"]);
+    assert_eq!((&out_of_stock["status"], &out_of_stock["error"]), (&json!("FAILED"), &json!("OutOfStock")));
+    assert!(!entered(&out_of_stock, "ChargePayment"), "nothing is charged: {out_of_stock}");
 }
 
 #[tokio::test]
