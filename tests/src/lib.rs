@@ -4,3 +4,8 @@
 pub mod asl;
 pub mod function;
 pub mod runtime_api;
+
+/// The README's Rust blocks, compiled (and run, unless marked `no_run`) as doctests.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -18,7 +18,7 @@ fn invoke_with_sample(bin: &str) -> Value {
 
 #[test]
 fn the_s3_notification_is_indexed() {
-    assert_eq!(invoke_with_sample("uploads"), json!({"objects": ["s3://my-uploads/photos/cat.png"], "bytes": 1024}));
+    assert_eq!(invoke_with_sample("uploads"), json!({"objects": ["s3://my-uploads/incoming/cat.png"], "bytes": 1024}));
 }
 
 #[test]
