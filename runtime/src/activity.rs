@@ -25,6 +25,9 @@ pub trait Activity: 'static {
     /// The function's name: the Lambda handler name (`_HANDLER`) it is served under.
     const NAME: &'static str;
 
+    /// What the deployment template needs: memory and the function's timeout.
+    const SPEC: crate::handler::FunctionSpec = crate::handler::FunctionSpec::NONE;
+
     /// Retry rules and timeouts declared in the attribute.
     fn config() -> ActivityConfig;
 

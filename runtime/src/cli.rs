@@ -18,7 +18,9 @@ commands:
                                         run a workflow's state machine locally, in virtual time, with the
                                         activities of this binary; print the trace and the output
   synth --out DIR                       write every workflow's state machine (NAME.asl.json) and the
-                                        JSON Schemas of workflows and activities into DIR
+                                        JSON Schemas of workflows, activities and handlers into DIR
+  manifest                              what this binary hosts, as JSON for the deployment template: each
+                                        function's kind, memory, timeout and trigger, each state machine's type
   describe NAME                         a function's declaration: the JSON Schemas of an activity's
                                         input and output and the Retry/timeouts of its tasks
 
@@ -165,10 +167,47 @@ fn run_command(entries: &[Entry], args: &[String], runtime: &tokio::runtime::Run
             }
             Ok(())
         }
+        Some("manifest") => writeln!(stdout, "{:#}", manifest(entries)).map_err(|e| e.to_string()),
         Some("help" | "--help" | "-h") => writeln!(stdout, "{USAGE}").map_err(|e| e.to_string()),
         Some(other) => Err(format!("error: unknown command `{other}`\n\n{USAGE}")),
         None => Err(USAGE.to_owned()),
     }
+}
+
+/// `manifest`: the functions and state machines of the binary, for `stepcraft build` to turn into
+/// a deployment template. Each is named as `_HANDLER` selects it and by the `${..}` placeholder
+/// its ARN has in definitions.
+fn manifest(entries: &[Entry]) -> Value {
+    let placeholder = |name: &str, suffix: &str| {
+        let placeholder = crate::workflow::placeholder(name, suffix);
+        placeholder.trim_start_matches("${").trim_end_matches('}').to_owned()
+    };
+    let (workflows, functions): (Vec<&Entry>, Vec<&Entry>) =
+        entries.iter().partition(|e| e.kind == crate::handler::Kind::Workflow);
+    let functions: Vec<Value> = functions
+        .into_iter()
+        .map(|e| {
+            serde_json::json!({
+                "name": e.name,
+                "placeholder": placeholder(e.name, ""),
+                "kind": e.kind,
+                "memory": e.spec.memory,
+                "timeout": e.spec.timeout,
+                "trigger": e.spec.trigger,
+            })
+        })
+        .collect();
+    let workflows: Vec<Value> = workflows
+        .into_iter()
+        .map(|e| {
+            serde_json::json!({
+                "name": e.name,
+                "placeholder": placeholder(e.name, "StateMachine"),
+                "type": if e.express { "EXPRESS" } else { "STANDARD" },
+            })
+        })
+        .collect();
+    serde_json::json!({ "functions": functions, "workflows": workflows })
 }
 
 /// `run WORKFLOW ..`: runs a workflow's state machine with the local executor, the binary's

@@ -6,7 +6,7 @@
 
 use crate::activity::Activity;
 use crate::error::FunctionError;
-use crate::http::{self, Cors, FromHttpRequest, IntoHttpResponse};
+use crate::http::{self, Cors, FromHttpRequest, IntoHttpResponse, Json};
 use crate::lambda::{self, BoxFuture, catch_panic};
 use crate::workflow::Workflow;
 use crate::{BoxError, Error};
@@ -34,12 +34,25 @@ pub trait Handler: 'static {
     /// Builds the state; runs once, before the first invocation.
     fn init() -> impl Future<Output = Result<Self::State, FunctionError>>;
 
+    /// What the deployment template needs: memory, timeout, trigger.
+    const SPEC: FunctionSpec = FunctionSpec::NONE;
+
     /// Handles one event.
     fn call(
         event: Self::Event,
         state: &'static Self::State,
         context: Context,
     ) -> impl Future<Output = Result<Self::Output, Self::Error>> + Send;
+
+    /// The JSON Schema of the event (of an HTTP handler's JSON body), if its type has one.
+    fn event_schema() -> Option<schemars::Schema> {
+        None
+    }
+
+    /// The JSON Schema of the output (of an HTTP handler's JSON body), if its type has one.
+    fn output_schema() -> Option<schemars::Schema> {
+        None
+    }
 }
 
 /// An HTTP handler (`#[handler(http)]`): its CORS policy.
@@ -54,8 +67,161 @@ pub trait Host {
     fn entry() -> Entry;
 }
 
-/// What kind of function an entry is.
+/// `stepcraft::main!` implements `Hosts<F>` on a type of its own for each function `F` it
+/// lists; each hosted workflow requires it for every activity and workflow it calls, because
+/// its tasks call the functions of its own binary.
+#[diagnostic::on_unimplemented(
+    message = "`{A}` is called by a workflow this binary hosts, but the binary does not host `{A}`",
+    label = "add `{A}` to this `stepcraft::main!(..)`",
+    note = "the workflow's tasks invoke the functions deployed from this binary; without `{A}` they would fail \
+            at run time"
+)]
+pub trait Hosts<A: ?Sized> {}
+
+/// What the deployment template needs to know about a function, from its attribute
+/// (`memory`, `timeout`, the trigger): what `BINARY manifest` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FunctionSpec {
+    /// `MemorySize` in MB.
+    pub memory: Option<u32>,
+    /// The function's `Timeout` in seconds.
+    pub timeout: Option<u32>,
+    /// The event source that invokes the function, if any.
+    pub trigger: Option<Trigger>,
+}
+
+impl FunctionSpec {
+    /// Nothing declared: the template's defaults.
+    pub const NONE: FunctionSpec = FunctionSpec { memory: None, timeout: None, trigger: None };
+}
+
+/// The event source of a handler, as `#[handler(..)]` declares it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Trigger {
+    /// `http(..)`: an API Gateway HTTP API or a function URL.
+    Http {
+        /// Which of the two serves the function.
+        api: HttpApi,
+        /// The CORS policy the glue applies.
+        cors: Option<Cors>,
+    },
+    /// `sqs(..)`: an SQS event source mapping.
+    Sqs {
+        /// `BatchSize`.
+        batch_size: u32,
+        /// `MaximumBatchingWindowInSeconds`.
+        window: Option<u32>,
+        /// Whether the queue is a FIFO queue.
+        fifo: bool,
+        /// The redrive policy's `maxReceiveCount` before a message goes to the dead-letter queue.
+        max_receive: u32,
+    },
+    /// `s3(..)`: a bucket notification.
+    S3 {
+        /// The notification's event types (`s3:ObjectCreated:*`).
+        events: &'static [&'static str],
+        /// The object key's prefix filter.
+        prefix: Option<&'static str>,
+        /// The object key's suffix filter.
+        suffix: Option<&'static str>,
+    },
+    /// `eventbridge(..)`: an EventBridge rule.
+    EventBridge {
+        /// The rule's event pattern.
+        pattern: EventPattern,
+    },
+}
+
+/// What serves an HTTP handler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum HttpApi {
+    /// An API Gateway HTTP API (the default).
+    #[serde(rename = "http")]
+    HttpApi,
+    /// A Lambda function URL (`http(url)`).
+    #[serde(rename = "url")]
+    FunctionUrl,
+}
+
+/// An EventBridge event pattern: events whose `source` is one of `source` and whose
+/// `detail-type` is one of `detail_type` (an empty list does not filter; EventBridge's empty
+/// list would match nothing, so it is left out).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct EventPattern {
+    /// `source` values.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub source: &'static [&'static str],
+    /// `detail-type` values.
+    #[serde(rename = "detail-type", skip_serializing_if = "<[_]>::is_empty")]
+    pub detail_type: &'static [&'static str],
+}
+
+/// The JSON Schema of type `T` if it has one, and of `T` in `Json<T>` and `(u16, Json<T>)` (an
+/// HTTP body): generated code asks `(&&&SchemaOf::<Type>::new()).schema()` at the concrete
+/// type, and method resolution picks the most specific of [`BodySchema`], [`TypeSchema`] and
+/// [`NoSchema`] whose bounds hold (autoref specialisation), so no type needs `JsonSchema`.
+pub struct SchemaOf<T: ?Sized>(std::marker::PhantomData<T>);
+
+impl<T: ?Sized> SchemaOf<T> {
+    /// The probe for `T`.
+    #[allow(clippy::new_without_default)]
+    pub const fn new() -> Self {
+        SchemaOf(std::marker::PhantomData)
+    }
+}
+
+impl<T: ?Sized> std::fmt::Debug for SchemaOf<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SchemaOf")
+    }
+}
+
+/// See [`SchemaOf`]: an HTTP handler's JSON body.
+pub trait BodySchema {
+    /// The schema of the body.
+    fn schema(&self) -> Option<schemars::Schema>;
+}
+
+impl<T: schemars::JsonSchema> BodySchema for &&SchemaOf<Json<T>> {
+    fn schema(&self) -> Option<schemars::Schema> {
+        Some(schemars::schema_for!(T))
+    }
+}
+
+impl<T: schemars::JsonSchema> BodySchema for &&SchemaOf<(u16, Json<T>)> {
+    fn schema(&self) -> Option<schemars::Schema> {
+        Some(schemars::schema_for!(T))
+    }
+}
+
+/// See [`SchemaOf`]: a type with a schema.
+pub trait TypeSchema {
+    /// The schema of the type.
+    fn schema(&self) -> Option<schemars::Schema>;
+}
+
+impl<T: schemars::JsonSchema> TypeSchema for &SchemaOf<T> {
+    fn schema(&self) -> Option<schemars::Schema> {
+        Some(schemars::schema_for!(T))
+    }
+}
+
+/// See [`SchemaOf`]: any other type.
+pub trait NoSchema {
+    /// No schema.
+    fn schema(&self) -> Option<schemars::Schema>;
+}
+
+impl<T: ?Sized> NoSchema for SchemaOf<T> {
+    fn schema(&self) -> Option<schemars::Schema> {
+        None
+    }
+}
+
+/// What kind of function an entry is (in `manifest`: its lowercase name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Kind {
     /// An `#[activity]`.
     Activity,
@@ -96,8 +262,12 @@ pub struct Entry {
     pub(crate) local: Option<LocalInvoke>,
     /// A workflow's definition, as JSON.
     pub(crate) definition: Option<fn() -> String>,
-    /// A workflow's `run` command (the local executor): only workflows reference it.
+    /// A workflow's `run` and `graph` commands (the local executor): only workflows reference it.
     pub(crate) run: Option<RunLocally>,
+    /// A function's deployment settings (`FunctionSpec::NONE` for a workflow).
+    pub(crate) spec: FunctionSpec,
+    /// Whether a workflow's state machine is of type `EXPRESS`.
+    pub(crate) express: bool,
 }
 
 /// The `run` command of a workflow's binary.
@@ -145,6 +315,8 @@ impl Entry {
             }),
             definition: None,
             run: None,
+            spec: A::SPEC,
+            express: false,
         }
     }
 
@@ -171,10 +343,12 @@ impl Entry {
                 })
             },
             describe: || Value::Null,
-            synth: Vec::new,
+            synth: || handler_schemas::<H>(true),
             local: None,
             definition: None,
             run: None,
+            spec: H::SPEC,
+            express: false,
         }
     }
 
@@ -209,10 +383,13 @@ impl Entry {
                 })
             },
             describe: || Value::Null,
-            synth: Vec::new,
+            // The function's output is the batch response, not the handler's `()`.
+            synth: || handler_schemas::<H>(false),
             local: None,
             definition: None,
             run: None,
+            spec: H::SPEC,
+            express: false,
         }
     }
 
@@ -239,10 +416,12 @@ impl Entry {
                 })
             },
             describe: || Value::Null,
-            synth: Vec::new,
+            synth: || handler_schemas::<H>(true),
             local: None,
             definition: None,
             run: None,
+            spec: H::SPEC,
+            express: false,
         }
     }
 
@@ -283,6 +462,8 @@ impl Entry {
             local: None,
             definition: Some(W::definition_json),
             run: Some(crate::cli::run_locally),
+            spec: FunctionSpec::NONE,
+            express: W::EXPRESS,
         }
     }
 
@@ -309,6 +490,15 @@ fn describe_activity<A: Activity>() -> Value {
             "Retry": config.retry,
         },
     })
+}
+
+/// The schema files of a handler whose event (or output) type has a schema.
+fn handler_schemas<H: Handler>(output: bool) -> Vec<(String, String)> {
+    let files = [("input", H::event_schema()), ("output", if output { H::output_schema() } else { None })];
+    files
+        .into_iter()
+        .filter_map(|(which, schema)| Some((format!("{}.{which}.schema.json", H::NAME), schema_file(&schema?))))
+        .collect()
 }
 
 fn schema_file(schema: &schemars::Schema) -> String {

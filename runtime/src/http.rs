@@ -124,7 +124,7 @@ fn status_of(error: &FunctionError) -> u16 {
 /// Preflight requests (`OPTIONS` with `Access-Control-Request-Method`) are answered by the
 /// glue without calling the handler; other responses to an allowed origin carry
 /// `Access-Control-Allow-Origin` (and `Vary: Origin` unless every origin is allowed).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Cors {
     /// Allowed origins (`scheme://host[:port]`), or `"*"` for any.
     pub origins: &'static [&'static str],

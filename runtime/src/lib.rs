@@ -101,6 +101,12 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 macro_rules! main {
     ($($function:path),+ $(,)?) => {
         fn main() -> ::std::process::ExitCode {
+            // Every activity and child workflow a hosted workflow calls must be hosted too: the
+            // workflow's tasks invoke this binary's functions. `ThisBinary` hosts what is listed.
+            #[doc(hidden)]
+            struct ThisBinary;
+            $(#[diagnostic::do_not_recommend] impl $crate::__private::Hosts<$function> for ThisBinary {})+
+            $(<$function>::__stepcraft_calls::<ThisBinary>();)+
             $crate::__private::main(&[$($crate::__private::Entry::of::<$function>()),+])
         }
     };

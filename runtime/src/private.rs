@@ -7,11 +7,15 @@ pub use crate::callback::{CallbackActivity, CallbackError, CallbackInput, callba
 pub use crate::cli::main;
 pub use crate::data::{Data, Field, Repr, Variant};
 pub use crate::error::{Error, FunctionError};
+pub use crate::events::{EventBridgeNotification, S3Notification};
 pub use crate::expr;
-pub use crate::handler::{Entry, Handler, Host, HttpHandler};
+pub use crate::handler::{
+    BodySchema, Entry, EventPattern, FunctionSpec, Handler, Host, Hosts, HttpApi, HttpHandler, NoSchema, SchemaOf,
+    Trigger, TypeSchema,
+};
 pub use crate::http::{Cors, FromHttpRequest, IntoHttpResponse};
 pub use crate::lambda::BoxFuture;
-pub use crate::workflow::{Step, Workflow, activity_task, error_name, error_names, workflow_task};
+pub use crate::workflow::{ExpressStep, Step, Workflow, activity_task, error_name, error_names, workflow_task};
 pub use ::core;
 pub use ::lambda_runtime::Context;
 pub use ::schemars;

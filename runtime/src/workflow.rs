@@ -29,6 +29,9 @@ pub trait Workflow: 'static {
     /// The state machine's name (`CheckoutOrder`): its file is `<NAME>.asl.json`.
     const NAME: &'static str;
 
+    /// Whether the state machine is of type `EXPRESS` (`#[workflow(express)]`), else `STANDARD`.
+    const EXPRESS: bool = false;
+
     /// The state machine.
     fn definition() -> asl::StateMachine;
 
@@ -63,6 +66,19 @@ pub trait Step: 'static {
 
     /// Where the call's value is in the Task's result.
     fn result() -> Value;
+}
+
+/// What an express workflow can call: an express state machine cannot wait for a child
+/// execution (`.sync`), so it calls activities only. Implemented by `#[activity]`.
+#[diagnostic::on_unimplemented(
+    message = "an express workflow cannot call the workflow `{Self}`",
+    label = "a child execution is awaited with `startExecution.sync`, which express workflows cannot use",
+    note = "remove `express` from this `#[workflow(..)]` to make it a standard workflow, or move the child's work \
+            into activities"
+)]
+pub trait ExpressStep: Step {
+    #[doc(hidden)]
+    const IS: () = ();
 }
 
 /// The placeholder of an activity's function ARN or a workflow's state machine ARN, resolved

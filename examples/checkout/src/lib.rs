@@ -149,7 +149,8 @@ pub async fn reserve_inventory(order: Order) -> Result<Hold, InventoryError> {
 
 #[activity(
     retry(errors = [GatewayDown], interval = "2s", max_attempts = 3, backoff_rate = 2.0),
-    timeout = "30s"
+    timeout = "30s",
+    memory = 256
 )]
 pub async fn charge_payment(payment: Payment) -> Result<Receipt, PaymentError> {
     match payment.card.as_str() {

@@ -70,7 +70,8 @@ pub async fn reserve_inventory(request: Reservation) -> Result<Hold, InventoryEr
 #[activity(
     retry(errors = [GatewayDown], interval = "2s", max_attempts = 3, backoff_rate = 2.0, max_delay = "10s", jitter = "full"),
     timeout = "30s",
-    heartbeat = "10s"
+    heartbeat = "10s",
+    memory = 256
 )]
 pub async fn charge_payment(payment: Payment) -> Result<Receipt, PaymentError> {
     match payment.card.as_str() {

@@ -20,6 +20,42 @@ pub const MAX_ATTEMPTS_LIMIT: u64 = 99_999_999;
 pub const MAX_DELAY_SECONDS: u64 = 31_622_400;
 /// Lambda's bound on a function's run time (15 minutes).
 pub const LAMBDA_MAX_SECONDS: u64 = 900;
+/// Lambda's bounds on a function's memory, in MB (whole megabytes).
+pub const LAMBDA_MEMORY_MB: std::ops::RangeInclusive<u64> = 128..=10_240;
+/// Step Functions' bound on an express workflow's execution (5 minutes).
+pub const EXPRESS_MAX_SECONDS: u64 = 300;
+
+/// The event types S3 can notify a function of
+/// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-how-to-event-types-and-destinations.html).
+pub const S3_EVENT_TYPES: &[&str] = &[
+    "s3:ObjectCreated:*",
+    "s3:ObjectCreated:Put",
+    "s3:ObjectCreated:Post",
+    "s3:ObjectCreated:Copy",
+    "s3:ObjectCreated:CompleteMultipartUpload",
+    "s3:ObjectRemoved:*",
+    "s3:ObjectRemoved:Delete",
+    "s3:ObjectRemoved:DeleteMarkerCreated",
+    "s3:ObjectRestore:*",
+    "s3:ObjectRestore:Post",
+    "s3:ObjectRestore:Completed",
+    "s3:ObjectRestore:Delete",
+    "s3:ReducedRedundancyLostObject",
+    "s3:Replication:*",
+    "s3:Replication:OperationFailedReplication",
+    "s3:Replication:OperationNotTracked",
+    "s3:Replication:OperationMissedThreshold",
+    "s3:Replication:OperationReplicatedAfterThreshold",
+    "s3:LifecycleExpiration:*",
+    "s3:LifecycleExpiration:Delete",
+    "s3:LifecycleExpiration:DeleteMarkerCreated",
+    "s3:LifecycleTransition",
+    "s3:IntelligentTiering",
+    "s3:ObjectTagging:*",
+    "s3:ObjectTagging:Put",
+    "s3:ObjectTagging:Delete",
+    "s3:ObjectAcl:Put",
+];
 
 /// The error names Step Functions defines; no other name may start with `States.`.
 pub const PREDEFINED_ERRORS: &[&str] = &[
@@ -57,6 +93,8 @@ pub struct ActivityAttrs {
     pub retry: Vec<RetryAttr>,
     pub timeout: Option<Spanned<u64>>,
     pub heartbeat: Option<Spanned<u64>>,
+    /// `memory = 512`: the function's memory in MB.
+    pub memory: Option<u64>,
     pub krate: Option<Path>,
 }
 
@@ -87,19 +125,48 @@ pub enum ErrorRef {
 pub struct HandlerAttrs {
     pub kind: HandlerKind,
     pub init: Option<Path>,
+    /// `memory = 512`: the function's memory in MB.
+    pub memory: Option<u64>,
+    /// `timeout = "30s"`: the function's timeout in seconds.
+    pub timeout: Option<u64>,
     pub krate: Option<Path>,
 }
 
 /// What a handler is triggered by.
 #[derive(Default)]
 pub enum HandlerKind {
-    /// Any JSON event (custom payloads, S3, EventBridge, …).
+    /// Any JSON event, invoked directly (or by a trigger the template declares itself).
     #[default]
     Json,
-    /// API Gateway or a function URL.
-    Http { cors: Option<CorsAttr> },
+    /// An API Gateway HTTP API (`http(..)`) or a function URL (`http(url)`).
+    Http { url: bool, cors: Option<CorsAttr> },
     /// SQS batches, one record at a time.
-    Sqs,
+    Sqs(SqsAttr),
+    /// S3 notifications: a JSON handler of `S3Event`.
+    S3(S3Attr),
+    /// An EventBridge rule: a JSON handler of `EventBridgeEvent<T>`.
+    EventBridge(EventBridgeAttr),
+}
+
+/// `sqs(..)`: the event source mapping.
+pub struct SqsAttr {
+    pub batch_size: u64,
+    pub window: Option<u64>,
+    pub fifo: bool,
+    pub max_receive: u64,
+}
+
+/// `s3(..)`: the bucket notification.
+pub struct S3Attr {
+    pub events: Vec<String>,
+    pub prefix: Option<String>,
+    pub suffix: Option<String>,
+}
+
+/// `eventbridge(..)`: the rule's event pattern.
+pub struct EventBridgeAttr {
+    pub source: Vec<String>,
+    pub detail_type: Vec<String>,
 }
 
 /// `cors(..)` of an HTTP handler.
@@ -206,6 +273,15 @@ fn value_expr(cx: &Ctxt, meta: &ParseNestedMeta<'_>, key: Symbol, example: &str)
     cx.error_spanned_by(&meta.path, format!("`{key}` expects a value, e.g. `{example}`"));
     skip_value(meta)?;
     Ok(None)
+}
+
+/// A key written alone (`fifo`), or an error if a value follows it.
+fn flag(cx: &Ctxt, meta: &ParseNestedMeta<'_>, key: Symbol, example: &str) -> syn::Result<()> {
+    if meta.input.peek(syn::Token![=]) || meta.input.peek(syn::token::Paren) {
+        cx.error_spanned_by(&meta.path, format!("`{key}` takes no value; write it alone, e.g. `{example}`"));
+        skip_value(meta)?;
+    }
+    Ok(())
 }
 
 /// The tokens inside `key(..)`, or an error if the key is not followed by a list.
@@ -395,7 +471,7 @@ fn function_name(cx: &Ctxt, expr: &Expr) -> Option<Spanned<String>> {
     Some(Spanned { value, span: s.span() })
 }
 
-const ACTIVITY_OPTIONS: &[Symbol] = &[NAME, RETRY, TIMEOUT, HEARTBEAT, CALLBACK, CRATE];
+const ACTIVITY_OPTIONS: &[Symbol] = &[NAME, RETRY, TIMEOUT, HEARTBEAT, CALLBACK, MEMORY, CRATE];
 const RETRY_OPTIONS: &[Symbol] = &[ERRORS, INTERVAL, MAX_ATTEMPTS, BACKOFF_RATE, MAX_DELAY, JITTER];
 
 impl ActivityAttrs {
@@ -415,6 +491,7 @@ impl ActivityAttrs {
                 TIMEOUT => "timeout = \"30s\"",
                 HEARTBEAT => "heartbeat = \"10s\"",
                 CALLBACK => "callback = Decision",
+                MEMORY => "memory = 512",
                 _ => "crate = \"my_sdk::stepcraft\"",
             };
             let Some(expr) = value_expr(cx, meta, key, example)? else { return Ok(()) };
@@ -424,6 +501,7 @@ impl ActivityAttrs {
                 CALLBACK => attrs.callback = callback_type(cx, &expr),
                 TIMEOUT => attrs.timeout = duration(cx, &expr, key, example, 1..=MAX_SECONDS).map(spanned),
                 HEARTBEAT => attrs.heartbeat = duration(cx, &expr, key, example, 1..=MAX_SECONDS).map(spanned),
+                MEMORY => attrs.memory = integer(cx, &expr, key, example, LAMBDA_MEMORY_MB),
                 _ => attrs.krate = crate_path(cx, &expr),
             }
             Ok(())
@@ -438,14 +516,13 @@ impl ActivityAttrs {
     // else, may wait longer.
     fn check_lambda_timeout(&self, cx: &Ctxt) {
         if let Some(timeout) = &self.timeout
-            && timeout.value > LAMBDA_MAX_SECONDS
             && self.callback.is_none()
         {
-            cx.error_at(
-                timeout.span,
-                "`timeout` must be at most \"15m\": an activity runs as a Lambda function, and Lambda stops \
-                 functions after 15 minutes; split the work into several activities, or wait for a callback \
-                 (`callback = Output`)",
+            check_lambda_timeout(
+                cx,
+                timeout,
+                "an activity runs as a Lambda function",
+                "split the work into several activities, or wait for a callback (`callback = Output`)",
             );
         }
     }
@@ -465,6 +542,18 @@ impl ActivityAttrs {
             );
         }
     }
+}
+
+// Lambda stops a function after 15 minutes.
+fn check_lambda_timeout(cx: &Ctxt, timeout: &Spanned<u64>, what: &str, instead: &str) -> bool {
+    if timeout.value <= LAMBDA_MAX_SECONDS {
+        return true;
+    }
+    cx.error_at(
+        timeout.span,
+        format!("`timeout` must be at most \"15m\": {what}, and Lambda stops functions after 15 minutes; {instead}"),
+    );
+    false
 }
 
 /// `callback = Decision` (a path) or `callback = "Vec<Decision>"` (any type, as a string).
@@ -646,66 +735,267 @@ fn jitter(cx: &Ctxt, expr: &Expr, example: &str) -> Option<bool> {
     }
 }
 
-const HANDLER_OPTIONS: &[Symbol] = &[INIT, HTTP, SQS, CRATE];
-const HTTP_OPTIONS: &[Symbol] = &[CORS];
+const HANDLER_OPTIONS: &[Symbol] = &[INIT, HTTP, SQS, S3, EVENTBRIDGE, MEMORY, TIMEOUT, CRATE];
+const TRIGGERS: &[Symbol] = &[HTTP, SQS, S3, EVENTBRIDGE];
+const HTTP_OPTIONS: &[Symbol] = &[URL, CORS];
 const CORS_OPTIONS: &[Symbol] = &[ORIGINS, METHODS, HEADERS, EXPOSE, MAX_AGE, CREDENTIALS];
+const SQS_OPTIONS: &[Symbol] = &[BATCH_SIZE, WINDOW, FIFO, MAX_RECEIVE];
+const S3_OPTIONS: &[Symbol] = &[EVENTS, PREFIX, SUFFIX];
+const EVENTBRIDGE_OPTIONS: &[Symbol] = &[SOURCE, DETAIL_TYPE];
 const HTTP_METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
 impl HandlerAttrs {
     /// Reads the arguments of `#[handler(..)]`.
     pub fn from_syn(cx: &Ctxt, args: TokenStream) -> Self {
         let mut attrs = HandlerAttrs::default();
-        let mut kind_span: Option<Span> = None;
+        let mut trigger: Option<Symbol> = None;
         parse_options(cx, "handler", HANDLER_OPTIONS, args, |key, meta| {
-            if key == HTTP || key == SQS {
-                if let Some(previous) = kind_span {
-                    let _ = previous;
+            if TRIGGERS.contains(&key) {
+                if let Some(first) = trigger {
                     cx.error_spanned_by(
                         &meta.path,
-                        "a handler is triggered by one kind of event: give `http` or `sqs`, not both",
+                        format!(
+                            "a handler is triggered by one kind of event, and this one already is by `{first}`; \
+                             remove `{key}` (or put it on a handler of its own)"
+                        ),
                     );
                     return skip_value(meta);
                 }
-                kind_span = Some(meta.path.span());
-                if key == SQS {
-                    attrs.kind = HandlerKind::Sqs;
-                    return skip_value(meta);
-                }
-                let mut cors = None;
-                if meta.input.peek(syn::token::Paren) {
+                trigger = Some(key);
+                let span = meta.path.span();
+                let tokens = if meta.input.peek(syn::token::Paren) {
                     let content;
                     syn::parenthesized!(content in meta.input);
-                    let tokens: TokenStream = content.parse()?;
-                    parse_options(cx, "http", HTTP_OPTIONS, tokens, |_, meta| {
-                        cors = Some(if meta.input.peek(syn::token::Paren) {
-                            let content;
-                            syn::parenthesized!(content in meta.input);
-                            CorsAttr::from_syn(cx, meta.path.span(), content.parse()?)
-                        } else {
-                            CorsAttr::any_origin()
-                        });
-                        Ok(())
-                    });
-                }
-                attrs.kind = HandlerKind::Http { cors };
+                    content.parse()?
+                } else if meta.input.peek(syn::Token![=]) {
+                    let example = match key {
+                        HTTP => "http(cors(origins = [\"https://app.example.com\"]))",
+                        SQS => "sqs(batch_size = 10)",
+                        S3 => "s3(prefix = \"incoming/\")",
+                        _ => "eventbridge(source = [\"shop.orders\"])",
+                    };
+                    cx.error_spanned_by(&meta.path, format!("`{key}` takes a list of options, e.g. `{example}`"));
+                    return skip_value(meta);
+                } else {
+                    TokenStream::new()
+                };
+                attrs.kind = match key {
+                    HTTP => http_trigger(cx, tokens),
+                    SQS => HandlerKind::Sqs(SqsAttr::from_syn(cx, tokens)),
+                    S3 => HandlerKind::S3(S3Attr::from_syn(cx, tokens)),
+                    _ => HandlerKind::EventBridge(EventBridgeAttr::from_syn(cx, span, tokens)),
+                };
                 return Ok(());
             }
-            let example = if key == INIT { "init = make_clients" } else { "crate = \"my_sdk::stepcraft\"" };
+            let example = match key {
+                INIT => "init = make_clients",
+                MEMORY => "memory = 512",
+                TIMEOUT => "timeout = \"30s\"",
+                _ => "crate = \"my_sdk::stepcraft\"",
+            };
             let Some(expr) = value_expr(cx, meta, key, example)? else { return Ok(()) };
-            if key == INIT {
-                match expr {
+            match key {
+                INIT => match expr {
                     Expr::Path(p) if p.qself.is_none() => attrs.init = Some(p.path),
                     other => cx.error_spanned_by(
                         other,
                         "`init` expects the path of an `async fn() -> Result<State, E>`, e.g. `init = make_clients`",
                     ),
+                },
+                MEMORY => attrs.memory = integer(cx, &expr, key, example, LAMBDA_MEMORY_MB),
+                TIMEOUT => {
+                    attrs.timeout = duration(cx, &expr, key, example, 1..=MAX_SECONDS)
+                        .map(|value| Spanned { value, span: expr.span() })
+                        .filter(|timeout| {
+                            check_lambda_timeout(
+                                cx,
+                                timeout,
+                                "a handler runs as a Lambda function",
+                                "write `timeout = \"15m\"` or less",
+                            )
+                        })
+                        .map(|timeout| timeout.value)
                 }
-            } else {
-                attrs.krate = crate_path(cx, &expr);
+                _ => attrs.krate = crate_path(cx, &expr),
             }
             Ok(())
         });
         attrs
+    }
+}
+
+/// `http`, `http(cors)`, `http(url, cors(..))`.
+fn http_trigger(cx: &Ctxt, tokens: TokenStream) -> HandlerKind {
+    let (mut url, mut cors) = (false, None);
+    parse_options(cx, "http", HTTP_OPTIONS, tokens, |key, meta| {
+        if key == URL {
+            url = true;
+            return flag(cx, meta, key, "http(url)");
+        }
+        cors = Some(if meta.input.peek(syn::token::Paren) {
+            let content;
+            syn::parenthesized!(content in meta.input);
+            CorsAttr::from_syn(cx, meta.path.span(), content.parse()?)
+        } else {
+            CorsAttr::any_origin()
+        });
+        Ok(())
+    });
+    HandlerKind::Http { url, cors }
+}
+
+/// Lambda's bounds on an SQS event source mapping
+/// (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-parameters.html).
+const SQS_MAX_BATCH: u64 = 10_000;
+const SQS_FIFO_MAX_BATCH: u64 = 10;
+const SQS_MAX_WINDOW_SECONDS: u64 = 300;
+/// SQS's bounds on a redrive policy's `maxReceiveCount`.
+const SQS_MAX_RECEIVE: std::ops::RangeInclusive<u64> = 1..=1_000;
+
+impl SqsAttr {
+    fn from_syn(cx: &Ctxt, tokens: TokenStream) -> Self {
+        let mut batch_size: Option<Spanned<u64>> = None;
+        let mut window: Option<Spanned<u64>> = None;
+        let mut fifo = false;
+        let mut max_receive = None;
+        parse_options(cx, "sqs", SQS_OPTIONS, tokens, |key, meta| {
+            if key == FIFO {
+                fifo = true;
+                return flag(cx, meta, key, "sqs(fifo)");
+            }
+            let example = match key {
+                BATCH_SIZE => "sqs(batch_size = 10)",
+                WINDOW => "sqs(window = \"5s\")",
+                _ => "sqs(max_receive = 5)",
+            };
+            let Some(expr) = value_expr(cx, meta, key, example)? else { return Ok(()) };
+            let spanned = |value| Spanned { value, span: expr.span() };
+            match key {
+                BATCH_SIZE => batch_size = integer(cx, &expr, key, example, 1..=SQS_MAX_BATCH).map(spanned),
+                WINDOW => window = duration(cx, &expr, key, example, 0..=SQS_MAX_WINDOW_SECONDS).map(spanned),
+                _ => max_receive = integer(cx, &expr, key, example, SQS_MAX_RECEIVE),
+            }
+            Ok(())
+        });
+        // Lambda's rules for the mapping: a FIFO queue delivers at most 10 messages a batch and
+        // has no batching window; a batch of more than 10 needs a window of at least 1 second.
+        if fifo {
+            if let Some(size) = batch_size.as_ref().filter(|s| s.value > SQS_FIFO_MAX_BATCH) {
+                cx.error_at(
+                    size.span,
+                    "a FIFO queue delivers at most 10 messages a batch (Lambda's limit); write `batch_size = 10` or less",
+                );
+            }
+            if let Some(window) = &window {
+                cx.error_at(window.span, "a FIFO queue has no batching window (Lambda's rule); remove `window`");
+            }
+        } else if let Some(size) = batch_size.as_ref().filter(|s| s.value > 10)
+            && window.as_ref().is_none_or(|w| w.value < 1)
+        {
+            cx.error_at(
+                size.span,
+                format!(
+                    "a `batch_size` over 10 needs a batching window of at least 1 second (Lambda's rule); \
+                     add one, e.g. `sqs(batch_size = {}, window = \"5s\")`",
+                    size.value
+                ),
+            );
+        }
+        SqsAttr {
+            batch_size: batch_size.map_or(10, |s| s.value),
+            window: window.map(|w| w.value),
+            fifo,
+            max_receive: max_receive.unwrap_or(5),
+        }
+    }
+}
+
+impl S3Attr {
+    fn from_syn(cx: &Ctxt, tokens: TokenStream) -> Self {
+        let mut attr = S3Attr { events: Vec::new(), prefix: None, suffix: None };
+        let mut events = None;
+        parse_options(cx, "s3", S3_OPTIONS, tokens, |key, meta| {
+            let example = match key {
+                EVENTS => "s3(events = [\"s3:ObjectCreated:*\"])",
+                PREFIX => "s3(prefix = \"incoming/\")",
+                _ => "s3(suffix = \".csv\")",
+            };
+            let Some(expr) = value_expr(cx, meta, key, example)? else { return Ok(()) };
+            match key {
+                EVENTS => {
+                    let list = strings(cx, &expr, key, example).unwrap_or_default();
+                    if list.is_empty() {
+                        cx.error_spanned_by(
+                            &expr,
+                            format!("`events` must name at least one event type, e.g. `{example}`"),
+                        );
+                    }
+                    events = Some(list.iter().filter(|event| s3_event_type(cx, event)).map(LitStr::value).collect());
+                }
+                _ => {
+                    let Some(s) = string(cx, &expr, key, example) else { return Ok(()) };
+                    if s.value().is_empty() {
+                        cx.error_spanned_by(&s, format!("`{key}` cannot be empty; remove it to match every key"));
+                    } else if key == PREFIX {
+                        attr.prefix = Some(s.value());
+                    } else {
+                        attr.suffix = Some(s.value());
+                    }
+                }
+            }
+            Ok(())
+        });
+        attr.events = events.unwrap_or_else(|| vec!["s3:ObjectCreated:*".to_owned()]);
+        attr
+    }
+}
+
+// S3 rejects a notification configuration naming an event type it does not have.
+fn s3_event_type(cx: &Ctxt, event: &LitStr) -> bool {
+    let value = event.value();
+    if S3_EVENT_TYPES.contains(&value.as_str()) {
+        return true;
+    }
+    let hint = suggest(&value, S3_EVENT_TYPES).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
+    cx.error_spanned_by(
+        event,
+        format!("`{value}` is not an S3 event type; {hint}S3 notifies of: {}", S3_EVENT_TYPES.join(", ")),
+    );
+    false
+}
+
+impl EventBridgeAttr {
+    fn from_syn(cx: &Ctxt, span: Span, tokens: TokenStream) -> Self {
+        let mut attr = EventBridgeAttr { source: Vec::new(), detail_type: Vec::new() };
+        parse_options(cx, "eventbridge", EVENTBRIDGE_OPTIONS, tokens, |key, meta| {
+            let example = if key == SOURCE {
+                "eventbridge(source = [\"shop.orders\"])"
+            } else {
+                "eventbridge(detail_type = [\"OrderShipped\"])"
+            };
+            let Some(expr) = value_expr(cx, meta, key, example)? else { return Ok(()) };
+            let values: Vec<String> =
+                strings(cx, &expr, key, example).unwrap_or_default().iter().map(LitStr::value).collect();
+            // An empty list in an event pattern matches no event at all.
+            if values.is_empty() {
+                cx.error_spanned_by(&expr, format!("`{key}` must list at least one value, e.g. `{example}`"));
+            }
+            if key == SOURCE {
+                attr.source = values;
+            } else {
+                attr.detail_type = values;
+            }
+            Ok(())
+        });
+        // A rule without a pattern would send the function every event of the bus.
+        if attr.source.is_empty() && attr.detail_type.is_empty() {
+            cx.error_at(
+                span,
+                "`eventbridge` needs `source` or `detail_type` to select the events, \
+                 e.g. `eventbridge(source = [\"shop.orders\"], detail_type = [\"OrderShipped\"])`",
+            );
+        }
+        attr
     }
 }
 
@@ -841,7 +1131,9 @@ impl ErrorAttrs {
 #[derive(Default)]
 pub struct WorkflowAttrs {
     pub name: Option<Spanned<String>>,
-    pub timeout: Option<u64>,
+    pub timeout: Option<Spanned<u64>>,
+    /// `express`: the state machine is of type EXPRESS.
+    pub express: Option<Span>,
     pub comment: Option<String>,
     pub krate: Option<Path>,
 }
@@ -901,7 +1193,7 @@ fn state_name(cx: &Ctxt, expr: &Expr) -> Option<Spanned<String>> {
     Some(Spanned { value, span: s.span() })
 }
 
-const WORKFLOW_OPTIONS: &[Symbol] = &[NAME, TIMEOUT, COMMENT, CRATE];
+const WORKFLOW_OPTIONS: &[Symbol] = &[NAME, TIMEOUT, COMMENT, EXPRESS, CRATE];
 const TASK_OPTIONS: &[Symbol] = &[NAME, RETRY, TIMEOUT, HEARTBEAT];
 const MAP_OPTIONS: &[Symbol] = &[NAME, MAX_CONCURRENCY];
 
@@ -910,6 +1202,10 @@ impl WorkflowAttrs {
     pub fn from_syn(cx: &Ctxt, args: TokenStream) -> Self {
         let mut attrs = WorkflowAttrs::default();
         parse_options(cx, "workflow", WORKFLOW_OPTIONS, args, |key, meta| {
+            if key == EXPRESS {
+                attrs.express = Some(meta.path.span());
+                return flag(cx, meta, key, "#[workflow(express)]");
+            }
             let example = match key {
                 NAME => "name = \"Checkout\"",
                 TIMEOUT => "timeout = \"1h\"",
@@ -919,12 +1215,26 @@ impl WorkflowAttrs {
             let Some(expr) = value_expr(cx, meta, key, example)? else { return Ok(()) };
             match key {
                 NAME => attrs.name = machine_name(cx, &expr),
-                TIMEOUT => attrs.timeout = duration(cx, &expr, key, example, 1..=MAX_SECONDS),
+                TIMEOUT => {
+                    attrs.timeout = duration(cx, &expr, key, example, 1..=MAX_SECONDS)
+                        .map(|value| Spanned { value, span: expr.span() })
+                }
                 COMMENT => attrs.comment = string(cx, &expr, key, example).map(|s| s.value()),
                 _ => attrs.krate = crate_path(cx, &expr),
             }
             Ok(())
         });
+        // An express execution lasts at most 5 minutes (Step Functions' limit,
+        // https://docs.aws.amazon.com/step-functions/latest/dg/express-limits.html).
+        if attrs.express.is_some()
+            && let Some(timeout) = attrs.timeout.as_ref().filter(|t| t.value > EXPRESS_MAX_SECONDS)
+        {
+            cx.error_at(
+                timeout.span,
+                "an express workflow runs for at most 5 minutes (Step Functions' limit); write `timeout = \"5m\"` \
+                 or less, or remove `express` for a standard workflow, which may run for a year",
+            );
+        }
         attrs
     }
 }
@@ -1053,6 +1363,56 @@ mod tests {
         assert_eq!(rule.backoff_rate, Some(2.0));
         assert_eq!(attrs.timeout.unwrap().value, 30);
         assert_eq!(attrs.heartbeat.unwrap().value, 10);
+    }
+
+    #[test]
+    fn handler_triggers_are_read_with_their_defaults() {
+        let cx = Ctxt::new();
+        let attrs = HandlerAttrs::from_syn(&cx, quote::quote!(sqs, memory = 512, timeout = "30s"));
+        let HandlerKind::Sqs(sqs) = &attrs.kind else { panic!("an sqs handler") };
+        assert_eq!((sqs.batch_size, sqs.window, sqs.fifo, sqs.max_receive), (10, None, false, 5));
+        assert_eq!((attrs.memory, attrs.timeout), (Some(512), Some(30)));
+        let attrs = HandlerAttrs::from_syn(&cx, quote::quote!(sqs(batch_size = 100, window = "5s", max_receive = 3)));
+        let HandlerKind::Sqs(sqs) = &attrs.kind else { panic!("an sqs handler") };
+        assert_eq!((sqs.batch_size, sqs.window, sqs.max_receive), (100, Some(5), 3));
+        let attrs = HandlerAttrs::from_syn(&cx, quote::quote!(s3(suffix = ".csv")));
+        let HandlerKind::S3(s3) = &attrs.kind else { panic!("an s3 handler") };
+        assert_eq!(
+            (s3.events.as_slice(), s3.suffix.as_deref()),
+            (&["s3:ObjectCreated:*".to_owned()][..], Some(".csv"))
+        );
+        let attrs = HandlerAttrs::from_syn(&cx, quote::quote!(http(url, cors)));
+        assert!(matches!(attrs.kind, HandlerKind::Http { url: true, cors: Some(_) }));
+        let attrs = HandlerAttrs::from_syn(&cx, quote::quote!(eventbridge(detail_type = ["OrderShipped"])));
+        let HandlerKind::EventBridge(rule) = &attrs.kind else { panic!("an eventbridge handler") };
+        assert!(rule.source.is_empty() && rule.detail_type == ["OrderShipped"]);
+        cx.check().unwrap();
+    }
+
+    #[test]
+    fn lambda_and_step_functions_limits_are_checked() {
+        let errors = |attrs: TokenStream| {
+            let cx = Ctxt::new();
+            HandlerAttrs::from_syn(&cx, attrs);
+            cx.check().err().map(|e| e.into_iter().count()).unwrap_or(0)
+        };
+        assert_eq!(errors(quote::quote!(memory = 127)), 1);
+        assert_eq!(errors(quote::quote!(memory = 10240, timeout = "15m")), 0);
+        assert_eq!(errors(quote::quote!(timeout = "15m1s")), 1);
+        assert_eq!(errors(quote::quote!(sqs(batch_size = 11))), 1);
+        assert_eq!(errors(quote::quote!(sqs(batch_size = 11, window = "1s"))), 0);
+        assert_eq!(errors(quote::quote!(sqs(batch_size = 10001, window = "1s"))), 1);
+        assert_eq!(errors(quote::quote!(sqs(fifo, batch_size = 11, window = "1s"))), 2);
+        assert_eq!(errors(quote::quote!(sqs(window = "301s"))), 1);
+        assert_eq!(errors(quote::quote!(sqs(max_receive = 0))), 1);
+        assert_eq!(errors(quote::quote!(s3(events = ["s3:ObjectRemoved:*", "s3:Object:Created"]))), 1);
+        assert_eq!(errors(quote::quote!(eventbridge(source = []))), 2);
+        assert_eq!(errors(quote::quote!(http, sqs)), 1);
+        let cx = Ctxt::new();
+        let attrs = WorkflowAttrs::from_syn(&cx, quote::quote!(express, timeout = "5m"));
+        assert!(attrs.express.is_some());
+        WorkflowAttrs::from_syn(&cx, quote::quote!(timeout = "6m", express));
+        assert_eq!(cx.check().unwrap_err().into_iter().count(), 1);
     }
 
     #[test]

@@ -47,6 +47,7 @@ pub const MAX_STATES: usize = 10_000;
 // code has resolved JSON names, but its literals and state count are known here, and a
 // definition whose literals alone pass the limit can never be accepted.
 pub fn check_workflow(cx: &Ctxt, workflow: &Workflow<'_>, graph: &Graph) {
+    check_express_callbacks(cx, workflow);
     if graph.states.len() > MAX_STATES {
         cx.error_spanned_by(
             &workflow.original.sig.ident,
@@ -77,6 +78,33 @@ pub fn check_workflow(cx: &Ctxt, workflow: &Workflow<'_>, graph: &Graph) {
             ),
         );
     }
+}
+
+// Express state machines cannot run `.waitForTaskToken` integrations
+// (https://docs.aws.amazon.com/step-functions/latest/dg/choosing-workflow-type.html), so an
+// express workflow cannot wait for a callback. (Child workflows, the other waiting call, are
+// known by their type: generated code asserts `ExpressStep` at each call.)
+fn check_express_callbacks(cx: &Ctxt, workflow: &Workflow<'_>) {
+    if workflow.attrs.express.is_none() {
+        return;
+    }
+    struct Visitor<'c>(&'c Ctxt);
+    impl<'ast> syn::visit::Visit<'ast> for Visitor<'_> {
+        fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+            if let syn::Expr::Path(func) = &*call.func
+                && func.path.segments.last().is_some_and(|s| s.ident == "callback")
+                && call.args.len() == 2
+            {
+                self.0.error_spanned_by(
+                    &func.path,
+                    "an express workflow cannot wait for a callback: express state machines cannot use \
+                     `.waitForTaskToken`; remove `express` from `#[workflow(..)]` to make it a standard workflow",
+                );
+            }
+            syn::visit::visit_expr_call(self, call);
+        }
+    }
+    syn::visit::Visit::visit_block(&mut Visitor(cx), &workflow.original.block);
 }
 
 fn visit_literals(block: &syn::Block, f: &mut dyn FnMut(&syn::LitStr)) {

@@ -18,7 +18,7 @@ enum OrderError {
     EmptyOrder(String),
 }
 
-#[handler(sqs)]
+#[handler(sqs(batch_size = 5, max_receive = 3), memory = 256, timeout = "30s")]
 async fn order_queue(order: OrderPlaced) -> Result<(), OrderError> {
     if order.amount_cents == 0 {
         return Err(OrderError::EmptyOrder(order.order_id));

@@ -1,4 +1,5 @@
-//! An EventBridge rule target: the event's `detail` is decoded into a typed struct.
+//! An EventBridge rule target: the rule selects `OrderShipped` events of `shop.orders`, and the
+//! event's `detail` is decoded into a typed struct.
 
 use serde::{Deserialize, Serialize};
 use stepcraft::events::EventBridgeEvent;
@@ -22,7 +23,7 @@ enum ShipmentError {
     UnexpectedDetailType(String),
 }
 
-#[handler]
+#[handler(eventbridge(source = ["shop.orders"], detail_type = ["OrderShipped"]), timeout = "10s")]
 async fn shipments(event: EventBridgeEvent<OrderShipped>) -> Result<Notified, ShipmentError> {
     if event.detail_type != "OrderShipped" {
         return Err(ShipmentError::UnexpectedDetailType(event.detail_type));

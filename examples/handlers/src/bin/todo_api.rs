@@ -45,7 +45,8 @@ async fn open_store() -> Result<Store, std::io::Error> {
 
 #[handler(
     http(cors(origins = ["https://app.example.com"], methods = ["GET", "POST"], headers = ["content-type"], max_age = "10m")),
-    init = open_store
+    init = open_store,
+    memory = 512
 )]
 async fn todo_api(todo: Json<NewTodo>, store: &Store, context: &Context) -> Result<(u16, Json<Todo>), TodoError> {
     let Json(todo) = todo;

@@ -1,5 +1,5 @@
-//! An S3 notification handler: the event is `aws_lambda_events`' `S3Event`, re-exported by
-//! stepcraft.
+//! An S3 notification handler: the bucket notifies the function of objects created under
+//! `incoming/`; the event is `aws_lambda_events`' `S3Event`, re-exported by stepcraft.
 
 use serde::Serialize;
 use stepcraft::events::S3Event;
@@ -17,7 +17,7 @@ enum UploadError {
     NoRecords,
 }
 
-#[handler]
+#[handler(s3(events = ["s3:ObjectCreated:*"], prefix = "incoming/"), memory = 256)]
 async fn uploads(event: S3Event) -> Result<Indexed, UploadError> {
     if event.records.is_empty() {
         return Err(UploadError::NoRecords);

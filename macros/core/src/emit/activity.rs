@@ -21,6 +21,9 @@ pub fn emit_activity(activity: &Activity<'_>) -> TokenStream {
     let doc = format!("The activity [`{ident}`](fn@{ident}): what `stepcraft::main!` hosts and workflows call.");
     let timeout = option(activity.attrs.timeout.as_ref().map(|t| t.value));
     let heartbeat = option(activity.attrs.heartbeat.as_ref().map(|t| t.value));
+    let memory = option(activity.attrs.memory);
+    // A callback task's timeout is the wait for the token; its function returns at once.
+    let function_timeout = if activity.attrs.callback.is_some() { option(None) } else { timeout.clone() };
     let error_ty = quote!(#error);
     let retry = activity.attrs.retry.iter().map(|rule| emit_retrier(&private, rule, &error_ty));
     let variant_checks = activity.attrs.retry.iter().flat_map(|r| &r.errors).filter_map(|e| variant_check(e, error));
@@ -82,6 +85,11 @@ pub fn emit_activity(activity: &Activity<'_>) -> TokenStream {
                 type Output = #output;
                 type Error = #error;
                 const NAME: &'static str = #name;
+                const SPEC: #private::FunctionSpec = #private::FunctionSpec {
+                    memory: #memory,
+                    timeout: #function_timeout,
+                    trigger: ::core::option::Option::None,
+                };
 
                 fn config() -> #private::ActivityConfig {
                     #private::ActivityConfig {
@@ -104,6 +112,9 @@ pub fn emit_activity(activity: &Activity<'_>) -> TokenStream {
                 }
             }
 
+            #[diagnostic::do_not_recommend]
+            impl #private::ExpressStep for #ident {}
+
             impl #private::Step for #ident {
                 #step
             }
@@ -112,10 +123,18 @@ pub fn emit_activity(activity: &Activity<'_>) -> TokenStream {
 
             #(#variant_checks)*
         };
+
+        impl #ident {
+            /// An activity calls nothing: `stepcraft::main!` has nothing to check.
+            #[doc(hidden)]
+            #[allow(dead_code)]
+            pub fn __stepcraft_calls<__M>() {}
+        }
     }
 }
 
-fn option(value: Option<u64>) -> TokenStream {
+/// `Some(value as u32)` or `None`.
+pub fn option(value: Option<u64>) -> TokenStream {
     match value {
         Some(v) => {
             let v = v as u32;

@@ -66,6 +66,32 @@ pub fn emit_steps_module(graph: &Graph, vars: &Vars, steps: &syn::Ident) -> Toke
     }
 }
 
+/// How generated code names a callee: through the steps module for a single name, spanned at
+/// the user's tokens.
+fn step_path(steps: &syn::Ident, path: &syn::Path) -> TokenStream {
+    match path.get_ident() {
+        Some(ident) => {
+            let steps = syn::Ident::new(&steps.to_string(), ident.span());
+            quote_spanned!(ident.span()=> #steps::#ident)
+        }
+        None => quote_spanned!(path_span(path)=> #path),
+    }
+}
+
+/// Every activity and workflow the graph calls, once each, in source order: (the callee as
+/// written, how generated code names it).
+pub fn callees<'g>(graph: &'g Graph, steps: &syn::Ident) -> Vec<(&'g syn::Path, TokenStream)> {
+    let mut seen: Vec<(&syn::Path, TokenStream)> = Vec::new();
+    for state in &graph.states {
+        if let Kind::Task { callee, .. } = &state.kind
+            && !seen.iter().any(|(path, _)| *path == callee)
+        {
+            seen.push((callee, step_path(steps, callee)));
+        }
+    }
+    seen
+}
+
 /// The block that builds the state machine.
 pub fn emit_definition(
     graph: &Graph,
@@ -530,13 +556,7 @@ impl Emitter<'_> {
     /// The path generated code names a callee by: single names go through the steps module,
     /// spanned at the user's call.
     fn step(&self, path: &syn::Path) -> TokenStream {
-        match path.get_ident() {
-            Some(ident) => {
-                let steps = syn::Ident::new(&self.steps.to_string(), ident.span());
-                quote_spanned!(ident.span()=> #steps::#ident)
-            }
-            None => quote_spanned!(path_span(path)=> #path),
-        }
+        step_path(self.steps, path)
     }
 
     fn retry(&self, rules: &[RetryAttr], callee: &syn::Path) -> TokenStream {

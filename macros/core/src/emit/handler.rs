@@ -3,6 +3,7 @@
 
 use crate::ast::{ContextArg, ExtraArg, Handler};
 use crate::attr::{CorsAttr, HandlerKind};
+use crate::emit::activity::option;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 
@@ -41,9 +42,9 @@ pub fn emit_handler(handler: &Handler<'_>) -> TokenStream {
     });
     let call = quote_spanned!(ident.span()=> #ident(event, #(#args),*).await);
     let (entry, http_impl) = match &handler.attrs.kind {
-        HandlerKind::Json => (quote!(json), None),
-        HandlerKind::Sqs => (quote!(sqs), None),
-        HandlerKind::Http { cors } => {
+        HandlerKind::Json | HandlerKind::S3(_) | HandlerKind::EventBridge(_) => (quote!(json), None),
+        HandlerKind::Sqs(_) => (quote!(sqs), None),
+        HandlerKind::Http { cors, .. } => {
             let cors = match cors {
                 Some(cors) => {
                     let cors = emit_cors(&private, cors);
@@ -61,6 +62,16 @@ pub fn emit_handler(handler: &Handler<'_>) -> TokenStream {
             )
         }
     };
+    let spec = emit_spec(&private, handler, &marker);
+    // S3 and EventBridge invoke the function with their own envelopes: say so at the event type.
+    let event_check = match &handler.attrs.kind {
+        HandlerKind::S3(_) => Some(quote!(S3Notification)),
+        HandlerKind::EventBridge(_) => Some(quote!(EventBridgeNotification)),
+        _ => None,
+    }
+    .map(
+        |marker| quote_spanned!(syn::spanned::Spanned::span(event)=> const _: () = <#event as #private::#marker>::IS;),
+    );
     let doc = format!("The `main` of the Lambda function [`{ident}`](fn@{ident}).");
     quote! {
         #item
@@ -76,6 +87,7 @@ pub fn emit_handler(handler: &Handler<'_>) -> TokenStream {
                 type Event = #event;
                 type Output = #output;
                 type Error = #error;
+                const SPEC: #private::FunctionSpec = #spec;
 
                 fn init() -> impl #private::core::future::Future<
                     Output = #private::core::result::Result<#state, #private::FunctionError>,
@@ -93,8 +105,19 @@ pub fn emit_handler(handler: &Handler<'_>) -> TokenStream {
                     let _ = &state;
                     async move { #call }
                 }
+
+                fn event_schema() -> ::core::option::Option<#private::schemars::Schema> {
+                    use #private::{BodySchema as _, NoSchema as _, TypeSchema as _};
+                    (&&&#private::SchemaOf::<#event>::new()).schema()
+                }
+
+                fn output_schema() -> ::core::option::Option<#private::schemars::Schema> {
+                    use #private::{BodySchema as _, NoSchema as _, TypeSchema as _};
+                    (&&&#private::SchemaOf::<#output>::new()).schema()
+                }
             }
             #http_impl
+            #event_check
         };
 
         #[doc = #doc]
@@ -102,6 +125,48 @@ pub fn emit_handler(handler: &Handler<'_>) -> TokenStream {
             #private::main(&[#private::Entry::#entry::<#marker>()])
         }
     }
+}
+
+/// The handler's `FunctionSpec`: memory, timeout and trigger, as the attribute declares them.
+fn emit_spec(private: &TokenStream, handler: &Handler<'_>, marker: &syn::Ident) -> TokenStream {
+    let strs = |values: &[String]| quote!(&[#(#values),*]);
+    let some_str = |value: &Option<String>| match value {
+        Some(v) => quote!(::core::option::Option::Some(#v)),
+        None => quote!(::core::option::Option::None),
+    };
+    let trigger = match &handler.attrs.kind {
+        HandlerKind::Json => None,
+        HandlerKind::Http { url, .. } => {
+            let api = if *url { quote!(FunctionUrl) } else { quote!(HttpApi) };
+            Some(quote!(Http {
+                api: #private::HttpApi::#api,
+                cors: <#marker as #private::HttpHandler>::CORS,
+            }))
+        }
+        HandlerKind::Sqs(sqs) => {
+            let batch_size = sqs.batch_size as u32;
+            let window = option(sqs.window);
+            let fifo = sqs.fifo;
+            let max_receive = sqs.max_receive as u32;
+            Some(quote!(Sqs { batch_size: #batch_size, window: #window, fifo: #fifo, max_receive: #max_receive }))
+        }
+        HandlerKind::S3(s3) => {
+            let events = strs(&s3.events);
+            let (prefix, suffix) = (some_str(&s3.prefix), some_str(&s3.suffix));
+            Some(quote!(S3 { events: #events, prefix: #prefix, suffix: #suffix }))
+        }
+        HandlerKind::EventBridge(rule) => {
+            let (source, detail_type) = (strs(&rule.source), strs(&rule.detail_type));
+            Some(quote!(EventBridge { pattern: #private::EventPattern { source: #source, detail_type: #detail_type } }))
+        }
+    };
+    let trigger = match trigger {
+        Some(trigger) => quote!(::core::option::Option::Some(#private::Trigger::#trigger)),
+        None => quote!(::core::option::Option::None),
+    };
+    let memory = option(handler.attrs.memory);
+    let timeout = option(handler.attrs.timeout);
+    quote!(#private::FunctionSpec { memory: #memory, timeout: #timeout, trigger: #trigger })
 }
 
 fn emit_cors(private: &TokenStream, cors: &CorsAttr) -> TokenStream {

@@ -11,6 +11,24 @@ pub mod workflow;
 use proc_macro2::TokenStream;
 use quote::quote;
 
+/// `tokens` with every span set to `span`: rustc reports an unsatisfied bound at its path's
+/// first token, so a bound meant to point at the user's tokens must be theirs throughout.
+pub fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let proc_macro2::TokenTree::Group(group) = &token {
+                let mut inner = proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                inner.set_span(span);
+                token = proc_macro2::TokenTree::Group(inner);
+            } else {
+                token.set_span(span);
+            }
+            token
+        })
+        .collect()
+}
+
 /// The path generated code reaches the runtime by.
 pub fn crate_path(custom: Option<&syn::Path>) -> TokenStream {
     match custom {

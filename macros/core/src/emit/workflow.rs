@@ -26,11 +26,25 @@ pub fn emit_workflow(workflow: &Workflow<'_>, graph: &Graph) -> TokenStream {
         &workflow.body.vars,
         &private,
         &steps,
-        workflow.attrs.timeout,
+        workflow.attrs.timeout.as_ref().map(|t| t.value),
         workflow.attrs.comment.as_deref(),
     );
     let doc = format!("The workflow [`{ident}`](fn@{ident}): its state machine `{name}`.");
     let run = quote_spanned!(ident.span()=> #ident(input));
+    let callees = super::asl::callees(graph, &steps);
+    // `stepcraft::main!` proves, with this function, that its binary hosts every function the
+    // workflow calls; each bound is at the call, which rustc shows as the reason.
+    let hosted = callees.iter().map(|(path, callee)| {
+        let span = syn::spanned::Spanned::span(path);
+        super::respan(quote!(__M: #private::Hosts<#callee>), span)
+    });
+    let express = workflow.attrs.express.is_some();
+    // Express state machines cannot run `.sync` integrations, so they cannot wait for a child
+    // execution (https://docs.aws.amazon.com/step-functions/latest/dg/choosing-workflow-type.html).
+    let express_checks = callees.iter().filter(|_| express).map(|(path, callee)| {
+        let span = syn::spanned::Spanned::span(path);
+        quote_spanned!(span=> const _: () = <#callee as #private::ExpressStep>::IS;)
+    });
     quote! {
         #item
 
@@ -46,6 +60,7 @@ pub fn emit_workflow(workflow: &Workflow<'_>, graph: &Graph) -> TokenStream {
                 type Output = #output;
                 type Error = #error;
                 const NAME: &'static str = #name;
+                const EXPRESS: bool = #express;
 
                 fn definition() -> #private::asl::StateMachine {
                     #definition
@@ -77,7 +92,16 @@ pub fn emit_workflow(workflow: &Workflow<'_>, graph: &Graph) -> TokenStream {
                     #private::Entry::workflow::<Self>()
                 }
             }
+
+            #(#express_checks)*
         };
+
+        // Outside the `const _` block, so that rustc names it `workflow::__stepcraft_calls`.
+        impl #ident {
+            #[doc(hidden)]
+            #[allow(private_bounds, dead_code)]
+            pub fn __stepcraft_calls<__M>() where #(#hosted,)* {}
+        }
     }
 }
 

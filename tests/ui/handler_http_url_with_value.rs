@@ -1,0 +1,26 @@
+// `url` is a flag of `http`.
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use stepcraft::handler;
+
+#[derive(Deserialize, JsonSchema)]
+struct Event {
+    id: String,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct Reply {
+    ok: bool,
+}
+
+#[derive(Debug, thiserror::Error, stepcraft::Error)]
+enum AppError {
+    #[error("not found")]
+    NotFound,
+}
+
+#[handler(http(url = true))]
+async fn hello(event: Event) -> Result<Reply, AppError> {
+    let _ = event;
+    Ok(Reply { ok: true })
+}

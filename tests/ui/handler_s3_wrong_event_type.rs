@@ -1,0 +1,26 @@
+// An `s3` handler takes `S3Event`.
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use stepcraft::handler;
+
+#[derive(Deserialize, JsonSchema)]
+struct Event {
+    id: String,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct Reply {
+    ok: bool,
+}
+
+#[derive(Debug, thiserror::Error, stepcraft::Error)]
+enum AppError {
+    #[error("not found")]
+    NotFound,
+}
+
+#[handler(s3(prefix = "incoming/"))]
+async fn hello(event: Event) -> Result<Reply, AppError> {
+    let _ = event;
+    Ok(Reply { ok: true })
+}

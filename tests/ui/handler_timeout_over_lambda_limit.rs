@@ -1,0 +1,26 @@
+// A handler's timeout is within Lambda's 15 minutes.
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use stepcraft::handler;
+
+#[derive(Deserialize, JsonSchema)]
+struct Event {
+    id: String,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct Reply {
+    ok: bool,
+}
+
+#[derive(Debug, thiserror::Error, stepcraft::Error)]
+enum AppError {
+    #[error("not found")]
+    NotFound,
+}
+
+#[handler(timeout = "20m")]
+async fn hello(event: Event) -> Result<Reply, AppError> {
+    let _ = event;
+    Ok(Reply { ok: true })
+}
