@@ -7,6 +7,9 @@
 //! Exit status: 0 the execution succeeded, 1 it failed (or timed out), 2 bad usage or
 //! unreadable files, 3 the definition is invalid.
 
+mod graph;
+mod html;
+
 use std::process::ExitCode;
 
 use serde_json::{Value, json};
@@ -16,6 +19,7 @@ const USAGE: &str = "\
 usage: stepcraft build [-p PACKAGE] [--out DIR] [options]   (stepcraft build --help)
        stepcraft local FILE.asl.json [options]
        stepcraft validate FILE.asl.json...
+       stepcraft graph FILE.asl.json [--format mermaid|dot|svg] [--out FILE]
 
 Runs an Amazon States Language state machine locally, in virtual time.
 
@@ -27,6 +31,7 @@ options of `local`:
                             test case name is not unique); also names the machine
   --name NAME               execution name
   --json                    print one JSON object: status, output, error, cause, history
+  --html FILE               also write the execution as one self-contained HTML page
   --quiet                   do not print the trace
   --seed N                  seed of the random generator (jitter, UUIDs, $random)
   --start-time ISO-8601     virtual start time (default: now)
@@ -39,6 +44,7 @@ fn main() -> ExitCode {
         Some("build") => build(&args[1..]),
         Some("local") => local(&args[1..]),
         Some("validate") => validate(&args[1..]),
+        Some("graph") => graph::graph(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -93,6 +99,7 @@ struct LocalArgs {
     state_machine: Option<String>,
     name: Option<String>,
     json: bool,
+    html: Option<String>,
     quiet: bool,
     seed: Option<u64>,
     start_time: Option<String>,
@@ -123,10 +130,11 @@ fn parse_local_args(args: &[String]) -> Result<LocalArgs, String> {
             }
             "--start-time" => out.start_time = Some(value("--start-time")?),
             "--json" => out.json = true,
+            "--html" => out.html = Some(value("--html")?),
             "--quiet" | "-q" => out.quiet = true,
             f if f.starts_with('-') && f.len() > 1 => {
                 return Err(format!(
-                    "unknown option `{f}`; supported options are: --input, --mock-config, --test-case, --state-machine, --name, --json, --quiet, --seed, --start-time"
+                    "unknown option `{f}`; supported options are: --input, --mock-config, --test-case, --state-machine, --name, --json, --html, --quiet, --seed, --start-time"
                 ));
             }
             _ => {
@@ -240,6 +248,9 @@ fn local(args: &[String]) -> ExitCode {
         None => ex.start(&machine, input),
     };
     let result = stepcraft_local::block_on(execution);
+    if let Some(Err(e)) = a.html.as_ref().map(|path| html::write_report(path, &definition, &result, machine.name())) {
+        return fail(&e);
+    }
     if a.json {
         println!("{}", result_json(&result));
     } else {

@@ -14,9 +14,12 @@ usage: BINARY <command>
 commands:
   list                                  the functions this binary hosts
   invoke NAME [--input JSON | @FILE]    run one invocation locally (input from stdin if omitted)
-  run WORKFLOW [--input JSON | @FILE] [--mock-config FILE --test-case NAME] [--json]
+  run WORKFLOW [--input JSON | @FILE] [--mock-config FILE --test-case NAME] [--json] [--html FILE]
                                         run a workflow's state machine locally, in virtual time, with the
                                         activities of this binary; print the trace and the output
+                                        (--html: also write the run as one self-contained HTML page)
+  graph WORKFLOW [--format mermaid|dot|svg] [--out FILE]
+                                        draw a workflow's state machine (Mermaid on stdout by default)
   synth --out DIR                       write every workflow's state machine (NAME.asl.json) and the
                                         JSON Schemas of workflows, activities and handlers into DIR
   manifest                              what this binary hosts, as JSON for the deployment template: each
@@ -143,13 +146,13 @@ fn run_command(entries: &[Entry], args: &[String], runtime: &tokio::runtime::Run
             }
             writeln!(stdout, "{description:#}").map_err(|e| e.to_string())
         }
-        Some("run") => {
+        Some("run" | "graph") => {
             let name = args.get(1).ok_or_else(|| format!("error: name a workflow\n\n{USAGE}"))?;
-            // Only workflows bring the local executor into a binary: a binary hosting none
-            // (a Lambda function's bootstrap) carries none of it.
+            // Only workflows bring the local executor (and its diagrams) into a binary: a
+            // binary hosting none (a Lambda function's bootstrap) carries none of it.
             let workflow = find(entries, Some(name))?;
             let run = workflow.run.ok_or_else(|| format!("error: `{name}` is not a workflow"))?;
-            run(entries, &args[1..], runtime)
+            run(entries, args, runtime)
         }
         Some("synth") => {
             let dir = match &args[1..] {
@@ -211,8 +214,12 @@ fn manifest(entries: &[Entry]) -> Value {
 }
 
 /// `run WORKFLOW ..`: runs a workflow's state machine with the local executor, the binary's
-/// activities answering its tasks.
+/// activities answering its tasks; `graph WORKFLOW ..` draws it. `args` starts with the command.
 pub(crate) fn run_locally(entries: &[Entry], args: &[String], runtime: &tokio::runtime::Runtime) -> Result<(), String> {
+    if args[0] == "graph" {
+        return graph(entries, &args[1..]);
+    }
+    let args = &args[1..];
     let mut stdout = std::io::stdout().lock();
     {
         let name = &args[0];
@@ -227,6 +234,12 @@ pub(crate) fn run_locally(entries: &[Entry], args: &[String], runtime: &tokio::r
         let input: Value =
             serde_json::from_slice(&options.input).map_err(|e| format!("error: the input is not JSON: {e}"))?;
         let result = runtime.block_on(local.run_json(name, input)).map_err(|e| format!("error: {e}"))?;
+        if let Some(path) = &options.html {
+            let (name, definition) = workflow_definition(entries, name)?;
+            let page = stepcraft_local::report::html_report(&definition, &result, name)
+                .map_err(|e| format!("error: cannot draw `{name}`: {e}"))?;
+            std::fs::write(path, page).map_err(|e| format!("error: cannot write `{path}`: {e}"))?;
+        }
         if options.json {
             let history: Vec<Value> = result.history.iter().map(|e| e.to_json()).collect();
             let report = serde_json::json!({
@@ -255,17 +268,50 @@ pub(crate) fn run_locally(entries: &[Entry], args: &[String], runtime: &tokio::r
     }
 }
 
+/// A workflow's name and state machine definition.
+fn workflow_definition<'a>(entries: &'a [Entry], name: &str) -> Result<(&'a str, Value), String> {
+    let entry = find(entries, Some(&name.to_owned()))?;
+    let definition = entry.definition.ok_or_else(|| format!("error: `{name}` is not a workflow"))?;
+    let definition =
+        serde_json::from_str(&definition()).map_err(|e| format!("error: the definition of `{name}`: {e}"))?;
+    Ok((entry.name, definition))
+}
+
+/// `graph WORKFLOW [--format mermaid|dot|svg] [--out FILE]`.
+fn graph(entries: &[Entry], args: &[String]) -> Result<(), String> {
+    use stepcraft_local::diagram::{Diagram, Format};
+    let (mut format, mut out) = (None, None);
+    let mut rest = args[1..].iter();
+    while let Some(arg) = rest.next() {
+        let mut value = || rest.next().cloned().ok_or_else(|| format!("error: `{arg}` needs a value\n\n{USAGE}"));
+        match arg.as_str() {
+            "--format" => format = Some(value()?.parse::<Format>().map_err(|e| format!("error: {e}"))?),
+            "--out" => out = Some(value()?),
+            other => return Err(format!("error: unknown option `{other}`\n\n{USAGE}")),
+        }
+    }
+    let (name, definition) = workflow_definition(entries, &args[0])?;
+    let diagram = Diagram::from_json(&definition).map_err(|e| format!("error: cannot draw `{name}`: {e}"))?;
+    let format = format.or_else(|| out.as_deref().and_then(Format::for_file)).unwrap_or(Format::Mermaid);
+    let text = diagram.render(format);
+    match out {
+        Some(path) => std::fs::write(&path, text).map_err(|e| format!("error: cannot write `{path}`: {e}")),
+        None => std::io::stdout().lock().write_all(text.as_bytes()).map_err(|e| e.to_string()),
+    }
+}
+
 /// The options of `run`.
 struct RunOptions {
     input: Vec<u8>,
     mock_config: Option<(String, String)>,
     json: bool,
+    html: Option<String>,
 }
 
 impl RunOptions {
     fn parse(args: &[String]) -> Result<RunOptions, String> {
         let mut input = None;
-        let (mut config, mut test_case, mut json) = (None, None, false);
+        let (mut config, mut test_case, mut json, mut html) = (None, None, false, None);
         let mut args = args.iter();
         while let Some(arg) = args.next() {
             let mut value = || args.next().cloned().ok_or_else(|| format!("error: `{arg}` needs a value\n\n{USAGE}"));
@@ -274,6 +320,7 @@ impl RunOptions {
                 "--mock-config" => config = Some(value()?),
                 "--test-case" => test_case = Some(value()?),
                 "--json" => json = true,
+                "--html" => html = Some(value()?),
                 other => return Err(format!("error: unknown option `{other}`\n\n{USAGE}")),
             }
         }
@@ -286,7 +333,7 @@ impl RunOptions {
             Some(input) => input,
             None => read_input(&[])?,
         };
-        Ok(RunOptions { input, mock_config, json })
+        Ok(RunOptions { input, mock_config, json, html })
     }
 }
 

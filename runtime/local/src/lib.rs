@@ -38,6 +38,7 @@
 mod ata;
 mod callback;
 mod check;
+pub mod diagram;
 mod exec;
 mod executor;
 mod history;
@@ -45,6 +46,7 @@ mod intrinsics;
 mod jsonpath;
 mod mock;
 mod model;
+pub mod report;
 mod rt;
 mod task;
 mod template;
