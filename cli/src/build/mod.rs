@@ -231,7 +231,7 @@ pub fn build(options: &Options) -> Result<Bundle, BuildError> {
     let mut diagrams = BTreeMap::new();
     for machine in &machines {
         let mut list = Vec::new();
-        for (extension, contents) in diagram_files(&machine.definition) {
+        for (extension, contents) in diagram_files(&machine.workflow.name, &machine.definition)? {
             let relative = format!("statemachines/{}.{extension}", machine.workflow.name);
             write_file(&out.join(&relative), contents.as_bytes())?;
             list.push(relative);
@@ -433,9 +433,13 @@ fn synth(binary: &str, executable: &Path, out: &Path) -> Result<Vec<(String, Str
     Ok(files)
 }
 
-/// The diagrams written beside a definition: (extension, contents).
-fn diagram_files(_definition: &Value) -> Vec<(&'static str, String)> {
-    Vec::new()
+/// The diagrams written beside a definition, `(extension, contents)`: Mermaid for Markdown
+/// and the SVG for people.
+fn diagram_files(name: &str, definition: &Value) -> Result<Vec<(&'static str, String)>, BuildError> {
+    use stepcraft_local::diagram::{Diagram, Format};
+    let diagram =
+        Diagram::from_json(definition).map_err(|e| BuildError(format!("cannot draw state machine `{name}`: {e}")))?;
+    Ok([Format::Mermaid, Format::Svg].into_iter().map(|format| (format.extension(), diagram.render(format))).collect())
 }
 
 fn write_file(path: &Path, contents: &[u8]) -> Result<(), BuildError> {

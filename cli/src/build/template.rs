@@ -373,11 +373,13 @@ fn kind_name(kind: Kind) -> &'static str {
 }
 
 fn cors_config(cors: &Cors) -> Yaml {
+    // CloudFormation refuses empty lists here; an empty list and no list both allow nothing.
+    let list = |items: &[String]| (!items.is_empty()).then(|| Yaml::strs(items));
     Map::new()
-        .with("AllowOrigins", Yaml::strs(&cors.origins))
-        .with("AllowMethods", Yaml::strs(&cors.methods))
-        .with("AllowHeaders", Yaml::strs(&cors.headers))
-        .with_opt("ExposeHeaders", (!cors.expose.is_empty()).then(|| Yaml::strs(&cors.expose)))
+        .with_opt("AllowOrigins", list(&cors.origins))
+        .with_opt("AllowMethods", list(&cors.methods))
+        .with_opt("AllowHeaders", list(&cors.headers))
+        .with_opt("ExposeHeaders", list(&cors.expose))
         .with_opt("MaxAge", cors.max_age)
         .with("AllowCredentials", cors.credentials)
         .into()
