@@ -13,9 +13,12 @@ mod html;
 use std::process::ExitCode;
 
 use serde_json::{Value, json};
-use stepcraft_local::{ExecutionResult, Executor, MockConfig, StateMachine, parse_timestamp};
+use stepcraft_local::options::{Opt, RunOptions};
+use stepcraft_local::{ExecutionResult, Executor, StateMachine};
 
-const USAGE: &str = "\
+fn usage() -> String {
+    format!(
+        "\
 usage: stepcraft build [-p PACKAGE] [--out DIR] [options]   (stepcraft build --help)
        stepcraft local FILE.asl.json [options]
        stepcraft validate FILE.asl.json...
@@ -23,20 +26,13 @@ usage: stepcraft build [-p PACKAGE] [--out DIR] [options]   (stepcraft build --h
 
 Runs an Amazon States Language state machine locally, in virtual time.
 
-options of `local`:
-  --input JSON|@FILE        execution input (default {})
-  --mock-config FILE        AWS Step Functions Local mock configuration
-  --test-case NAME          test case of the mock configuration to use
-  --state-machine NAME      state machine of the mock configuration (when the
-                            test case name is not unique); also names the machine
-  --name NAME               execution name
-  --json                    print one JSON object: status, output, error, cause, history
-  --html FILE               also write the execution as one self-contained HTML page
-  --quiet                   do not print the trace
-  --seed N                  seed of the random generator (jitter, UUIDs, $random)
-  --start-time ISO-8601     virtual start time (default: now)
+options of `local` (the input defaults to {{}}):
+{local}
 
-exit status: 0 succeeded, 1 failed or timed out, 2 usage error, 3 invalid definition";
+exit status: 0 succeeded, 1 failed or timed out, 2 usage error, 3 invalid definition",
+        local = stepcraft_local::options::help(LOCAL_OPTIONS)
+    )
+}
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -46,7 +42,7 @@ fn main() -> ExitCode {
         Some("validate") => validate(&args[1..]),
         Some("graph") => graph::graph(&args[1..]),
         Some("-h" | "--help" | "help") => {
-            println!("{USAGE}");
+            println!("{}", usage());
             ExitCode::SUCCESS
         }
         Some(other) => usage_error(&format!("unknown command `{other}`")),
@@ -80,7 +76,7 @@ fn build(args: &[String]) -> ExitCode {
 }
 
 fn usage_error(msg: &str) -> ExitCode {
-    eprintln!("stepcraft: {msg}\n\n{USAGE}");
+    eprintln!("stepcraft: {msg}\n\n{}", usage());
     ExitCode::from(2)
 }
 
@@ -89,69 +85,28 @@ fn fail(msg: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
-/// Options of `stepcraft local`.
-#[derive(Debug, Default)]
-struct LocalArgs {
-    file: Option<String>,
-    input: Option<String>,
-    mock_config: Option<String>,
-    test_case: Option<String>,
-    state_machine: Option<String>,
-    name: Option<String>,
-    json: bool,
-    html: Option<String>,
-    quiet: bool,
-    seed: Option<u64>,
-    start_time: Option<String>,
-}
+/// The options `stepcraft local` takes.
+const LOCAL_OPTIONS: &[Opt] = &[
+    Opt::Input,
+    Opt::MockConfig,
+    Opt::TestCase,
+    Opt::StateMachine,
+    Opt::Name,
+    Opt::Json,
+    Opt::Html,
+    Opt::Quiet,
+    Opt::Seed,
+    Opt::StartTime,
+];
 
-fn parse_local_args(args: &[String]) -> Result<LocalArgs, String> {
-    let mut out = LocalArgs::default();
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let (flag, inline) = match a.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
-            _ => (a.as_str(), None),
-        };
-        let mut value = |name: &str| -> Result<String, String> {
-            match inline.clone() {
-                Some(v) => Ok(v),
-                None => it.next().cloned().ok_or_else(|| format!("`{name}` needs a value")),
-            }
-        };
-        match flag {
-            "--input" => out.input = Some(value("--input")?),
-            "--mock-config" => out.mock_config = Some(value("--mock-config")?),
-            "--test-case" => out.test_case = Some(value("--test-case")?),
-            "--state-machine" => out.state_machine = Some(value("--state-machine")?),
-            "--name" => out.name = Some(value("--name")?),
-            "--seed" => {
-                out.seed = Some(value("--seed")?.parse().map_err(|_| "`--seed` expects an integer".to_string())?)
-            }
-            "--start-time" => out.start_time = Some(value("--start-time")?),
-            "--json" => out.json = true,
-            "--html" => out.html = Some(value("--html")?),
-            "--quiet" | "-q" => out.quiet = true,
-            f if f.starts_with('-') && f.len() > 1 => {
-                return Err(format!(
-                    "unknown option `{f}`; supported options are: --input, --mock-config, --test-case, --state-machine, --name, --json, --html, --quiet, --seed, --start-time"
-                ));
-            }
-            _ => {
-                if out.file.is_some() {
-                    return Err(format!("unexpected argument `{a}`: give one definition file"));
-                }
-                out.file = Some(a.clone());
-            }
-        }
+/// `stepcraft local`'s options and its one definition file.
+fn parse_local_args(args: &[String]) -> Result<(String, RunOptions), String> {
+    let options = RunOptions::parse(args, LOCAL_OPTIONS)?;
+    match options.positional.as_slice() {
+        [file] => Ok((file.clone(), options)),
+        [] => Err("a definition file is required, e.g. `stepcraft local machine.asl.json`".into()),
+        [_, extra, ..] => Err(format!("unexpected argument `{extra}`: give one definition file")),
     }
-    if out.file.is_none() {
-        return Err("a definition file is required, e.g. `stepcraft local machine.asl.json`".into());
-    }
-    if out.test_case.is_some() && out.mock_config.is_none() {
-        return Err("`--test-case` needs `--mock-config FILE`".into());
-    }
-    Ok(out)
 }
 
 fn read(path: &str) -> Result<String, String> {
@@ -163,30 +118,18 @@ fn read_json(text: &str, what: &str) -> Result<Value, String> {
 }
 
 fn local(args: &[String]) -> ExitCode {
-    let a = match parse_local_args(args) {
-        Ok(a) => a,
+    let (file, a) = match parse_local_args(args) {
+        Ok(parsed) => parsed,
         Err(e) => return usage_error(&e),
     };
-    let file = a.file.as_deref().unwrap_or_default();
-    let definition = match read(file).and_then(|t| read_json(&t, &format!("the definition `{file}`"))) {
+    let definition = match read(&file).and_then(|t| read_json(&t, &format!("the definition `{file}`"))) {
         Ok(v) => v,
         Err(e) => return fail(&e),
     };
-    let input = match a.input.as_deref() {
-        None => json!({}),
-        Some(s) => {
-            let text = match s.strip_prefix('@') {
-                Some(path) => match read(path) {
-                    Ok(t) => t,
-                    Err(e) => return fail(&e),
-                },
-                None => s.to_string(),
-            };
-            match read_json(&text, "the input") {
-                Ok(v) => v,
-                Err(e) => return fail(&e),
-            }
-        }
+    // Without `--input`, an execution starts with `{}`, as StartExecution's default.
+    let input = match a.input(|| Ok(b"{}".to_vec())) {
+        Ok(v) => v,
+        Err(e) => return fail(&e),
     };
     let machine = match StateMachine::from_json(&definition) {
         Ok(m) => m,
@@ -200,49 +143,26 @@ fn local(args: &[String]) -> ExitCode {
     };
     let machine = match &a.state_machine {
         Some(n) => machine.named(n),
-        None => machine.named(machine_name(file)),
+        None => machine.named(machine_name(&file)),
     };
     let mut ex = Executor::new();
-    if let Some(path) = &a.mock_config {
-        let cfg = match read(path)
-            .and_then(|t| read_json(&t, &format!("the mock configuration `{path}`")))
-            .and_then(MockConfig::from_json)
-        {
-            Ok(c) => c,
-            Err(e) => return fail(&e),
-        };
-        let test_case = match &a.test_case {
-            Some(t) => t.clone(),
-            None => match cfg.test_cases().as_slice() {
-                [(_, only)] => only.clone(),
-                _ => {
-                    return usage_error(
-                        "`--test-case NAME` is required: the mock configuration has several test cases",
-                    );
-                }
-            },
-        };
-        match cfg.mocks(a.state_machine.as_deref(), &test_case) {
+    match a.mock_config() {
+        Ok(None) => {}
+        Ok(Some((config, test_case))) => match config.mocks(a.state_machine.as_deref(), &test_case) {
             Ok(m) => ex = ex.mocks(m),
             Err(e) => return fail(&e),
-        }
+        },
+        Err(e) => return fail(&e),
     }
     if let Some(seed) = a.seed {
         ex = ex.seed(seed);
     }
     // A `Wait` until a real timestamp behaves as in production unless the start
     // time is pinned.
-    match &a.start_time {
-        Some(t) => match parse_timestamp(t) {
-            Some(ms) => ex = ex.start_time_ms(ms),
-            None => {
-                return usage_error(&format!(
-                    "`--start-time` expects an ISO-8601 date-time such as 2024-01-01T00:00:00Z, got `{t}`"
-                ));
-            }
-        },
-        None => ex = ex.start_time_now(),
-    }
+    ex = match a.start_time_ms {
+        Some(ms) => ex.start_time_ms(ms),
+        None => ex.start_time_now(),
+    };
     let execution = match &a.name {
         Some(n) => ex.start_named(&machine, input, n),
         None => ex.start(&machine, input),
@@ -345,13 +265,14 @@ mod tests {
 
     #[test]
     fn parses_options() {
-        let a = parse_local_args(&args(&["m.asl.json", "--input", "{}", "--json", "--seed=7"])).unwrap();
-        assert_eq!(a.file.as_deref(), Some("m.asl.json"));
+        let (file, a) = parse_local_args(&args(&["m.asl.json", "--input", "{}", "--json", "--seed=7"])).unwrap();
+        assert_eq!(file, "m.asl.json");
         assert!(a.json);
         assert_eq!(a.seed, Some(7));
         assert!(parse_local_args(&args(&["--json"])).is_err());
         assert!(parse_local_args(&args(&["m", "--bogus"])).unwrap_err().contains("supported options"));
         assert!(parse_local_args(&args(&["m", "--test-case", "T"])).is_err());
+        assert!(parse_local_args(&args(&["m", "n"])).unwrap_err().contains("unexpected argument `n`"));
     }
 
     #[test]

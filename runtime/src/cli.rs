@@ -7,6 +7,7 @@ use crate::lambda;
 use serde_json::Value;
 use std::io::Write;
 use std::process::ExitCode;
+use stepcraft_local::options::{Opt, RunOptions};
 
 const USAGE: &str = "\
 usage: BINARY <command>
@@ -14,7 +15,7 @@ usage: BINARY <command>
 commands:
   list                                  the functions this binary hosts
   invoke NAME [--input JSON | @FILE]    run one invocation locally (input from stdin if omitted)
-  run WORKFLOW [--input JSON | @FILE] [--mock-config FILE --test-case NAME] [--json] [--html FILE]
+  run WORKFLOW [--input JSON | @FILE] [--mock-config FILE [--test-case NAME]] [--json] [--html FILE] [--seed N]
                                         run a workflow's state machine locally, in virtual time, with the
                                         activities of this binary; print the trace and the output
                                         (--html: also write the run as one self-contained HTML page)
@@ -116,7 +117,8 @@ fn run_command(entries: &[Entry], args: &[String], runtime: &tokio::runtime::Run
         }
         Some("invoke") => {
             let entry = find(entries, args.get(1))?;
-            let input = read_input(&args[2..])?;
+            let options = RunOptions::parse(&args[2..], &[Opt::Input]).map_err(|e| format!("error: {e}\n\n{USAGE}"))?;
+            let input = options.input_bytes(stdin).map_err(|e| format!("error: {e}"))?;
             // A workflow's waits are virtual from the command line: time is paused and jumps
             // ahead whenever every task waits, so `sleep(1 hour)` returns at once.
             let paused;
@@ -223,16 +225,15 @@ pub(crate) fn run_locally(entries: &[Entry], args: &[String], runtime: &tokio::r
     let mut stdout = std::io::stdout().lock();
     {
         let name = &args[0];
-        let options = RunOptions::parse(&args[1..])?;
+        let options = RunOptions::parse(&args[1..], RUN_OPTIONS).map_err(|e| format!("error: {e}\n\n{USAGE}"))?;
         let mut local = crate::local::Local::new().hosting(entries);
-        if let Some((file, test_case)) = &options.mock_config {
-            let text = std::fs::read_to_string(file).map_err(|e| format!("error: cannot read `{file}`: {e}"))?;
-            let doc = serde_json::from_str(&text).map_err(|e| format!("error: `{file}` is not JSON: {e}"))?;
-            let config = crate::local::MockConfig::from_json(doc).map_err(|e| format!("error: `{file}`: {e}"))?;
-            local = local.mock_config(config, test_case.clone());
+        if let Some((config, test_case)) = options.mock_config().map_err(|e| format!("error: {e}"))? {
+            local = local.mock_config(config, test_case);
         }
-        let input: Value =
-            serde_json::from_slice(&options.input).map_err(|e| format!("error: the input is not JSON: {e}"))?;
+        if let Some(seed) = options.seed {
+            local = local.seed(seed);
+        }
+        let input: Value = options.input(stdin).map_err(|e| format!("error: {e}"))?;
         let result = runtime.block_on(local.run_json(name, input)).map_err(|e| format!("error: {e}"))?;
         if let Some(path) = &options.html {
             let (name, definition) = workflow_definition(entries, name)?;
@@ -300,55 +301,12 @@ fn graph(entries: &[Entry], args: &[String]) -> Result<(), String> {
     }
 }
 
-/// The options of `run`.
-struct RunOptions {
-    input: Vec<u8>,
-    mock_config: Option<(String, String)>,
-    json: bool,
-    html: Option<String>,
-}
+/// The options `run` takes.
+const RUN_OPTIONS: &[Opt] = &[Opt::Input, Opt::MockConfig, Opt::TestCase, Opt::Json, Opt::Html, Opt::Seed];
 
-impl RunOptions {
-    fn parse(args: &[String]) -> Result<RunOptions, String> {
-        let mut input = None;
-        let (mut config, mut test_case, mut json, mut html) = (None, None, false, None);
-        let mut args = args.iter();
-        while let Some(arg) = args.next() {
-            let mut value = || args.next().cloned().ok_or_else(|| format!("error: `{arg}` needs a value\n\n{USAGE}"));
-            match arg.as_str() {
-                "--input" => input = Some(read_input(&["--input".to_owned(), value()?])?),
-                "--mock-config" => config = Some(value()?),
-                "--test-case" => test_case = Some(value()?),
-                "--json" => json = true,
-                "--html" => html = Some(value()?),
-                other => return Err(format!("error: unknown option `{other}`\n\n{USAGE}")),
-            }
-        }
-        let mock_config = match (config, test_case) {
-            (Some(config), Some(test_case)) => Some((config, test_case)),
-            (None, None) => None,
-            _ => return Err(format!("error: `--mock-config` and `--test-case` go together\n\n{USAGE}")),
-        };
-        let input = match input {
-            Some(input) => input,
-            None => read_input(&[])?,
-        };
-        Ok(RunOptions { input, mock_config, json, html })
-    }
-}
-
-/// `--input JSON`, `--input @FILE`, or standard input.
-fn read_input(args: &[String]) -> Result<Vec<u8>, String> {
-    match args {
-        [] => {
-            let mut input = Vec::new();
-            std::io::Read::read_to_end(&mut std::io::stdin(), &mut input).map_err(|e| e.to_string())?;
-            Ok(input)
-        }
-        [flag, value] if flag == "--input" => match value.strip_prefix('@') {
-            Some(path) => std::fs::read(path).map_err(|e| format!("error: cannot read `{path}`: {e}")),
-            None => Ok(value.clone().into_bytes()),
-        },
-        _ => Err(format!("error: expected `--input JSON` or `--input @FILE`\n\n{USAGE}")),
-    }
+/// Standard input, whole: the input when `--input` is not given.
+fn stdin() -> Result<Vec<u8>, String> {
+    let mut input = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::stdin(), &mut input).map_err(|e| format!("error: {e}"))?;
+    Ok(input)
 }

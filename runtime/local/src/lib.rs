@@ -46,6 +46,7 @@ mod intrinsics;
 mod jsonpath;
 mod mock;
 mod model;
+pub mod options;
 pub mod report;
 mod rt;
 mod task;
