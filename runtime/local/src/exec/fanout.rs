@@ -1,0 +1,259 @@
+//! Parallel and Map: branches and iterations run as concurrent child threads of the
+//! execution (a distributed Map's items as separate executions), up to
+//! `MaxConcurrency`, with `ToleratedFailureCount`/`ToleratedFailurePercentage`; the
+//! `ParallelState*`, `MapState*`, `MapIteration*` and `MapRun*` events; aborting what
+//! still runs when one fails.
+//!
+//! Fanout never evaluates expressions: the branch input, the items, the settings of a
+//! Map, each iteration's `ItemSelector` and the final result processing are asked of
+//! `dataflow`.
+
+use std::sync::Mutex;
+
+use serde_json::Value;
+
+use super::dataflow::MapInputs;
+use super::{Assigned, Ctx, Failure, Scope, Thread, Visit};
+use crate::history::{Details, Event, TraceStatus};
+use crate::model::*;
+use crate::rt::{Group, lock};
+
+impl<'c> Ctx<'c> {
+    pub(super) async fn parallel_attempt(
+        &self,
+        v: &mut Visit<'_>,
+        th: &mut Thread<'_>,
+        input: &Value,
+        p: &Parallel,
+    ) -> Result<(Value, Assigned), Failure> {
+        let branch_input = self.arguments(v, th, input)?;
+        self.emit(th, "ParallelStateStarted", Details::None);
+        let started_id = th.prev;
+        let depth = th.depth + 1;
+        let results = {
+            let scope: &Scope<'_> = &th.scope;
+            let mut group: Group<'_, Result<(Value, u64), Failure>> = Group::new();
+            for (i, b) in p.branches.iter().enumerate() {
+                let bi = branch_input.clone();
+                group.push(Box::pin(async move {
+                    let mut bt = Thread {
+                        scope: Scope::child(scope),
+                        prev: started_id,
+                        depth,
+                        label: Some(format!("branch {i}")),
+                    };
+                    let out = self.run_set(b, bi, &mut bt).await?;
+                    Ok((out, bt.prev))
+                }));
+            }
+            let mut results: Vec<Option<Value>> = vec![None; p.branches.len()];
+            let mut failure = None;
+            while let Some((i, r)) = group.next().await {
+                match r {
+                    Ok((out, _)) => results[i] = Some(out),
+                    Err(f) => {
+                        failure = Some(f);
+                        break;
+                    }
+                }
+            }
+            drop(group);
+            match failure {
+                Some(f) => Err(f),
+                None => Ok(results.into_iter().map(Option::unwrap_or_default).collect::<Vec<_>>()),
+            }
+        };
+        match results {
+            Ok(values) => {
+                self.emit(th, "ParallelStateSucceeded", Details::None);
+                self.finish_result(v, th, input, Value::Array(values))
+            }
+            Err(f) => {
+                self.abort_running_trace(depth);
+                self.emit(th, "ParallelStateFailed", Details::None);
+                Err(f)
+            }
+        }
+    }
+
+    /// Marks the states still running in dropped branches or iterations as aborted,
+    /// with a `*StateAborted` event each, as AWS records them.
+    fn abort_running_trace(&self, depth: usize) {
+        let mut aborted = Vec::new();
+        {
+            let mut t = lock(&self.trace);
+            let now = self.clock.now_ms();
+            for e in t.iter_mut().filter(|e| e.status == TraceStatus::Running && e.depth >= depth) {
+                e.status = TraceStatus::Aborted;
+                e.end_ms = now;
+                aborted.push((e.state_type, e.entered_event_id));
+            }
+        }
+        for (ty, entered) in aborted {
+            let event_type = match ty {
+                "Task" => "TaskStateAborted",
+                "Wait" => "WaitStateAborted",
+                "Parallel" => "ParallelStateAborted",
+                "Map" => "MapStateAborted",
+                _ => continue,
+            };
+            self.emit_with_prev(entered, event_type, Details::None);
+        }
+    }
+
+    pub(super) async fn map_attempt(
+        &self,
+        v: &mut Visit<'_>,
+        th: &mut Thread<'_>,
+        input: &Value,
+        m: &MapState,
+    ) -> Result<(Value, Assigned), Failure> {
+        let state = v.state;
+        if m.item_reader {
+            return Err(self.runtime(
+                v,
+                "The local executor cannot read Map items with an ItemReader (from Amazon S3); pass the items in the state input instead.",
+            ));
+        }
+        let MapInputs { effective, items, max_concurrency, tolerated_count, tolerated_percentage } =
+            self.map_inputs(v, th, input, m)?;
+        let limit = if max_concurrency == 0 {
+            self.core.options.map_concurrency_limit.max(1)
+        } else {
+            max_concurrency as usize
+        };
+        let distributed = m.distributed;
+        let n = items.len();
+        // Inline iterations record their states in this history; the items of a
+        // distributed Map are child executions, whose states it does not show.
+        if distributed {
+            self.emit(th, "MapRunStarted", Details::None);
+        } else {
+            self.emit(th, "MapStateStarted", Details::MapStateStarted { length: n });
+        }
+        let depth = th.depth + 1;
+        let scope: &Scope<'_> = &th.scope;
+        let map_prev = th.prev;
+        let mut results: Vec<Option<Value>> = vec![None; n];
+        let mut failure: Option<Failure> = None;
+        let mut failed_items = 0usize;
+        let tolerated = |failed: usize| {
+            let by_count = tolerated_count.is_some_and(|c| failed as u64 <= c);
+            let by_pct = tolerated_percentage.is_some_and(|p| n > 0 && (failed as f64) * 100.0 / (n as f64) <= p);
+            distributed && (by_count || by_pct)
+        };
+        {
+            let mut group: Group<'_, (usize, Result<Value, Failure>, u64)> = Group::new();
+            let mut started_ids: Vec<u64> = vec![0; n];
+            let mut next_item = 0usize;
+            let mut item_iter = items.into_iter();
+            loop {
+                while failure.is_none() && group.running() < limit && next_item < n {
+                    let idx = next_item;
+                    next_item += 1;
+                    let item = item_iter.next().unwrap_or(Value::Null);
+                    let it_input = match self.item_input(v, scope, m, idx, item, &effective) {
+                        Ok(Ok(x)) => x,
+                        Ok(Err(e)) => {
+                            let mut t = Thread {
+                                scope: Scope::default(),
+                                prev: th_prev_or(map_prev, &self.history),
+                                depth: 0,
+                                label: None,
+                            };
+                            return Err(self.ata_failure(&mut t, v, e));
+                        }
+                        Err(f) => return Err(f),
+                    };
+                    if distributed {
+                        group.push(Box::pin(async move {
+                            let r = self.run_isolated(&m.processor, it_input).await;
+                            (idx, r, 0)
+                        }));
+                        continue;
+                    }
+                    let started = self.emit_with_prev(
+                        map_prev,
+                        "MapIterationStarted",
+                        Details::MapIteration { name: state.name.clone(), index: idx },
+                    );
+                    started_ids[idx] = started;
+                    group.push(Box::pin(async move {
+                        let mut it = Thread {
+                            scope: Scope::child(scope),
+                            prev: started,
+                            depth,
+                            label: Some(format!("item {idx}")),
+                        };
+                        let r = self.run_set(&m.processor, it_input, &mut it).await;
+                        (idx, r, it.prev)
+                    }));
+                }
+                let Some((_, (idx, r, last))) = group.next().await else { break };
+                match r {
+                    Ok(out) => {
+                        if !distributed {
+                            self.emit_with_prev(
+                                last,
+                                "MapIterationSucceeded",
+                                Details::MapIteration { name: state.name.clone(), index: idx },
+                            );
+                        }
+                        results[idx] = Some(out);
+                    }
+                    Err(f) => {
+                        failed_items += 1;
+                        if distributed && tolerated(failed_items) {
+                            results[idx] = Some(f.error_output());
+                            continue;
+                        }
+                        if !distributed {
+                            self.emit_with_prev(
+                                last,
+                                "MapIterationFailed",
+                                Details::MapIteration { name: state.name.clone(), index: idx },
+                            );
+                        }
+                        failure =
+                            Some(if distributed && (tolerated_count.is_some() || tolerated_percentage.is_some()) {
+                                Failure::new(
+                                    "States.ExceedToleratedFailureThreshold",
+                                    Some("The specified tolerated failure threshold was exceeded".into()),
+                                )
+                            } else {
+                                f
+                            });
+                        break;
+                    }
+                }
+            }
+            if failure.is_some() && !distributed {
+                for idx in group.running_indexes() {
+                    let _ = idx;
+                }
+                let running: Vec<usize> = (0..n).filter(|i| results[*i].is_none() && started_ids[*i] != 0).collect();
+                drop(group);
+                for idx in running {
+                    self.emit_with_prev(
+                        started_ids[idx],
+                        "MapIterationAborted",
+                        Details::MapIteration { name: state.name.clone(), index: idx },
+                    );
+                }
+            }
+        }
+        th.prev = lock(&self.history).last().map(|e| e.id).unwrap_or(th.prev);
+        if let Some(f) = failure {
+            self.abort_running_trace(depth);
+            self.emit(th, if distributed { "MapRunFailed" } else { "MapStateFailed" }, Details::None);
+            return Err(f);
+        }
+        self.emit(th, if distributed { "MapRunSucceeded" } else { "MapStateSucceeded" }, Details::None);
+        let values: Vec<Value> = results.into_iter().map(Option::unwrap_or_default).collect();
+        self.finish_result(v, th, input, Value::Array(values))
+    }
+}
+
+fn th_prev_or(prev: u64, history: &Mutex<Vec<Event>>) -> u64 {
+    lock(history).last().map(|e| e.id).unwrap_or(prev)
+}

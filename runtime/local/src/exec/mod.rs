@@ -1,0 +1,492 @@
+//! The interpreter: runs a checked [`Machine`] against an input, state by state,
+//! recording history events and trace entries. Parallel branches and Map iterations
+//! run as concurrent child futures; every wait (Wait states, retry back-offs, task
+//! durations, timeouts) is a virtual-time sleep.
+//!
+//! This module is the run loop and the execution context: [`Ctx`] (what one
+//! execution shares), threads and their scopes of variables, the visit of a state,
+//! the history and trace it writes. Each kind of state has a room of its own:
+//!
+//! | room | owns |
+//! | --- | --- |
+//! | `dataflow` | input and output processing of every state: `InputPath`, `Parameters`/`Arguments`, `ResultSelector`, `ResultPath`, `OutputPath`/`Output`, `Assign`, the context object and `$states`; every JSONPath and JSONata evaluation |
+//! | `simple` | Pass, Wait, Succeed and Fail |
+//! | `choice` | Choice: its JSONPath rules and JSONata `Condition`s |
+//! | `retry` | `Retry` and `Catch` around the attempts of Task, Parallel and Map |
+//! | `task` | one Task attempt: the call (mocks, child executions, handlers), `TimeoutSeconds`, `HeartbeatSeconds`, task tokens |
+//! | `fanout` | Parallel branches and Map iterations: concurrency, tolerated failures, their events |
+//!
+//! Only this module writes the history (`emit`) and the trace, and a state ends only
+//! through `exit` (variables assigned, `*StateExited`, the transition). The rooms
+//! never call each other's internals except through `dataflow`, which any of them
+//! may ask.
+
+mod choice;
+mod dataflow;
+mod fanout;
+mod retry;
+mod simple;
+mod task;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Value, json};
+
+use crate::executor::Core;
+use crate::history::{Details, Event, Payload, TraceEntry, TraceStatus};
+use crate::model::*;
+use crate::rt::{BoxFuture, Clock, Either, lock, select};
+
+pub(crate) use task::placeholder;
+
+/// An error that ends a state: its name and cause.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Failure {
+    pub(crate) error: String,
+    pub(crate) cause: Option<String>,
+}
+
+impl Failure {
+    fn new(error: impl Into<String>, cause: Option<String>) -> Failure {
+        Failure { error: error.into(), cause }
+    }
+
+    /// The `{"Error", "Cause"}` object a catcher receives.
+    fn error_output(&self) -> Value {
+        json!({"Error": self.error, "Cause": self.cause.clone().unwrap_or_default()})
+    }
+}
+
+/// Where control goes after a state.
+enum Flow {
+    Next(usize, Value),
+    End(Value),
+}
+
+/// Facts about the execution that the context object exposes.
+#[derive(Debug)]
+pub(crate) struct ExecInfo {
+    pub(crate) name: Arc<str>,
+    pub(crate) arn: Arc<str>,
+    pub(crate) sm_name: Arc<str>,
+    pub(crate) sm_arn: Arc<str>,
+    pub(crate) role_arn: Arc<str>,
+    pub(crate) start_ms: i64,
+    pub(crate) input: Value,
+}
+
+/// A small, seedable generator (SplitMix64) for jitter, `States.MathRandom`,
+/// `$random()`, UUIDs and task tokens.
+#[derive(Debug)]
+pub(crate) struct Rng(u64);
+
+impl Rng {
+    pub(crate) fn new(seed: u64) -> Rng {
+        Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
+    }
+
+    pub(crate) fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    pub(crate) fn next_f64(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    pub(crate) fn uuid(&mut self) -> String {
+        let a = self.next_u64();
+        let b = self.next_u64();
+        let mut bytes = [0u8; 16];
+        bytes[..8].copy_from_slice(&a.to_be_bytes());
+        bytes[8..].copy_from_slice(&b.to_be_bytes());
+        bytes[6] = (bytes[6] & 0x0f) | 0x40;
+        bytes[8] = (bytes[8] & 0x3f) | 0x80;
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut out = String::with_capacity(36);
+        for (i, b) in bytes.iter().enumerate() {
+            if matches!(i, 4 | 6 | 8 | 10) {
+                out.push('-');
+            }
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 15)] as char);
+        }
+        out
+    }
+}
+
+/// Variables of one scope: the top level, a Parallel branch or a Map iteration.
+/// Inner scopes read outer variables and may not assign them.
+#[derive(Debug, Default)]
+pub(crate) struct Scope<'p> {
+    vars: Vec<(Arc<str>, Value)>,
+    parent: Option<&'p Scope<'p>>,
+}
+
+impl<'p> Scope<'p> {
+    fn child(parent: &'p Scope<'p>) -> Scope<'p> {
+        Scope { vars: Vec::new(), parent: Some(parent) }
+    }
+
+    fn get(&self, name: &str) -> Option<&Value> {
+        let mut s = Some(self);
+        while let Some(sc) = s {
+            if let Some((_, v)) = sc.vars.iter().find(|(k, _)| &**k == name) {
+                return Some(v);
+            }
+            s = sc.parent;
+        }
+        None
+    }
+
+    fn in_outer(&self, name: &str) -> bool {
+        let mut s = self.parent;
+        while let Some(sc) = s {
+            if sc.vars.iter().any(|(k, _)| &**k == name) {
+                return true;
+            }
+            s = sc.parent;
+        }
+        false
+    }
+
+    fn set(&mut self, name: Arc<str>, value: Value) {
+        match self.vars.iter_mut().find(|(k, _)| *k == name) {
+            Some(slot) => slot.1 = value,
+            None => self.vars.push((name, value)),
+        }
+    }
+}
+
+/// A line of execution: the top level, a branch or an iteration.
+pub(crate) struct Thread<'s> {
+    scope: Scope<'s>,
+    /// Id of this thread's last event (`previousEventId` of its next one).
+    prev: u64,
+    depth: usize,
+    /// Label of the first state's trace entry (`branch 1`, `item 0`).
+    label: Option<String>,
+}
+
+/// One visit of one state.
+struct Visit<'v> {
+    state: &'v State,
+    entered_id: u64,
+    entered_ms: i64,
+    retry_count: u32,
+    token: Option<String>,
+    trace_idx: usize,
+}
+
+/// Execution-wide state shared by every thread of one execution.
+pub(crate) struct Ctx<'c> {
+    pub(crate) machine: &'c Machine,
+    pub(crate) core: &'c Core,
+    pub(crate) info: &'c ExecInfo,
+    pub(crate) clock: Clock,
+    pub(crate) history: Arc<Mutex<Vec<Event>>>,
+    pub(crate) trace: Arc<Mutex<Vec<TraceEntry>>>,
+    pub(crate) rng: Mutex<Rng>,
+    pub(crate) inflight: Arc<AtomicUsize>,
+    pub(crate) mock_counters: Mutex<HashMap<String, u32>>,
+    pub(crate) invocations: Mutex<HashMap<Arc<str>, u32>>,
+    pub(crate) next_id: AtomicU64,
+    pub(crate) history_full: AtomicBool,
+    pub(crate) child_depth: usize,
+}
+
+/// The end of an execution.
+pub(crate) enum End {
+    Succeeded(Value),
+    Failed(Failure),
+    TimedOut,
+}
+
+/// Variables a state assigns, applied when it exits.
+type Assigned = Vec<(Arc<str>, Value)>;
+
+fn entered_type(k: &Kind) -> &'static str {
+    match k {
+        Kind::Pass { .. } => "PassStateEntered",
+        Kind::Task(_) => "TaskStateEntered",
+        Kind::Choice(_) => "ChoiceStateEntered",
+        Kind::Wait(_) => "WaitStateEntered",
+        Kind::Succeed => "SucceedStateEntered",
+        Kind::Fail { .. } => "FailStateEntered",
+        Kind::Parallel(_) => "ParallelStateEntered",
+        Kind::Map(_) => "MapStateEntered",
+    }
+}
+
+fn exited_type(k: &Kind) -> &'static str {
+    match k {
+        Kind::Pass { .. } => "PassStateExited",
+        Kind::Task(_) => "TaskStateExited",
+        Kind::Choice(_) => "ChoiceStateExited",
+        Kind::Wait(_) => "WaitStateExited",
+        Kind::Succeed => "SucceedStateExited",
+        Kind::Fail { .. } => "FailStateExited",
+        Kind::Parallel(_) => "ParallelStateExited",
+        Kind::Map(_) => "MapStateExited",
+    }
+}
+
+impl<'c> Ctx<'c> {
+    fn emit(&self, th: &mut Thread<'_>, event_type: &'static str, details: Details) -> u64 {
+        let id = self.emit_with_prev(th.prev, event_type, details);
+        th.prev = id;
+        id
+    }
+
+    fn emit_with_prev(&self, prev: u64, event_type: &'static str, details: Details) -> u64 {
+        // AWS keeps at most 25,000 events: the last one may end the execution; any
+        // other event past the cap fails it instead (see `history_full`).
+        let terminal = event_type.starts_with("Execution") && event_type != "ExecutionStarted";
+        if !terminal && self.next_id.load(Ordering::Relaxed) >= self.core.options.max_history_events {
+            self.history_full.store(true, Ordering::Relaxed);
+            return prev;
+        }
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let ev = Event { id, previous_event_id: prev, timestamp_ms: self.clock.now_ms(), event_type, details };
+        lock(&self.history).push(ev);
+        id
+    }
+
+    /// The failure of an execution whose history is full.
+    fn check_history(&self) -> Result<(), Failure> {
+        if self.history_full.load(Ordering::Relaxed) {
+            return Err(Failure::new(
+                "States.Runtime",
+                Some(format!(
+                    "The execution reached the maximum number of history events ({}).",
+                    self.core.options.max_history_events
+                )),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A payload for an event, or `null` when payloads are not recorded.
+    fn payload(&self, v: &Value) -> Payload {
+        Payload::of(v, self.core.options.record_payloads)
+    }
+
+    fn prefix(&self, v: &Visit<'_>) -> String {
+        format!(
+            "An error occurred while executing the state '{}' (entered at the event id #{}). ",
+            v.state.name, v.entered_id
+        )
+    }
+
+    fn runtime(&self, v: &Visit<'_>, msg: &str) -> Failure {
+        Failure::new("States.Runtime", Some(format!("{}{msg}", self.prefix(v))))
+    }
+
+    fn trace_start(&self, th: &mut Thread<'_>, state: &State, entered_event_id: u64) -> usize {
+        let mut t = lock(&self.trace);
+        t.push(TraceEntry {
+            depth: th.depth,
+            label: th.label.take(),
+            state: state.name.clone(),
+            state_type: state.kind.type_name(),
+            status: TraceStatus::Running,
+            start_ms: self.clock.now_ms(),
+            end_ms: self.clock.now_ms(),
+            retries: 0,
+            error: None,
+            entered_event_id,
+        });
+        t.len() - 1
+    }
+
+    fn trace_end(&self, v: &Visit<'_>, status: TraceStatus, error: Option<String>) {
+        let mut t = lock(&self.trace);
+        if let Some(e) = t.get_mut(v.trace_idx) {
+            e.status = status;
+            e.end_ms = self.clock.now_ms();
+            e.retries = v.retry_count;
+            e.error = error;
+        }
+    }
+
+    /// Runs the whole execution.
+    pub(crate) async fn run_execution(&self) -> End {
+        let input = self.info.input.clone();
+        self.emit_with_prev(
+            0,
+            "ExecutionStarted",
+            Details::ExecutionStarted { input: self.payload(&input), role_arn: self.info.role_arn.clone() },
+        );
+        // The first state's `*StateEntered` points back at 0, as on AWS.
+        let mut th = Thread { scope: Scope::default(), prev: 0, depth: 0, label: None };
+        let timeout_s = self.machine.timeout_seconds.unwrap_or(self.core.options.max_execution_seconds);
+        let deadline = self.info.start_ms.saturating_add((timeout_s as i64).saturating_mul(1000));
+        let run = self.run_set(&self.machine.root, input, &mut th);
+        let outcome = select(run, self.clock.sleep_until(deadline)).await;
+        let prev = lock(&self.history).last().map(|e| e.id).unwrap_or(0);
+        match outcome {
+            Either::Left(Ok(output)) => {
+                self.emit_with_prev(
+                    prev,
+                    "ExecutionSucceeded",
+                    Details::ExecutionSucceeded { output: self.payload(&output) },
+                );
+                End::Succeeded(output)
+            }
+            Either::Left(Err(f)) => {
+                self.emit_with_prev(
+                    prev,
+                    "ExecutionFailed",
+                    Details::ExecutionFailed { error: Some(f.error.clone()), cause: f.cause.clone() },
+                );
+                End::Failed(f)
+            }
+            Either::Right(()) => {
+                let mut t = lock(&self.trace);
+                for e in t.iter_mut().filter(|e| e.status == TraceStatus::Running) {
+                    e.status = TraceStatus::Aborted;
+                    e.end_ms = self.clock.now_ms();
+                }
+                drop(t);
+                self.emit_with_prev(
+                    0,
+                    "ExecutionTimedOut",
+                    Details::ExecutionTimedOut { error: Some("States.Timeout".into()), cause: None },
+                );
+                End::TimedOut
+            }
+        }
+    }
+
+    fn run_set<'a, 's: 'a>(
+        &'a self,
+        set: &'a StateSet,
+        input: Value,
+        th: &'a mut Thread<'s>,
+    ) -> BoxFuture<'a, Result<Value, Failure>>
+    where
+        'c: 'a,
+    {
+        Box::pin(async move {
+            let mut idx = set.start;
+            let mut input = input;
+            loop {
+                self.check_history()?;
+                let state = &set.states[idx];
+                let flow = self.run_state(state, input, th).await;
+                self.check_history()?;
+                match flow? {
+                    Flow::Next(n, out) => {
+                        idx = n;
+                        input = out;
+                    }
+                    Flow::End(out) => return Ok(out),
+                }
+            }
+        })
+    }
+
+    async fn run_state(&self, state: &State, input: Value, th: &mut Thread<'_>) -> Result<Flow, Failure> {
+        let entered_id = self.emit(
+            th,
+            entered_type(&state.kind),
+            Details::StateEntered { name: state.name.clone(), input: self.payload(&input) },
+        );
+        let trace_idx = self.trace_start(th, state, entered_id);
+        let mut v =
+            Visit { state, entered_id, entered_ms: self.clock.now_ms(), retry_count: 0, token: None, trace_idx };
+        let r = match &state.kind {
+            Kind::Pass { result } => self.pass(&v, th, input, result.as_ref()),
+            Kind::Choice(c) => self.choice(&v, th, input, c),
+            Kind::Wait(w) => self.wait(&v, th, input, w).await,
+            Kind::Succeed => self.succeed(&v, th, input),
+            Kind::Fail { error, cause } => self.fail(&v, th, input, error, cause),
+            // Boxed: a parked execution then holds only the future of its current
+            // state kind, not room for the largest one.
+            Kind::Task(_) | Kind::Parallel(_) | Kind::Map(_) => {
+                let fut: BoxFuture<'_, Result<Flow, Failure>> = Box::pin(self.execution_state(&mut v, th, input));
+                fut.await
+            }
+        };
+        match &r {
+            Ok(_) => {}
+            Err(f) => self.trace_end(&v, TraceStatus::Failed, Some(f.error.clone())),
+        }
+        r
+    }
+
+    /// Ends a state: size check, `OutputPath`/`Output` already applied by the caller,
+    /// variables assigned, `*StateExited` recorded, transition chosen.
+    fn exit(
+        &self,
+        v: &Visit<'_>,
+        th: &mut Thread<'_>,
+        output: Value,
+        assigned: Vec<(Arc<str>, Value)>,
+        next: Transition,
+        status: TraceStatus,
+    ) -> Result<Flow, Failure> {
+        let mut assigned_map = None;
+        if !assigned.is_empty() {
+            let mut m = Vec::with_capacity(assigned.len());
+            for (k, val) in assigned {
+                if th.scope.in_outer(&k) {
+                    return Err(self.runtime(
+                        v,
+                        &format!("The variable '{k}' is defined in an outer scope: a Parallel branch or Map iteration cannot assign it."),
+                    ));
+                }
+                if self.core.options.record_payloads {
+                    m.push((k.clone(), self.payload(&val)));
+                }
+                th.scope.set(k, val);
+            }
+            if self.core.options.record_payloads {
+                assigned_map = Some(m);
+            }
+        }
+        self.emit(
+            th,
+            exited_type(&v.state.kind),
+            Details::StateExited { name: v.state.name.clone(), output: self.payload(&output), assigned: assigned_map },
+        );
+        self.trace_end(v, status, None);
+        match next {
+            Transition::Next(n) => Ok(Flow::Next(n, output)),
+            _ => Ok(Flow::End(output)),
+        }
+    }
+
+    /// A context for a separate execution nested in this one (a child execution, or states run
+    /// in isolation): its own history, trace, mock counters and random stream, the same clock.
+    fn isolated<'b>(&'b self, machine: &'b Machine, info: &'b ExecInfo) -> Ctx<'b> {
+        Ctx {
+            machine,
+            core: self.core,
+            info,
+            clock: self.clock.clone(),
+            history: Arc::default(),
+            trace: Arc::default(),
+            rng: Mutex::new(Rng::new(lock(&self.rng).next_u64())),
+            inflight: self.inflight.clone(),
+            mock_counters: Mutex::new(HashMap::new()),
+            invocations: Mutex::new(HashMap::new()),
+            next_id: AtomicU64::new(1),
+            history_full: AtomicBool::new(false),
+            child_depth: self.child_depth + 1,
+        }
+    }
+
+    /// Runs states as a separate execution would: own history, no outer variables.
+    async fn run_isolated(&self, set: &StateSet, input: Value) -> Result<Value, Failure> {
+        let child = self.isolated(self.machine, self.info);
+        let mut th = Thread { scope: Scope::default(), prev: 0, depth: 0, label: None };
+        let fut: BoxFuture<'_, Result<Value, Failure>> = Box::pin(async { child.run_set(set, input, &mut th).await });
+        fut.await
+    }
+}
