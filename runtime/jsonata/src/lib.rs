@@ -49,6 +49,7 @@ mod functions;
 mod hash;
 mod number;
 mod parser;
+mod reader;
 mod regex;
 mod signature;
 mod value;
@@ -59,6 +60,7 @@ use serde_json::Value;
 
 pub use env::{DEFAULT_MAX_DEPTH, DEFAULT_MAX_STACK, Env, Host, SystemHost, java_random_next_double};
 pub use error::{Error, Result};
+pub use reader::VarRead;
 
 use value::{Frame, OUTER_WRAPPER, SEQUENCE, Val};
 

@@ -76,6 +76,11 @@ fn is_ws(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\r' | '\u{b}')
 }
 
+/// Whether `c` ends a name or variable token.
+pub(crate) fn ends_name(c: char) -> bool {
+    is_ws(c) || single_op(c).is_some()
+}
+
 pub(crate) struct Lexer {
     src: Vec<char>,
     pos: usize,
