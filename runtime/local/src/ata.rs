@@ -38,90 +38,52 @@ impl std::ops::BitOrAssign for Needs {
     }
 }
 
-fn is_name_char(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
-}
-
-/// Just past the string literal or `/* comment */` that starts at `b[i]`, or `None` when
-/// neither starts there.
-fn skip_literal(b: &[u8], i: usize) -> Option<usize> {
-    match b[i] {
-        q @ (b'"' | b'\'' | b'`') => {
-            let mut j = i + 1;
-            while j < b.len() && b[j] != q {
-                if b[j] == b'\\' {
-                    j += 1;
-                }
-                j += 1;
-            }
-            Some(j + 1)
-        }
-        b'/' if b.get(i + 1) == Some(&b'*') => {
-            let mut j = i + 2;
-            while j + 1 < b.len() && !(b[j] == b'*' && b[j + 1] == b'/') {
-                j += 1;
-            }
-            Some(j + 2)
-        }
+/// What a read of `$states` with these fields is bound as: how many fields the
+/// bound part stands for, and its name; `None` reads the whole object.
+fn states_part(fields: &[&str]) -> Option<(usize, &'static str)> {
+    match fields {
+        ["input", ..] => Some((1, STATES_INPUT)),
+        ["result", ..] => Some((1, STATES_RESULT)),
+        ["errorOutput", ..] => Some((1, STATES_ERROR_OUTPUT)),
+        ["context", "Execution", "Input", ..] => Some((3, EXECUTION_INPUT)),
+        ["context", ..] => Some((1, STATES_CONTEXT)),
         _ => None,
     }
 }
 
-/// Rewrites `$states.input`, `.result`, `.errorOutput`, `.context.Execution.Input`
-/// and `.context` (outside string literals) to the names above.
-fn rewrite(src: &str) -> (String, Needs) {
-    let b = src.as_bytes();
-    let mut out = String::with_capacity(src.len() + 16);
+/// What of `$states` `expr` reads beyond the parts it can be rewritten to.
+fn states_needs(expr: &Expression) -> Needs {
     let mut needs = Needs::default();
-    let mut i = 0;
-    let mut copied = 0;
-    while i < b.len() {
-        if let Some(end) = skip_literal(b, i) {
-            i = end;
-            continue;
-        }
-        match b[i] {
-            b'$' if src[i..].starts_with("$states") && !b.get(i + 7).is_some_and(|c| is_name_char(*c)) => {
-                let rest = &src[i + 7..];
-                let field = |name: &str| {
-                    rest.strip_prefix(name).is_some_and(|r| !r.as_bytes().first().is_some_and(|c| is_name_char(*c)))
-                };
-                let (replacement, len) = if field(".input") {
-                    (STATES_INPUT, 6)
-                } else if field(".result") {
-                    (STATES_RESULT, 7)
-                } else if field(".errorOutput") {
-                    (STATES_ERROR_OUTPUT, 12)
-                } else if field(".context.Execution.Input") {
-                    (EXECUTION_INPUT, 24)
-                } else if field(".context") {
-                    needs.context = true;
-                    // Anything but a named field of the context other than
-                    // `Execution` may reach the execution input.
-                    let after = &rest[8..];
-                    let named_field = after.strip_prefix('.').is_some_and(|r| {
-                        r.as_bytes().first().is_some_and(|c| is_name_char(*c)) && !r.starts_with("Execution")
-                    });
-                    if !named_field {
-                        needs.context_input = true;
-                    }
-                    (STATES_CONTEXT, 8)
-                } else {
-                    needs.whole = true;
-                    i += 7;
-                    continue;
-                };
-                out.push_str(&src[copied..i]);
-                out.push('$');
-                out.push_str(replacement);
-                i += 7 + len;
-                copied = i;
+    for r in expr.var_reads().iter().filter(|r| r.name() == "states") {
+        match states_part(r.fields()) {
+            // A read that a binding inside the expression may capture is
+            // left as written, so it needs the whole object.
+            _ if !r.is_definite() => needs.whole = true,
+            Some((_, STATES_CONTEXT)) => {
+                needs.context = true;
+                // Anything but a named field of the context other than
+                // `Execution` may reach the execution input.
+                if !r.fields().get(1).is_some_and(|f| *f != "Execution") {
+                    needs.context_input = true;
+                }
             }
-            _ => i += 1,
+            Some(_) => {}
+            None => needs.whole = true,
         }
     }
-    out.push_str(&src[copied.min(src.len())..]);
-    (out, needs)
+    needs
+}
+
+/// `expr` with its reads of `$states.input`, `.result`, `.errorOutput`,
+/// `.context.Execution.Input` and `.context` renamed to the names above.
+fn rewrite(expr: &Expression) -> Result<Expression, String> {
+    expr.with_reads_renamed(|r| {
+        if r.name() != "states" {
+            return None;
+        }
+        states_part(r.fields()).map(|(n, name)| (n, name.to_string()))
+    })
+    .map_err(|e| e.message())
 }
 
 /// A compiled `{% … %}` expression and where it was written.
@@ -133,7 +95,7 @@ pub struct AtaExpr {
     text: Box<str>,
     /// The field path inside the state, e.g. `Output/result`.
     field: Box<str>,
-    /// Names after `$` that the expression mentions (workflow variables, maybe).
+    /// The variables the expression reads from outside (workflow variables, maybe).
     names: Box<[Box<str>]>,
 }
 
@@ -174,10 +136,11 @@ impl AtaExpr {
     pub fn compile(inner: &str, field: &str) -> Result<AtaExpr, String> {
         let text = inner.trim();
         // Syntax errors are reported against the expression as written.
-        Expression::parse(inner).map_err(|e| e.message())?;
-        let (rewritten, needs) = rewrite(inner);
-        let expr = Expression::parse(&rewritten).map_err(|e| e.message())?;
-        Ok(AtaExpr { expr, needs, text: text.into(), field: field.into(), names: dollar_names(inner) })
+        let written = Expression::parse(inner).map_err(|e| e.message())?;
+        let names = written.variables_read().into_iter().map(Box::from).collect();
+        let needs = states_needs(&written);
+        let expr = rewrite(&written)?;
+        Ok(AtaExpr { expr, needs, text: text.into(), field: field.into(), names })
     }
 
     /// What of `$states` the expression reads as a whole.
@@ -195,7 +158,8 @@ impl AtaExpr {
         &self.field
     }
 
-    /// The `$name`s the expression mentions.
+    /// The variables the expression reads from outside (function names included:
+    /// a workflow variable of that name would shadow the built-in).
     pub fn names(&self) -> &[Box<str>] {
         &self.names
     }
@@ -215,37 +179,6 @@ impl AtaExpr {
             }),
         }
     }
-}
-
-/// The `$identifier`s in an expression outside string literals.
-fn dollar_names(src: &str) -> Box<[Box<str>]> {
-    let mut names: Vec<Box<str>> = Vec::new();
-    let b = src.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if let Some(end) = skip_literal(b, i) {
-            i = end;
-            continue;
-        }
-        match b[i] {
-            b'$' => {
-                let start = i + 1;
-                let mut j = start;
-                while j < b.len() && is_name_char(b[j]) {
-                    j += 1;
-                }
-                if j > start {
-                    let name = &src[start..j];
-                    if !names.iter().any(|n| &**n == name) {
-                        names.push(name.into());
-                    }
-                }
-                i = j.max(i + 1);
-            }
-            _ => i += 1,
-        }
-    }
-    names.into_boxed_slice()
 }
 
 /// A JSON value in which any string may be a `{% … %}` expression.
@@ -340,31 +273,59 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    #[test]
-    fn states_fields_are_rewritten_outside_strings() {
-        let (r, n) = rewrite("$states.input.a & '$states.input' & $states.context.Execution.Input.x & $states.result");
-        assert_eq!(r, "$states¦input.a & '$states.input' & $states¦executionInput.x & $states¦result");
-        assert_eq!(n, Needs::default());
-        let (r, n) = rewrite("$states.context.State.Name");
-        assert_eq!((r.as_str(), n.context, n.context_input), ("$states¦context.State.Name", true, false));
-        let (_, n) = rewrite("$states.context.Execution.Id");
-        assert!(n.context_input);
-        let (r, n) = rewrite("$keys($states)");
-        assert_eq!((r.as_str(), n.whole), ("$keys($states)", true));
-        let (r, _) = rewrite("$states.inputs");
-        assert_eq!(r, "$states.inputs");
+    fn rewritten(src: &str) -> (String, Needs) {
+        let e = Expression::parse(src).unwrap();
+        (rewrite(&e).unwrap().source().to_string(), states_needs(&e))
     }
 
     #[test]
-    fn names_skip_strings() {
-        let n = dollar_names("$x + $states.input.a & '$notme' & $sum([1]) & $x");
-        let n: Vec<&str> = n.iter().map(|s| &**s).collect();
+    fn states_fields_are_rewritten_outside_strings() {
+        let (r, n) =
+            rewritten("$states.input.a & '$states.input' & $states.context.Execution.Input.x & $states.result");
+        assert_eq!(r, "$states¦input.a & '$states.input' & $states¦executionInput.x & $states¦result");
+        assert_eq!(n, Needs::default());
+        let (r, n) = rewritten("$states.context.State.Name");
+        assert_eq!((r.as_str(), n.context, n.context_input), ("$states¦context.State.Name", true, false));
+        let (_, n) = rewritten("$states.context.Execution.Id");
+        assert!(n.context_input);
+        let (r, n) = rewritten("$keys($states)");
+        assert_eq!((r.as_str(), n.whole), ("$keys($states)", true));
+        let (r, n) = rewritten("$states.inputs");
+        assert_eq!((r.as_str(), n.whole), ("$states.inputs", true));
+        let (r, _) = rewritten("/* $states.input */ $states.input[0]");
+        assert_eq!(r, "/* $states.input */ $states¦input[0]");
+    }
+
+    #[test]
+    fn what_the_text_hides_is_not_rewritten() {
+        // a regex literal, a lambda parameter named `states`, a binding that may
+        // capture the read, `[]` (which keeps a singleton an array): as written
+        for src in [
+            "$match($states.input.s, /$states.input/)",
+            "function($states) { $states.input }",
+            "(true ? $states := {}; $states.input)",
+            "$states.input[]",
+            "$states.input.%",
+        ] {
+            let (r, n) = rewritten(src);
+            assert!(r.contains("$states.input"), "{src} → {r}");
+            assert!(n.whole || src.starts_with("$match") || src.starts_with("function"), "{src}");
+        }
+        let states = json!({"input": 5});
+        let env = Env::step_functions().bind("states", &states).bind(STATES_INPUT, &states["input"]);
+        let e = AtaExpr::compile("$states.input[]", "Output").unwrap();
+        assert_eq!(e.eval(&env), Ok(json!([5])));
+    }
+
+    #[test]
+    fn names_are_the_variables_read() {
+        let e = AtaExpr::compile("$x + $states.input.a & '$notme' & $sum([1]) & $x & function($p) { $p }", "Output")
+            .unwrap();
+        let n: Vec<&str> = e.names().iter().map(|s| &**s).collect();
         assert_eq!(n, ["x", "states", "sum"]);
-        let n = dollar_names(r#"/* $comment */ $a & "esc\" $no" & `$b` & $c"#);
-        let n: Vec<&str> = n.iter().map(|s| &**s).collect();
+        let e = AtaExpr::compile(r#"/* $comment */ $a & "esc\" $no" & `$b` & $c"#, "Output").unwrap();
+        let n: Vec<&str> = e.names().iter().map(|s| &**s).collect();
         assert_eq!(n, ["a", "c"]);
-        let (r, _) = rewrite("/* $states.input */ $states.input");
-        assert_eq!(r, "/* $states.input */ $states¦input");
     }
 
     #[test]
