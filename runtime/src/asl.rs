@@ -2,9 +2,11 @@
 //! and what `synth` serialises. Field names, order and defaults are the specification's; the
 //! same model always serialises to the same bytes.
 
+use crate::expr;
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use stepcraft_local::limits;
 
 /// A state machine (or a Parallel branch, or a Map's item processor).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -108,16 +110,15 @@ impl States {
         task.catch.push(Catcher {
             error_equals: vec!["States.TaskFailed".into()],
             next: failed.clone(),
-            output: Some(Value::from("{% $states.errorOutput %}")),
+            output: Some(expr::error_output().template()),
             assign: Assign::new(),
         });
         self.push(name, State::Task(task));
-        let unwrapped = |member: &str| {
-            format!(
-                "{{% $substring($states.input.Cause, 0, 1) = \"{{\" and $exists($parse($states.input.Cause).ExecutionArn) ? $parse($states.input.Cause).{member} : $states.input.{member} %}}"
-            )
+        let fail = Fail {
+            comment: None,
+            error: Some(expr::child_failure_error().template_string()),
+            cause: Some(expr::child_failure_cause().template_string()),
         };
-        let fail = Fail { comment: None, error: Some(unwrapped("Error")), cause: Some(unwrapped("Cause")) };
         self.push(failed, State::Fail(fail));
     }
 
@@ -433,7 +434,8 @@ impl Retrier {
         }
     }
 
-    /// The retrier AWS recommends for every Lambda task: the Lambda service's transient errors.
+    /// The retrier AWS recommends for every Lambda task: the Lambda service's transient errors,
+    /// with Step Functions' defaults written out.
     pub fn lambda_service_errors() -> Self {
         Retrier {
             error_equals: [
@@ -444,9 +446,9 @@ impl Retrier {
             ]
             .map(String::from)
             .to_vec(),
-            interval_seconds: Some(1),
-            max_attempts: Some(3),
-            backoff_rate: Some(2.0),
+            interval_seconds: Some(limits::DEFAULT_INTERVAL_SECONDS),
+            max_attempts: Some(limits::DEFAULT_MAX_ATTEMPTS),
+            backoff_rate: Some(limits::DEFAULT_BACKOFF_RATE),
             max_delay_seconds: None,
             jitter_strategy: None,
         }

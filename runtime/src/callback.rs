@@ -108,7 +108,7 @@ pub fn callback_task<A: CallbackActivity>(payload: Value) -> asl::Task {
         resource: "arn:aws:states:::lambda:invoke.waitForTaskToken".into(),
         arguments: Some(serde_json::json!({
             "FunctionName": placeholder(A::NAME, ""),
-            "Payload": { "input": payload, "taskToken": "{% $states.context.Task.Token %}" },
+            "Payload": { "input": payload, "taskToken": crate::expr::task_token().template() },
         })),
         output: None,
         assign: asl::Assign::new(),

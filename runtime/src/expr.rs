@@ -9,7 +9,12 @@
 //! Literal strings are written as JSON string literals with `%` escaped, so no value can end
 //! the `{% … %}` template it sits in.
 //!
-//! This module is the one place that emits JSONata; the subset it emits is:
+//! This module is the one place that writes JSONata: the macros' generated code, the runtime's
+//! ASL model (`asl.rs`, `workflow.rs`, `callback.rs`) and nothing else build expressions here,
+//! through typed constructors — the operators ([`Op`]), the state's input ([`state_input`]),
+//! the results a state receives ([`payload_result`], [`task_result`], [`child_result`],
+//! [`branch_result`], [`map_result`]), the caught error ([`error_output`]) and the task token
+//! ([`task_token`]). Literals arrive as [`serde_json::Value`]s ([`lit`]). The subset it emits is:
 //!
 //! | Rust | JSONata |
 //! | --- | --- |
@@ -165,6 +170,42 @@ fn step(name: &str) -> String {
     if plain { name.to_owned() } else { format!("`{}`", name.replace('`', "")) }
 }
 
+/// The operators whose JSONata spelling does not depend on types (`+` and `/` do: see [`add`]
+/// and [`div`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Sub,
+    Mul,
+    Rem,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    And,
+    Or,
+}
+
+impl Op {
+    /// The JSONata operator.
+    pub fn jsonata(self) -> &'static str {
+        match self {
+            Op::Sub => "-",
+            Op::Mul => "*",
+            Op::Rem => "%",
+            Op::Eq => "=",
+            Op::Ne => "!=",
+            Op::Lt => "<",
+            Op::Le => "<=",
+            Op::Gt => ">",
+            Op::Ge => ">=",
+            Op::And => "and",
+            Op::Or => "or",
+        }
+    }
+}
+
 /// The execution's input: the workflow's argument.
 pub fn input<T>() -> Expr<T> {
     src("$states.context.Execution.Input".into(), true)
@@ -189,6 +230,62 @@ pub fn to_json_string<T: ?Sized>(value: &Expr<T>) -> Expr<String> {
 /// The state's input (inside a Map iteration's first state).
 pub fn state_input<T: ?Sized>() -> Expr<T> {
     src("$states.input".into(), true)
+}
+
+/// A Lambda task's result: the function's response payload.
+pub fn payload_result<T: ?Sized>() -> Expr<T> {
+    src("$states.result.Payload".into(), true)
+}
+
+/// A task's whole result (a callback's token result, a Map state's outputs).
+pub fn task_result<T: ?Sized>() -> Expr<T> {
+    src("$states.result".into(), true)
+}
+
+/// A child workflow's result: its execution's output.
+pub fn child_result<T: ?Sized>() -> Expr<T> {
+    src("$states.result.Output".into(), true)
+}
+
+/// Element `index` of a Parallel state's result: that branch's output.
+pub fn branch_result<T: ?Sized>(index: usize) -> Expr<T> {
+    src(format!("$states.result[{index}]"), true)
+}
+
+/// A Map state's result: every iteration's output.
+pub fn map_result<T: ?Sized>() -> Expr<T> {
+    task_result()
+}
+
+/// The error a `Catch` caught: `{"Error", "Cause"}`.
+pub fn error_output() -> Expr<Caught> {
+    src("$states.errorOutput".into(), true)
+}
+
+/// The token of a `.waitForTaskToken` task.
+pub fn task_token() -> Expr<String> {
+    src("$states.context.Task.Token".into(), true)
+}
+
+/// The error name of a failed child execution, read in the state after its Catch: a child
+/// fails its task with `States.TaskFailed` and its `DescribeExecution` as the cause, whose own
+/// error is raised; any other error is raised as it is.
+pub fn child_failure_error() -> Expr<String> {
+    child_failure("Error")
+}
+
+/// The cause of a failed child execution (see [`child_failure_error`]).
+pub fn child_failure_cause() -> Expr<String> {
+    child_failure("Cause")
+}
+
+fn child_failure(member: &str) -> Expr<String> {
+    src(
+        format!(
+            "$substring($states.input.Cause, 0, 1) = \"{{\" and $exists($parse($states.input.Cause).ExecutionArn) ? $parse($states.input.Cause).{member} : $states.input.{member}"
+        ),
+        false,
+    )
 }
 
 /// `base.field`, with the field's JSON name.
@@ -245,13 +342,13 @@ pub fn some_inner<T>(value: &Expr<Option<T>>) -> Expr<T> {
 /// The items of a collection (for `for item in …`).
 pub fn item_of<C: IntoIterator>(collection: &Expr<C>) -> Expr<C::Item> {
     let _ = collection;
-    src("$states.input".into(), true)
+    state_input()
 }
 
 /// A collection of values like `item` (what a `for` loop collects).
 pub fn collection_of<T>(item: &Expr<T>) -> Expr<Vec<T>> {
     let _ = item;
-    src("$states.result".into(), true)
+    map_result()
 }
 
 /// A struct value built field by field: `T { a: x, b: y }`.
@@ -371,8 +468,8 @@ fn variant_content(base: &Node, name: &str, repr: Repr) -> String {
 }
 
 /// A binary operator whose meaning does not depend on types: comparisons, `and`, `or`.
-pub fn binary<A: ?Sized, B: ?Sized>(left: &Expr<A>, op: &str, right: &Expr<B>) -> Expr<Any> {
-    src(format!("{} {op} {}", left.node.operand(), right.node.operand()), false)
+pub fn binary<A: ?Sized, B: ?Sized>(left: &Expr<A>, op: Op, right: &Expr<B>) -> Expr<Any> {
+    src(format!("{} {} {}", left.node.operand(), op.jsonata(), right.node.operand()), false)
 }
 
 /// `!value`.
@@ -440,8 +537,8 @@ pub fn add<A: JsonKind + ?Sized, B: ?Sized>(left: &Expr<A>, right: &Expr<B>) -> 
 }
 
 /// `left op right` for `-`, `*` and `%`.
-pub fn arith<A: ?Sized, B: ?Sized>(left: &Expr<A>, op: &str, right: &Expr<B>) -> Expr<A> {
-    src(format!("{} {op} {}", left.node.operand(), right.node.operand()), false)
+pub fn arith<A: ?Sized, B: ?Sized>(left: &Expr<A>, op: Op, right: &Expr<B>) -> Expr<A> {
+    src(format!("{} {} {}", left.node.operand(), op.jsonata(), right.node.operand()), false)
 }
 
 /// `left / right`: integer division truncates toward zero, as in Rust.

@@ -111,7 +111,7 @@ fn arithmetic_follows_rust() {
     let two: Expr<i64> = expr::lit(json!(2));
     // Integer division truncates toward zero: -7 / 2 == -3.
     assert_eq!(eval(&expr::div(&total, &two), &order()), Some(json!(-3)));
-    assert_eq!(eval(&expr::arith(&total, "%", &two), &order()), Some(json!(-1)));
+    assert_eq!(eval(&expr::arith(&total, expr::Op::Rem, &two), &order()), Some(json!(-1)));
     let ratio = expr::field(&o, "ratio", |o| &o.ratio);
     assert_eq!(eval(&expr::div(&ratio, &two), &order()), Some(json!(1.375)));
     // `as` from a float to an integer truncates too.

@@ -287,7 +287,7 @@ impl<'a> Workflow<'a> {
     pub fn name(&self) -> String {
         match &self.attrs.name {
             Some(Spanned { value, .. }) => value.clone(),
-            None => crate::lower::pascal(&self.original.sig.ident.to_string()),
+            None => crate::naming::pascal(&self.original.sig.ident.to_string()),
         }
     }
 }

@@ -6,24 +6,15 @@
 //! expansion reports every mistake at once.
 
 use crate::ctxt::Ctxt;
+use crate::limits::{
+    EXPRESS_MAX_SECONDS, LAMBDA_MAX_SECONDS, LAMBDA_MEMORY_MB, MAX_ATTEMPTS as MAX_ATTEMPTS_LIMIT, MAX_DELAY_SECONDS,
+    MAX_SECONDS,
+};
 use crate::symbol::*;
 use proc_macro2::{Span, TokenStream};
 use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned as _;
 use syn::{Expr, ExprLit, Lit, LitStr, Path};
-
-/// Step Functions' bound on `TimeoutSeconds`, `HeartbeatSeconds` and `IntervalSeconds`.
-pub const MAX_SECONDS: u64 = 99_999_999;
-/// Step Functions' bound on `MaxAttempts`.
-pub const MAX_ATTEMPTS_LIMIT: u64 = 99_999_999;
-/// Step Functions' bound on `MaxDelaySeconds` (366 days).
-pub const MAX_DELAY_SECONDS: u64 = 31_622_400;
-/// Lambda's bound on a function's run time (15 minutes).
-pub const LAMBDA_MAX_SECONDS: u64 = 900;
-/// Lambda's bounds on a function's memory, in MB (whole megabytes).
-pub const LAMBDA_MEMORY_MB: std::ops::RangeInclusive<u64> = 128..=10_240;
-/// Step Functions' bound on an express workflow's execution (5 minutes).
-pub const EXPRESS_MAX_SECONDS: u64 = 300;
 
 /// The event types S3 can notify a function of
 /// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-how-to-event-types-and-destinations.html).

@@ -1,8 +1,10 @@
-//! Check stage: rules that need more than one attribute or one item.
+//! Check stage: rules that need more than one attribute or one item. In: the parsed items
+//! (`ast`); out: errors in the [`Ctxt`], nothing else. Rules that need the lowered graph (the
+//! number of states, unique state names) live in `lower`, the only stage that knows it.
 
 use crate::ast::{Handler, Workflow};
 use crate::ctxt::Ctxt;
-use crate::ir::Graph;
+use crate::limits::MAX_DEFINITION_BYTES;
 use std::sync::Mutex;
 
 /// The handlers seen in this compiler process: (crate, function).
@@ -38,26 +40,17 @@ pub fn check_one_handler_per_binary(cx: &Ctxt, handler: &Handler<'_>) -> bool {
     }
 }
 
-/// Step Functions' limit on a definition's size (the `CreateStateMachine` request).
-pub const MAX_DEFINITION_BYTES: usize = 1_048_576;
-/// Past this many states, a definition is unreadable and close to Step Functions' limits.
-pub const MAX_STATES: usize = 10_000;
-
-// A definition must fit Step Functions' limits. Its exact size is known only once generated
-// code has resolved JSON names, but its literals and state count are known here, and a
-// definition whose literals alone pass the limit can never be accepted.
-pub fn check_workflow(cx: &Ctxt, workflow: &Workflow<'_>, graph: &Graph) {
+/// The rules of a whole workflow.
+pub fn check_workflow(cx: &Ctxt, workflow: &Workflow<'_>) {
     check_express_callbacks(cx, workflow);
-    if graph.states.len() > MAX_STATES {
-        cx.error_spanned_by(
-            &workflow.original.sig.ident,
-            format!(
-                "this workflow compiles to {} states; Step Functions definitions stay well below {MAX_STATES}: \
-                 split it into child workflows",
-                graph.states.len()
-            ),
-        );
-    }
+    check_literal_bytes(cx, workflow);
+}
+
+// A definition must fit Step Functions' limit on its size (1 MiB, the `CreateStateMachine`
+// request: https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html). Its exact
+// size is known only once generated code has resolved JSON names, but its literals are known
+// here, and a definition whose literals alone pass the limit can never be accepted.
+fn check_literal_bytes(cx: &Ctxt, workflow: &Workflow<'_>) {
     let mut literal_bytes = 0usize;
     let mut biggest: Option<proc_macro2::Span> = None;
     let mut biggest_len = 0;
@@ -115,4 +108,48 @@ fn visit_literals(block: &syn::Block, f: &mut dyn FnMut(&syn::LitStr)) {
         }
     }
     syn::visit::Visit::visit_block(&mut Visitor(f), block);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attr::WorkflowAttrs;
+
+    fn check(attrs: proc_macro2::TokenStream, function: &syn::ItemFn) -> Vec<String> {
+        let cx = Ctxt::new();
+        let workflow = Workflow::from_syn(&cx, WorkflowAttrs::from_syn(&cx, attrs), function);
+        check_workflow(&cx, &workflow);
+        match cx.check() {
+            Ok(()) => Vec::new(),
+            Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn an_express_workflow_cannot_wait_for_a_callback() {
+        let function: syn::ItemFn = syn::parse_quote! {
+            async fn approve(order: Order) -> Result<Decision, E> {
+                let decision = callback(ask_manager, order).await?;
+                Ok(decision)
+            }
+        };
+        let errors = check(quote::quote!(express), &function);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].starts_with("an express workflow cannot wait for a callback"));
+        assert!(check(proc_macro2::TokenStream::new(), &function).is_empty());
+    }
+
+    #[test]
+    fn literals_past_the_definition_limit_are_rejected() {
+        let big = syn::LitStr::new(&"x".repeat(MAX_DEFINITION_BYTES + 1), proc_macro2::Span::call_site());
+        let function: syn::ItemFn = syn::parse_quote! {
+            async fn big(order: Order) -> Result<(), E> {
+                let note = #big;
+                Ok(())
+            }
+        };
+        let errors = check(proc_macro2::TokenStream::new(), &function);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains("more than the 1048576 bytes"));
+    }
 }

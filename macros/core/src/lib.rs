@@ -1,22 +1,37 @@
 //! The stepcraft compiler, a plain library behind the proc-macro shims of `stepcraft-macros`.
 //!
-//! Each attribute goes through the same stages: parse (`attr`, `ast`) → check (`check`) →
-//! emit (`emit`). Errors are collected in a [`ctxt::Ctxt`] so every mistake of an item is
-//! reported at once; on error the user's item is emitted unchanged, followed by the errors.
+//! Each attribute goes through the same stages, in this order:
+//!
+//! 1. **parse** (`attr`, `ast`, `body`): syn items into `Activity`, `Handler`, `Workflow` and a
+//!    workflow's body of flows over expressions;
+//! 2. **check** (`check`): the rules that need a whole item;
+//! 3. **lower** (`lower` → `ir`): a workflow's body into a state graph with plain values;
+//! 4. **emit** (`emit`): Rust glue, and for a workflow the code that builds the runtime's ASL
+//!    model from the graph.
+//!
+//! `limits` and `naming` hold facts several stages read. Errors are collected in a
+//! [`ctxt::Ctxt`] so every mistake of an item is reported at once; on error the user's item is
+//! emitted unchanged, followed by the errors.
 
 #![allow(missing_debug_implementations)]
 // The compiler's trees live for one expansion; boxing their large variants buys nothing.
 #![allow(clippy::large_enum_variant)]
 
+pub mod ctxt;
+pub mod limits;
+pub mod naming;
+pub mod symbol;
+
 pub mod ast;
 pub mod attr;
 pub mod body;
+
 pub mod check;
-pub mod ctxt;
-pub mod emit;
+
 pub mod ir;
 pub mod lower;
-pub mod symbol;
+
+pub mod emit;
 
 use ctxt::{Ctxt, item_with_errors};
 use proc_macro2::TokenStream;
@@ -77,8 +92,8 @@ pub fn expand_workflow(args: TokenStream, item: TokenStream) -> TokenStream {
         let error = cx.check().expect_err("has errors");
         return item_with_errors(emit::workflow::emit_unchecked(&function), error);
     }
-    let graph = lower::lower_workflow(&cx, &workflow.body);
-    check::check_workflow(&cx, &workflow, &graph);
+    check::check_workflow(&cx, &workflow);
+    let graph = lower::lower_workflow(&cx, &workflow);
     match cx.check() {
         Ok(()) => emit::workflow::emit_workflow(&workflow, &graph),
         Err(error) => item_with_errors(emit::workflow::emit_unchecked(&function), error),

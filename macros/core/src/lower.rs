@@ -5,17 +5,19 @@
 //! lowered last-first, so that sorting states by creation, newest first, gives source order;
 //! names are then given in source order and made unique.
 
-use crate::body::{
-    ArmPat, Block, Body, Branch, Call, Cond, ErrArm, ErrCatch, Expr, Flow, ForLoop, LetPat, OkArm, Return, SleepUntil,
-    Stmt, VarDef, VarId, Vars,
-};
+use crate::ast::Workflow;
+use crate::attr::{ErrorRef, RetryAttr, TaskAttrs};
+use crate::body::{Block, Branch, Call, ErrArm, Flow, ForLoop, LetPat, OkArm, Return, SleepUntil, Stmt};
 use crate::ctxt::Ctxt;
-use crate::ir::{Assign, Catch, Condition, FailWith, Graph, Kind, Machine, Next, State, StateId, Value};
+use crate::ir::expr::{ArmPat, Cond, ErrCatch, Expr, Seconds, VarDef, VarId, Vars};
+use crate::ir::{
+    Assign, Catch, Condition, FailWith, Graph, Jitter, Kind, Machine, Next, Retry, RetryError, State, StateId,
+    TaskSettings, Value,
+};
+use crate::limits::{MAX_STATE_NAME, MAX_STATES};
+use crate::naming::pascal;
 use proc_macro2::Span;
 use std::collections::HashSet;
-
-/// Step Functions' limit on state names.
-pub const MAX_STATE_NAME: usize = 80;
 
 /// Where control goes after a flow.
 #[derive(Clone, Copy)]
@@ -48,8 +50,9 @@ struct Lowerer<'a> {
     state_input_vars: Vec<VarId>,
 }
 
-/// Lowers a parsed workflow body.
-pub fn lower_workflow(cx: &Ctxt, body: &Body) -> Graph {
+/// Lowers a checked workflow's body.
+pub fn lower_workflow(cx: &Ctxt, workflow: &Workflow<'_>) -> Graph {
+    let body = &workflow.body;
     let mut lowerer = Lowerer {
         vars: &body.vars,
         states: Vec::new(),
@@ -65,14 +68,60 @@ pub fn lower_workflow(cx: &Ctxt, body: &Body) -> Graph {
     prune(&mut graph);
     name_states(cx, &mut graph, &lowerer.user_names);
     name_vars(&mut graph, &body.vars);
+    check_state_count(cx, &graph, &workflow.original.sig.ident);
     graph
+}
+
+// Step Functions caps a definition's size, and a machine of this many states is unreadable and
+// close to that cap. Only lowering knows how many states the body becomes, so the rule is
+// enforced here rather than in the check stage.
+fn check_state_count(cx: &Ctxt, graph: &Graph, function: &syn::Ident) {
+    if graph.states.len() > MAX_STATES {
+        cx.error_spanned_by(
+            function,
+            format!(
+                "this workflow compiles to {} states; Step Functions definitions stay well below {MAX_STATES}: \
+                 split it into child workflows",
+                graph.states.len()
+            ),
+        );
+    }
+}
+
+/// The settings of `#[task(..)]` as plain values.
+pub fn lower_task(task: &TaskAttrs) -> TaskSettings {
+    TaskSettings {
+        retry: task.retry.as_ref().map(|rules| rules.iter().map(lower_retry).collect()),
+        timeout_seconds: task.timeout.as_ref().map(|t| t.value as u32),
+        heartbeat_seconds: task.heartbeat.as_ref().map(|h| h.value as u32),
+    }
+}
+
+/// A `retry(..)` rule as plain values (the parse stage has checked them against Step
+/// Functions' bounds, so they fit in `u32`).
+pub fn lower_retry(rule: &RetryAttr) -> Retry {
+    Retry {
+        errors: rule
+            .errors
+            .iter()
+            .map(|e| match e {
+                ErrorRef::Variant(v) => RetryError::Variant(v.clone()),
+                ErrorRef::Name(s) => RetryError::Name(s.value()),
+            })
+            .collect(),
+        interval_seconds: rule.interval.map(|v| v as u32),
+        max_attempts: rule.max_attempts.map(|v| v as u32),
+        backoff_rate: rule.backoff_rate,
+        max_delay_seconds: rule.max_delay.map(|v| v as u32),
+        jitter: rule.jitter.map(|full| if full { Jitter::Full } else { Jitter::None }),
+    }
 }
 
 // Variables are named after the states exist, so that the variables the machine really assigns
 // get the plain Rust names: `receipt`, not `receipt_2` because an unused binding came first.
 fn name_vars(graph: &mut Graph, vars: &Vars) {
     let mut assigned = vec![false; vars.list.len()];
-    for id in all_states(graph) {
+    for id in graph.states_in_order() {
         let mut mark = |assign: &[Assign]| assign.iter().for_each(|a| assigned[a.var] = true);
         match &graph.states[id].kind {
             Kind::Task { assign, catch, .. } => {
@@ -84,13 +133,13 @@ fn name_vars(graph: &mut Graph, vars: &Vars) {
         }
     }
     let mut names = vec![String::new(); vars.list.len()];
-    let mut taken: HashSet<String> = crate::body::RESERVED.iter().map(|s| (*s).to_owned()).collect();
+    let mut taken: HashSet<String> = HashSet::new();
     let order = (0..vars.list.len()).filter(|id| assigned[*id]).chain((0..vars.list.len()).filter(|id| !assigned[*id]));
     for id in order {
         let base = vars.list[id].rust.to_string().trim_start_matches("r#").to_owned();
         let mut name = base.clone();
         let mut n = 2;
-        while taken.contains(&name) {
+        while taken.contains(&name) || crate::body::is_reserved(&name) {
             name = format!("{base}_{n}");
             n += 1;
         }
@@ -98,12 +147,6 @@ fn name_vars(graph: &mut Graph, vars: &Vars) {
         names[id] = name;
     }
     graph.var_names = names;
-}
-
-fn all_states(graph: &Graph) -> Vec<StateId> {
-    let mut out = Vec::new();
-    collect_order(graph, &graph.top, &mut out);
-    out
 }
 
 /// Whether the expressions of a state read `var` (directly or through names for expressions).
@@ -124,7 +167,7 @@ fn kind_mentions(kind: &Kind, var: VarId, vars: &Vars) -> bool {
             Condition::Failed { var: v, .. } => *v == var,
         }),
         Kind::Wait { seconds, timestamp, .. } => {
-            matches!(seconds, Some(crate::body::Seconds::Expr { value, .. }) if mentions(value, var, vars))
+            matches!(seconds, Some(Seconds::Expr { value, .. }) if mentions(value, var, vars))
                 || timestamp.as_ref().is_some_and(|e| mentions(e, var, vars))
         }
         Kind::Parallel { assign, .. } => assigns(assign),
@@ -165,24 +208,6 @@ fn mentions(expr: &Expr, var: VarId, vars: &Vars) -> bool {
     }
 }
 
-/// The states a state can go to.
-fn successors(kind: &Kind) -> Vec<StateId> {
-    let next = |n: &Next| match n {
-        Next::To(id) => Some(*id),
-        Next::End => None,
-    };
-    match kind {
-        Kind::Task { next: n, catch, .. } | Kind::Parallel { next: n, catch, .. } => {
-            next(n).into_iter().chain(catch.iter().map(|c| c.next)).collect()
-        }
-        Kind::Pass { next: n, .. } | Kind::Wait { next: n, .. } | Kind::Map { next: n, .. } => {
-            next(n).into_iter().collect()
-        }
-        Kind::Choice { rules, default } => rules.iter().map(|(_, id)| *id).chain(default.iter().copied()).collect(),
-        Kind::Succeed { .. } | Kind::Fail(_) => Vec::new(),
-    }
-}
-
 // Lowering may leave states nothing jumps to (the fall-through of a block that returns on
 // every path); Step Functions rejects unreachable states, so each machine keeps only the states
 // reachable from its start.
@@ -192,7 +217,7 @@ fn prune(graph: &mut Graph) {
         let mut todo = vec![machine.start];
         while let Some(id) = todo.pop() {
             if reachable.insert(id) {
-                todo.extend(successors(&states[id].kind));
+                todo.extend(states[id].kind.successors());
             }
         }
         machine.states.retain(|id| reachable.contains(id));
@@ -361,7 +386,7 @@ impl Lowerer<'_> {
             }
             Flow::Sleep { until, span } => {
                 let (seconds, timestamp, name) = match until {
-                    SleepUntil::Seconds(s @ crate::body::Seconds::Literal(n)) => {
+                    SleepUntil::Seconds(s @ Seconds::Literal(n)) => {
                         (Some(s.clone()), None, format!("Wait {}", crate::attr::format_seconds(*n).trim_matches('"')))
                     }
                     SleepUntil::Seconds(s) => (Some(s.clone()), None, "Wait".to_owned()),
@@ -427,7 +452,7 @@ impl Lowerer<'_> {
             Kind::Task {
                 callee: call.callee.clone(),
                 arg: call.arg.clone_expr(),
-                task: call.task.clone(),
+                task: lower_task(&call.task),
                 assign,
                 output,
                 catch,
@@ -630,8 +655,7 @@ impl Lowerer<'_> {
 fn name_states(cx: &Ctxt, graph: &mut Graph, user_names: &[(StateId, String)]) {
     let mut taken: HashSet<String> = HashSet::new();
     let user: HashSet<StateId> = user_names.iter().map(|(id, _)| *id).collect();
-    let mut order = Vec::new();
-    collect_order(graph, &graph.top, &mut order);
+    let order = graph.states_in_order();
     for id in &order {
         if !user.contains(id) {
             continue;
@@ -662,31 +686,8 @@ fn name_states(cx: &Ctxt, graph: &mut Graph, user_names: &[(StateId, String)]) {
     }
 }
 
-fn collect_order(graph: &Graph, machine: &Machine, out: &mut Vec<StateId>) {
-    for id in &machine.states {
-        out.push(*id);
-        match &graph.states[*id].kind {
-            Kind::Parallel { branches, .. } => branches.iter().for_each(|b| collect_order(graph, b, out)),
-            Kind::Map { processor, .. } => collect_order(graph, processor, out),
-            _ => {}
-        }
-    }
-}
-
 fn callee_name(call: &Call) -> String {
     call.callee.segments.last().map(|s| s.ident.to_string()).unwrap_or_default()
-}
-
-/// `charge_payment` → `ChargePayment`.
-pub fn pascal(name: &str) -> String {
-    name.trim_start_matches("r#")
-        .split(['_', '-'])
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            let mut chars = w.chars();
-            chars.next().map(|c| c.to_uppercase().chain(chars).collect::<String>()).unwrap_or_default()
-        })
-        .collect()
 }
 
 fn condition_text(cond: &Cond) -> String {
@@ -722,13 +723,7 @@ fn render(expr: &Expr) -> String {
             format!("{}::{variant}", ty.segments.last().map(|s| s.ident.to_string()).unwrap_or_default())
         }
         Expr::Binary(op, a, b) => {
-            let op = match op {
-                crate::body::BinOp::And => "&&",
-                crate::body::BinOp::Or => "||",
-                crate::body::BinOp::Eq => "==",
-                other => other.jsonata(),
-            };
-            format!("{} {op} {}", render(a), render(b))
+            format!("{} {} {}", render(a), op.rust(), render(b))
         }
         Expr::Not(e) => format!("!{}", render(e)),
         Expr::Neg(e) => format!("-{}", render(e)),
@@ -743,5 +738,118 @@ fn render(expr: &Expr) -> String {
         Expr::Array(..) | Expr::Format(..) | Expr::Unit(_) | Expr::OutcomeOk(..) | Expr::OutcomeErr(..) => {
             "value".into()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attr::WorkflowAttrs;
+
+    /// Lowers `function`; returns the graph and the errors.
+    fn lower(function: &syn::ItemFn) -> (Graph, Vec<String>) {
+        let cx = Ctxt::new();
+        let workflow = Workflow::from_syn(&cx, WorkflowAttrs::default(), function);
+        let graph = lower_workflow(&cx, &workflow);
+        let errors = match cx.check() {
+            Ok(()) => Vec::new(),
+            Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
+        };
+        (graph, errors)
+    }
+
+    fn names(graph: &Graph) -> Vec<&str> {
+        graph.states_in_order().into_iter().map(|id| graph.name(id)).collect()
+    }
+
+    #[test]
+    fn calls_become_tasks_named_after_the_callee_in_source_order() {
+        let (graph, errors) = lower(&syn::parse_quote! {
+            async fn checkout(order: Order) -> Result<Receipt, E> {
+                let hold = reserve_stock(order.clone()).await?;
+                let receipt = charge(order.clone()).await?;
+                let again = charge(order).await?;
+                Ok(receipt)
+            }
+        });
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(names(&graph), ["ReserveStock", "Charge", "Charge 2", "Succeed"]);
+        assert!(matches!(graph.states[graph.top.start].kind, Kind::Task { .. }));
+    }
+
+    #[test]
+    fn variables_never_take_a_jsonata_function_name() {
+        let (graph, errors) = lower(&syn::parse_quote! {
+            async fn checkout(order: Order) -> Result<Receipt, E> {
+                let map = charge(order).await?;
+                Ok(map)
+            }
+        });
+        assert!(errors.is_empty(), "{errors:?}");
+        assert!(graph.var_names.contains(&"map_2".to_owned()), "{:?}", graph.var_names);
+    }
+
+    #[test]
+    fn an_if_becomes_a_choice_whose_branches_rejoin() {
+        let (graph, errors) = lower(&syn::parse_quote! {
+            async fn checkout(order: Order) -> Result<(), E> {
+                if order.total > 100 {
+                    review(order.clone()).await?;
+                }
+                ship(order).await?;
+                Ok(())
+            }
+        });
+        assert!(errors.is_empty(), "{errors:?}");
+        let Kind::Choice { rules, default } = &graph.states[graph.top.start].kind else { panic!("expected a Choice") };
+        let ship = graph.states_in_order().into_iter().find(|id| graph.name(*id) == "Ship").expect("a Ship task");
+        assert_eq!(*default, Some(ship));
+        let Kind::Task { next, .. } = &graph.states[rules[0].1].kind else { panic!("expected the Review task") };
+        assert!(*next == Next::To(ship));
+    }
+
+    #[test]
+    fn user_names_must_be_unique() {
+        let (_, errors) = lower(&syn::parse_quote! {
+            async fn checkout(order: Order) -> Result<(), E> {
+                #[task(name = "Pay")]
+                charge(order.clone()).await?;
+                #[task(name = "Pay")]
+                charge(order).await?;
+                Ok(())
+            }
+        });
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].starts_with("duplicate state name `Pay`"));
+    }
+
+    #[test]
+    fn generated_names_are_cut_to_step_functions_limit() {
+        let long = syn::Ident::new(&"a".repeat(100), Span::call_site());
+        let (graph, errors) = lower(&syn::parse_quote! {
+            async fn checkout(order: Order) -> Result<(), E> {
+                #long(order.clone()).await?;
+                #long(order).await?;
+                Ok(())
+            }
+        });
+        assert!(errors.is_empty(), "{errors:?}");
+        let names = names(&graph);
+        assert!(names.iter().all(|n| n.chars().count() <= MAX_STATE_NAME), "{names:?}");
+        assert!(names[1].ends_with(" 2"));
+    }
+
+    #[test]
+    fn retry_rules_become_plain_values() {
+        let cx = Ctxt::new();
+        let attr: syn::Attribute =
+            syn::parse_quote!(#[task(retry(errors = [GatewayDown], interval = "2s", jitter = "full"))]);
+        let task = TaskAttrs::from_syn(&cx, &attr);
+        cx.check().expect("valid");
+        let settings = lower_task(&task);
+        let rule = &settings.retry.as_ref().expect("a retry override")[0];
+        assert_eq!(rule.interval_seconds, Some(2));
+        assert_eq!(rule.jitter, Some(Jitter::Full));
+        assert!(matches!(&rule.errors[0], RetryError::Variant(v) if v == "GatewayDown"));
     }
 }

@@ -12,6 +12,10 @@ use stepcraft_jsonata::is_jsonata_template;
 use crate::ata::{AtaExpr, AtaTemplate};
 use crate::intrinsics;
 use crate::jsonpath::JsonPath;
+use crate::limits::{
+    DEFAULT_BACKOFF_RATE, DEFAULT_INTERVAL_SECONDS, DEFAULT_MAX_ATTEMPTS, JITTER_STRATEGIES, MAX_ATTEMPTS,
+    MAX_DELAY_SECONDS, MAX_SECONDS, MAX_STATE_NAME,
+};
 use crate::model::*;
 use crate::template::PathTemplate;
 use crate::time;
@@ -182,8 +186,8 @@ fn state_set(cx: &mut Cx, obj: &Map<String, Value>, base: &str) -> StateSet {
     let mut out = Vec::with_capacity(states.len());
     for (name, st) in states {
         let loc = format!("{base}/States/{name}");
-        if name.chars().count() > 80 {
-            cx.schema(&loc, format!("State name '{name}' is longer than 80 characters"));
+        if name.chars().count() > MAX_STATE_NAME {
+            cx.schema(&loc, format!("State name '{name}' is longer than {MAX_STATE_NAME} characters"));
         }
         if name.is_empty() {
             cx.schema(&loc, "State names must not be empty");
@@ -710,30 +714,33 @@ fn retriers(cx: &mut Cx, v: &Value, loc: &str) -> Vec<Retrier> {
             cx.schema(&format!("{rl}/ErrorEquals"), "A retrier with States.ALL must be the last one");
         }
         let interval_seconds = match r.get("IntervalSeconds") {
-            None => 1.0,
+            None => f64::from(DEFAULT_INTERVAL_SECONDS),
             Some(v) => match v.as_u64() {
-                Some(n) if (1..=99_999_999).contains(&n) => n as f64,
+                Some(n) if (1..=MAX_SECONDS).contains(&n) => n as f64,
                 _ => {
                     cx.schema(
                         &format!("{rl}/IntervalSeconds"),
-                        "'IntervalSeconds' must be an integer from 1 to 99999999",
+                        format!("'IntervalSeconds' must be an integer from 1 to {MAX_SECONDS}"),
                     );
-                    1.0
+                    f64::from(DEFAULT_INTERVAL_SECONDS)
                 }
             },
         };
         let max_attempts = match r.get("MaxAttempts") {
-            None => 3,
+            None => DEFAULT_MAX_ATTEMPTS,
             Some(v) => match v.as_u64() {
-                Some(n) if n <= 99_999_999 => n as u32,
+                Some(n) if n <= MAX_ATTEMPTS => n as u32,
                 _ => {
-                    cx.schema(&format!("{rl}/MaxAttempts"), "'MaxAttempts' must be an integer from 0 to 99999999");
-                    3
+                    cx.schema(
+                        &format!("{rl}/MaxAttempts"),
+                        format!("'MaxAttempts' must be an integer from 0 to {MAX_ATTEMPTS}"),
+                    );
+                    DEFAULT_MAX_ATTEMPTS
                 }
             },
         };
         let backoff_rate = match r.get("BackoffRate") {
-            None => 2.0,
+            None => DEFAULT_BACKOFF_RATE,
             Some(v) => match v.as_f64() {
                 Some(x) if x >= 1.0 => x,
                 _ => {
@@ -741,18 +748,18 @@ fn retriers(cx: &mut Cx, v: &Value, loc: &str) -> Vec<Retrier> {
                         &format!("{rl}/BackoffRate"),
                         "'BackoffRate' must be a number greater than or equal to 1.0",
                     );
-                    2.0
+                    DEFAULT_BACKOFF_RATE
                 }
             },
         };
         let max_delay_seconds = match r.get("MaxDelaySeconds") {
             None => None,
             Some(v) => match v.as_u64() {
-                Some(n) if (1..=31_622_400).contains(&n) => Some(n as f64),
+                Some(n) if (1..=MAX_DELAY_SECONDS).contains(&n) => Some(n as f64),
                 _ => {
                     cx.schema(
                         &format!("{rl}/MaxDelaySeconds"),
-                        "'MaxDelaySeconds' must be an integer from 1 to 31622400",
+                        format!("'MaxDelaySeconds' must be an integer from 1 to {MAX_DELAY_SECONDS}"),
                     );
                     None
                 }
@@ -762,7 +769,10 @@ fn retriers(cx: &mut Cx, v: &Value, loc: &str) -> Vec<Retrier> {
             None | Some(Some("NONE")) => Jitter::None,
             Some(Some("FULL")) => Jitter::Full,
             Some(_) => {
-                cx.schema(&format!("{rl}/JitterStrategy"), "Value should be one of the following: [FULL, NONE]");
+                cx.schema(
+                    &format!("{rl}/JitterStrategy"),
+                    format!("Value should be one of the following: [{}]", JITTER_STRATEGIES.join(", ")),
+                );
                 Jitter::None
             }
         };
@@ -843,9 +853,9 @@ fn dynamic_u64(
             return ata_expr(cx, s, loc, key).map(Dynamic::Ata);
         }
         return match v.as_u64() {
-            Some(n) if n >= min && n <= 99_999_999 => Some(Dynamic::Lit(n)),
+            Some(n) if n >= min && n <= MAX_SECONDS => Some(Dynamic::Lit(n)),
             _ => {
-                cx.schema(&format!("{loc}/{key}"), format!("'{key}' must be an integer from {min} to 99999999"));
+                cx.schema(&format!("{loc}/{key}"), format!("'{key}' must be an integer from {min} to {MAX_SECONDS}"));
                 None
             }
         };
@@ -1157,9 +1167,9 @@ fn wait(cx: &mut Cx, st: &Map<String, Value>, loc: &str, ql: QueryLanguage) -> W
                 return Wait::SecondsAta(e);
             }
             match v.as_u64() {
-                Some(n) if n <= 99_999_999 => Wait::Seconds(n),
+                Some(n) if n <= MAX_SECONDS => Wait::Seconds(n),
                 _ => {
-                    cx.schema(&kl, "'Seconds' must be an integer from 0 to 99999999");
+                    cx.schema(&kl, format!("'Seconds' must be an integer from 0 to {MAX_SECONDS}"));
                     Wait::Seconds(0)
                 }
             }

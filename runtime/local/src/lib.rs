@@ -44,6 +44,7 @@ mod executor;
 mod history;
 mod intrinsics;
 mod jsonpath;
+pub mod limits;
 mod mock;
 mod model;
 pub mod options;

@@ -2,7 +2,9 @@
 //! `Activity` (so the function can be hosted and called from workflows), and its defaults.
 
 use crate::ast::Activity;
-use crate::attr::{ErrorRef, RetryAttr};
+use crate::attr::ErrorRef;
+use crate::ir::{Jitter, Retry, RetryError};
+use crate::lower::lower_retry;
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::Type;
@@ -25,7 +27,7 @@ pub fn emit_activity(activity: &Activity<'_>) -> TokenStream {
     // A callback task's timeout is the wait for the token; its function returns at once.
     let function_timeout = if activity.attrs.callback.is_some() { option(None) } else { timeout.clone() };
     let error_ty = quote!(#error);
-    let retry = activity.attrs.retry.iter().map(|rule| emit_retrier(&private, rule, &error_ty));
+    let retry = activity.attrs.retry.iter().map(|rule| emit_retrier(&private, &lower_retry(rule), &error_ty));
     let variant_checks = activity.attrs.retry.iter().flat_map(|r| &r.errors).filter_map(|e| variant_check(e, error));
     // A callback activity receives `{"input": …, "taskToken": …}`; its task waits for the
     // callback, whose result has the type `callback = …` names.
@@ -43,7 +45,7 @@ pub fn emit_activity(activity: &Activity<'_>) -> TokenStream {
                 }
 
                 fn result() -> #private::serde_json::Value {
-                    #private::serde_json::Value::from("{% $states.result.Payload %}")
+                    #private::expr::payload_result::<#private::expr::Any>().template()
                 }
             },
         ),
@@ -60,7 +62,7 @@ pub fn emit_activity(activity: &Activity<'_>) -> TokenStream {
                 }
 
                 fn result() -> #private::serde_json::Value {
-                    #private::serde_json::Value::from("{% $states.result %}")
+                    #private::expr::task_result::<#private::expr::Any>().template()
                 }
             },
         ),
@@ -145,32 +147,32 @@ pub fn option(value: Option<u64>) -> TokenStream {
 }
 
 /// A retrier, with variant names resolved through `error`'s `stepcraft::Error` impl.
-pub fn emit_retrier(private: &TokenStream, rule: &RetryAttr, error: &TokenStream) -> TokenStream {
+pub fn emit_retrier(private: &TokenStream, rule: &Retry, error: &TokenStream) -> TokenStream {
     let names = rule.errors.iter().map(|e| match e {
-        ErrorRef::Name(s) => quote!(names.push(#private::std::string::String::from(#s));),
-        ErrorRef::Variant(v) => {
+        RetryError::Name(s) => quote!(names.push(#private::std::string::String::from(#s));),
+        RetryError::Variant(v) => {
             let variant = v.to_string();
             quote!(names.extend(#private::error_names::<#error>(#variant));)
         }
     });
     let mut settings = Vec::new();
-    if let Some(v) = rule.interval {
-        let v = v as u32;
+    if let Some(v) = rule.interval_seconds {
         settings.push(quote!(rule.interval_seconds = ::core::option::Option::Some(#v);));
     }
     if let Some(v) = rule.max_attempts {
-        let v = v as u32;
         settings.push(quote!(rule.max_attempts = ::core::option::Option::Some(#v);));
     }
     if let Some(v) = rule.backoff_rate {
         settings.push(quote!(rule.backoff_rate = ::core::option::Option::Some(#v);));
     }
-    if let Some(v) = rule.max_delay {
-        let v = v as u32;
+    if let Some(v) = rule.max_delay_seconds {
         settings.push(quote!(rule.max_delay_seconds = ::core::option::Option::Some(#v);));
     }
-    if let Some(full) = rule.jitter {
-        let jitter = if full { quote!(Full) } else { quote!(None) };
+    if let Some(jitter) = rule.jitter {
+        let jitter = match jitter {
+            Jitter::Full => quote!(Full),
+            Jitter::None => quote!(None),
+        };
         settings.push(quote!(rule.jitter_strategy = ::core::option::Option::Some(#private::Jitter::#jitter);));
     }
     let binding = if settings.is_empty() { quote!(rule) } else { quote!(mut rule) };

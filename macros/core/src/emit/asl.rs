@@ -6,9 +6,8 @@
 //! shadows, so that JSON names, error names and the defaults of called activities are
 //! resolved by the types, where rustc knows them.
 
-use crate::attr::RetryAttr;
-use crate::body::{ArmPat, BinOp, Cond, ErrCatch, Expr, Seconds, VarDef, VarId, Vars};
-use crate::ir::{Assign, Catch, Condition, FailWith, Graph, Kind, Machine, Next, StateId, Value};
+use crate::ir::expr::{ArmPat, BinOp, Cond, ErrCatch, Expr, Seconds, VarDef, VarId, Vars};
+use crate::ir::{Assign, Catch, Condition, FailWith, Graph, Kind, Machine, Next, Retry, StateId, Value};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 
@@ -32,24 +31,7 @@ pub fn steps_module(workflow: &syn::Ident) -> syn::Ident {
 /// place: it is not a `Step`, so rustc says at the call that the function is neither an
 /// activity nor a workflow.
 pub fn emit_steps_module(graph: &Graph, vars: &Vars, steps: &syn::Ident) -> TokenStream {
-    let mut names: Vec<syn::Ident> = Vec::new();
-    let mut add = |path: &syn::Path| {
-        if let Some(ident) = path.get_ident()
-            && !names.contains(ident)
-        {
-            names.push(ident.clone());
-        }
-    };
-    for state in &graph.states {
-        if let Kind::Task { callee, .. } = &state.kind {
-            add(callee);
-        }
-    }
-    for var in &vars.list {
-        if let VarDef::Step(path) | VarDef::CollectionOfStep(path) = &var.def {
-            add(path);
-        }
-    }
+    let names = graph.single_name_steps(vars);
     if names.is_empty() {
         return quote!();
     }
@@ -81,15 +63,7 @@ fn step_path(steps: &syn::Ident, path: &syn::Path) -> TokenStream {
 /// Every activity and workflow the graph calls, once each, in source order: (the callee as
 /// written, how generated code names it).
 pub fn callees<'g>(graph: &'g Graph, steps: &syn::Ident) -> Vec<(&'g syn::Path, TokenStream)> {
-    let mut seen: Vec<(&syn::Path, TokenStream)> = Vec::new();
-    for state in &graph.states {
-        if let Kind::Task { callee, .. } = &state.kind
-            && !seen.iter().any(|(path, _)| *path == callee)
-        {
-            seen.push((callee, step_path(steps, callee)));
-        }
-    }
-    seen
+    graph.callees().into_iter().map(|callee| (callee, step_path(steps, callee))).collect()
 }
 
 /// The block that builds the state machine.
@@ -133,22 +107,23 @@ fn shadow(id: VarId) -> syn::Ident {
     format_ident!("__stepcraft_v{}", id)
 }
 
-/// A string literal's JSON text.
-fn json_string(text: &str) -> String {
-    let mut out = String::from("\"");
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
+/// The runtime's `expr::Op` for an operator whose JSONata does not depend on types.
+fn jsonata_op(op: BinOp) -> TokenStream {
+    match op {
+        BinOp::Sub => quote!(__E::Op::Sub),
+        BinOp::Mul => quote!(__E::Op::Mul),
+        BinOp::Rem => quote!(__E::Op::Rem),
+        BinOp::Eq => quote!(__E::Op::Eq),
+        BinOp::Ne => quote!(__E::Op::Ne),
+        BinOp::Lt => quote!(__E::Op::Lt),
+        BinOp::Le => quote!(__E::Op::Le),
+        BinOp::Gt => quote!(__E::Op::Gt),
+        BinOp::Ge => quote!(__E::Op::Ge),
+        BinOp::And => quote!(__E::Op::And),
+        BinOp::Or => quote!(__E::Op::Or),
+        // `+` concatenates strings and `/` truncates integers: the runtime decides by type.
+        BinOp::Add | BinOp::Div => unreachable!("`+` and `/` have constructors of their own"),
     }
-    out.push('"');
-    out
 }
 
 impl Emitter<'_> {
@@ -177,7 +152,7 @@ impl Emitter<'_> {
                 let e = self.expr(expr);
                 quote!(let #v = __E::some_inner(&#e);)
             }
-            VarDef::ItemOf(expr) if self.graph.state_input_vars.contains(&id) => {
+            VarDef::ItemOf(expr) if self.graph.is_state_input(id) => {
                 let e = self.expr(expr);
                 quote!(let #v = __E::item_of(&#e);)
             }
@@ -279,11 +254,11 @@ impl Emitter<'_> {
                     BinOp::Add => quote!(__E::add(&#a, &#b)),
                     BinOp::Div => quote!(__E::div(&#a, &#b)),
                     BinOp::Sub | BinOp::Mul | BinOp::Rem => {
-                        let op = op.jsonata();
+                        let op = jsonata_op(*op);
                         quote!(__E::arith(&#a, #op, &#b))
                     }
                     _ => {
-                        let op = op.jsonata();
+                        let op = jsonata_op(*op);
                         quote!(__E::binary(&#a, #op, &#b))
                     }
                 }
@@ -329,10 +304,16 @@ impl Emitter<'_> {
         quote!(#f(&#e))
     }
 
+    /// A literal: a `serde_json::Value` built from the value rustc would compute, typed as
+    /// Rust types the literal (an unsuffixed integer is an `i64`).
     fn lit(&self, lit: &syn::Lit) -> TokenStream {
         let private = self.private;
+        let value = quote!(#private::serde_json::Value::from);
         let (json, ty) = match lit {
-            syn::Lit::Str(s) => (json_string(&s.value()), quote!(&'static str)),
+            syn::Lit::Str(s) => {
+                let s = s.value();
+                (quote!(#value(#s)), quote!(&'static str))
+            }
             syn::Lit::Int(i) => {
                 let ty = match i.suffix() {
                     "" => quote!(i64),
@@ -341,15 +322,28 @@ impl Emitter<'_> {
                         quote!(#ident)
                     }
                 };
-                (i.base10_digits().to_owned(), ty)
+                // Literals are never negative (`-1` is a negation); past `u64`, JSON has only
+                // floating-point numbers.
+                let json = match i.base10_parse::<u64>() {
+                    Ok(n) => quote!(#value(#n)),
+                    Err(_) => {
+                        let f: f64 = i.base10_digits().parse().unwrap_or(f64::MAX);
+                        quote!(#value(#f))
+                    }
+                };
+                (json, ty)
             }
-            syn::Lit::Float(f) => (f.base10_digits().to_owned(), quote!(f64)),
-            syn::Lit::Bool(b) => (b.value.to_string(), quote!(bool)),
-            _ => ("null".to_owned(), quote!(())),
+            syn::Lit::Float(f) => {
+                let f: f64 = f.base10_parse().unwrap_or(0.0);
+                (quote!(#value(#f)), quote!(f64))
+            }
+            syn::Lit::Bool(b) => {
+                let b = b.value;
+                (quote!(#value(#b)), quote!(bool))
+            }
+            _ => (quote!(#private::serde_json::Value::Null), quote!(())),
         };
-        quote! {
-            __E::lit::<#ty>(#private::serde_json::from_str(#json).expect("a JSON literal"))
-        }
+        quote!(__E::lit::<#ty>(#json))
     }
 
     fn template(&self, value: &Value) -> TokenStream {
@@ -363,18 +357,15 @@ impl Emitter<'_> {
                 let path = self.step(path);
                 quote!(<#path as #private::Step>::result())
             }
-            Value::BranchResult(i) => {
-                let text = format!("{{% $states.result[{i}] %}}");
-                quote!(#private::serde_json::Value::from(#text))
-            }
-            Value::MapResult => quote!(#private::serde_json::Value::from("{% $states.result %}")),
-            Value::StateInput => quote!(#private::serde_json::Value::from("{% $states.input %}")),
-            Value::ErrorOutput => quote!(#private::serde_json::Value::from("{% $states.errorOutput %}")),
+            Value::BranchResult(i) => quote!(__E::branch_result::<__E::Any>(#i).template()),
+            Value::MapResult => quote!(__E::map_result::<__E::Any>().template()),
+            Value::StateInput => quote!(__E::state_input::<__E::Any>().template()),
+            Value::ErrorOutput => quote!(__E::error_output().template()),
             Value::Ok(inner) => {
                 let inner = self.template(inner);
                 quote!(#private::serde_json::json!({ "ok": #inner }))
             }
-            Value::Err => quote!(#private::serde_json::json!({ "err": "{% $states.errorOutput %}" })),
+            Value::Err => quote!(#private::serde_json::json!({ "err": __E::error_output().template() })),
         }
     }
 
@@ -527,20 +518,20 @@ impl Emitter<'_> {
             }
             ArmPat::Lit(lit) => {
                 let lit = self.lit(lit);
-                quote!(__E::binary(&#scrutinee, "=", &#lit))
+                quote!(__E::binary(&#scrutinee, __E::Op::Eq, &#lit))
             }
             ArmPat::Range { lo, hi, inclusive } => {
                 let lo = lo.as_ref().map(|lo| {
                     let lo = self.lit(lo);
-                    quote!(__E::binary(&#scrutinee, ">=", &#lo))
+                    quote!(__E::binary(&#scrutinee, __E::Op::Ge, &#lo))
                 });
                 let hi = hi.as_ref().map(|hi| {
                     let hi = self.lit(hi);
-                    let op = if *inclusive { "<=" } else { "<" };
+                    let op = if *inclusive { quote!(__E::Op::Le) } else { quote!(__E::Op::Lt) };
                     quote!(__E::binary(&#scrutinee, #op, &#hi))
                 });
                 match (lo, hi) {
-                    (Some(lo), Some(hi)) => quote!(__E::binary(&#lo, "and", &#hi)),
+                    (Some(lo), Some(hi)) => quote!(__E::binary(&#lo, __E::Op::And, &#hi)),
                     (Some(one), None) | (None, Some(one)) => one,
                     (None, None) => quote!(__E::lit::<bool>(true.into())),
                 }
@@ -548,7 +539,7 @@ impl Emitter<'_> {
             ArmPat::Or(cases) => {
                 let mut cases = cases.iter().map(|c| self.pat(scrutinee, c));
                 let first = cases.next().unwrap_or_else(|| quote!(__E::lit::<bool>(false.into())));
-                cases.fold(first, |acc, c| quote!(__E::binary(&#acc, "or", &#c)))
+                cases.fold(first, |acc, c| quote!(__E::binary(&#acc, __E::Op::Or, &#c)))
             }
         }
     }
@@ -559,7 +550,7 @@ impl Emitter<'_> {
         step_path(self.steps, path)
     }
 
-    fn retry(&self, rules: &[RetryAttr], callee: &syn::Path) -> TokenStream {
+    fn retry(&self, rules: &[Retry], callee: &syn::Path) -> TokenStream {
         let private = self.private;
         let callee = self.step(callee);
         let error = quote!(<#callee as #private::Step>::Error);
@@ -582,12 +573,10 @@ impl Emitter<'_> {
                     let retry = self.retry(rules, callee_path);
                     overrides.push(quote!(task.retry = #private::asl::Retrier::with_service_errors(#retry, <#callee as #private::Step>::CHILD_WORKFLOW);));
                 }
-                if let Some(t) = &task.timeout {
-                    let t = t.value as u32;
+                if let Some(t) = task.timeout_seconds {
                     overrides.push(quote!(task.timeout_seconds = ::core::option::Option::Some(#t);));
                 }
-                if let Some(h) = &task.heartbeat {
-                    let h = h.value as u32;
+                if let Some(h) = task.heartbeat_seconds {
                     overrides.push(quote!(task.heartbeat_seconds = ::core::option::Option::Some(#h);));
                 }
                 let task_fn = quote!(<#callee as #private::Step>::task);
@@ -656,7 +645,7 @@ impl Emitter<'_> {
                         } else {
                             let m =
                                 self.lit(&syn::Lit::Int(syn::LitInt::new(&multiplier.to_string(), Span::call_site())));
-                            quote!(__E::arith(&#value, "*", &#m))
+                            quote!(__E::arith(&#value, __E::Op::Mul, &#m))
                         };
                         quote!(#private::asl::WaitFor::Seconds(#private::serde_json::Value::from((#value).template_string())))
                     }
@@ -797,4 +786,87 @@ impl Emitter<'_> {
 
 fn path_span(path: &syn::Path) -> Span {
     path.segments.last().map(|s| s.ident.span()).unwrap_or_else(Span::call_site)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ast::Workflow;
+    use crate::attr::WorkflowAttrs;
+    use crate::ctxt::Ctxt;
+    use quote::quote;
+
+    /// The code a workflow's `definition()` runs, as text.
+    fn definition(function: &syn::ItemFn) -> String {
+        let cx = Ctxt::new();
+        let workflow = Workflow::from_syn(&cx, WorkflowAttrs::default(), function);
+        let graph = crate::lower::lower_workflow(&cx, &workflow);
+        cx.check().expect("a valid workflow");
+        let steps = super::steps_module(&function.sig.ident);
+        super::emit_definition(&graph, &workflow.body.vars, &quote!(::stepcraft::__private), &steps, None, None)
+            .to_string()
+    }
+
+    #[test]
+    fn every_jsonata_text_comes_from_the_runtime() {
+        let code = definition(&syn::parse_quote! {
+            async fn checkout(order: Order) -> Result<Receipt, E> {
+                let (a, b) = try_join!(ship(order.clone()), notify(order.clone()))?;
+                if order.total > 100 && order.note == "gift" {
+                    let receipt = match charge(order).await {
+                        Ok(r) => r,
+                        Err(e) => return Err(e),
+                    };
+                    return Ok(receipt);
+                }
+                for item in order.items {
+                    pack(item).await?;
+                }
+                Ok(a)
+            }
+        });
+        // No JSONata is written here: no template, no operator, no `$states`.
+        assert!(!code.contains("{%"), "{code}");
+        assert!(!code.contains("$states"), "{code}");
+        assert!(code.contains("__E :: Op :: Gt"), "{code}");
+        assert!(code.contains("__E :: Op :: And"), "{code}");
+        assert!(code.contains("__E :: branch_result"), "{code}");
+        assert!(code.contains("__E :: error_output ()"), "{code}");
+    }
+
+    #[test]
+    fn literals_are_json_values_not_reparsed_text() {
+        let code = definition(&syn::parse_quote! {
+            async fn checkout(order: Order) -> Result<(), E> {
+                if order.total > 7 && order.rate < 1.5 && order.gift == true {
+                    review(order).await?;
+                }
+                Ok(())
+            }
+        });
+        assert!(!code.contains("from_str"), "{code}");
+        assert!(code.contains("serde_json :: Value :: from (7u64)"), "{code}");
+        assert!(code.contains("serde_json :: Value :: from (1.5f64)"), "{code}");
+        assert!(code.contains("serde_json :: Value :: from (true)"), "{code}");
+    }
+
+    #[test]
+    fn the_steps_module_names_each_single_name_callee_once() {
+        let function: syn::ItemFn = syn::parse_quote! {
+            async fn checkout(order: Order) -> Result<(), E> {
+                charge(order.clone()).await?;
+                charge(order.clone()).await?;
+                payments::refund(order).await?;
+                Ok(())
+            }
+        };
+        let cx = Ctxt::new();
+        let workflow = Workflow::from_syn(&cx, WorkflowAttrs::default(), &function);
+        let graph = crate::lower::lower_workflow(&cx, &workflow);
+        cx.check().expect("a valid workflow");
+        let steps = super::steps_module(&function.sig.ident);
+        let module = super::emit_steps_module(&graph, &workflow.body.vars, &steps).to_string();
+        assert_eq!(module.matches("pub struct charge").count(), 1, "{module}");
+        assert!(!module.contains("refund"), "{module}");
+        assert_eq!(super::callees(&graph, &steps).len(), 2);
+    }
 }

@@ -83,7 +83,7 @@ pub fn emit_workflow(workflow: &Workflow<'_>, graph: &Graph) -> TokenStream {
                 }
 
                 fn result() -> #private::serde_json::Value {
-                    #private::serde_json::Value::from("{% $states.result.Output %}")
+                    #private::expr::child_result::<#private::expr::Any>().template()
                 }
             }
 

@@ -1,9 +1,17 @@
 //! The state graph a workflow lowers to: states with their transitions, and the expressions and
-//! calls they hold. Names are final and unique; everything that needs Rust types (JSON names,
-//! error names, the defaults of the called activity) is left for generated code to resolve.
+//! calls they hold. Names are final and unique; durations and retry numbers are plain values;
+//! everything that needs Rust types (JSON names, error names, the defaults of the called
+//! activity) is left for generated code to resolve.
+//!
+//! * `mod.rs` (here): the graph and its states.
+//! * `expr.rs`: the expression language the states hold.
+//! * `prop.rs`: the answers the graph gives about itself, which the emitters ask instead of
+//!   searching.
 
-use crate::attr::TaskAttrs;
-use crate::body::{ArmPat, Cond, ErrCatch, Expr, Seconds, VarId};
+pub mod expr;
+pub mod prop;
+
+use expr::{ArmPat, Cond, ErrCatch, Expr, Seconds, VarId};
 use proc_macro2::Span;
 use syn::{Ident, Path};
 
@@ -108,7 +116,7 @@ pub enum Kind {
     Task {
         callee: Path,
         arg: Expr,
-        task: TaskAttrs,
+        task: TaskSettings,
         assign: Vec<Assign>,
         output: Option<Value>,
         catch: Vec<Catch>,
@@ -148,9 +156,60 @@ pub enum Kind {
     Fail(FailWith),
 }
 
-impl Graph {
-    /// The name of state `id`.
-    pub fn name(&self, id: StateId) -> &str {
-        &self.states[id].name
+/// A Task's settings given at the call site (`#[task(..)]`), over the called activity's.
+#[derive(Clone, Default)]
+pub struct TaskSettings {
+    /// Replaces the activity's retry rules when given (`retry()` alone: none at all).
+    pub retry: Option<Vec<Retry>>,
+    pub timeout_seconds: Option<u32>,
+    pub heartbeat_seconds: Option<u32>,
+}
+
+/// A `Retry` rule: unset fields take Step Functions' defaults.
+#[derive(Clone)]
+pub struct Retry {
+    pub errors: Vec<RetryError>,
+    pub interval_seconds: Option<u32>,
+    pub max_attempts: Option<u32>,
+    pub backoff_rate: Option<f64>,
+    pub max_delay_seconds: Option<u32>,
+    pub jitter: Option<Jitter>,
+}
+
+/// An error a retry rule names.
+#[derive(Clone)]
+pub enum RetryError {
+    /// A variant of the called activity's error type, resolved to its stable name by
+    /// generated code.
+    Variant(Ident),
+    /// An error name as Step Functions sees it.
+    Name(String),
+}
+
+/// `JitterStrategy`: the runtime's `asl::Jitter` has a variant of each name.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Jitter {
+    None,
+    Full,
+}
+
+impl Jitter {
+    /// Every strategy, for the test that the runtime and the executor know the same ones.
+    pub const ALL: [Jitter; 2] = [Jitter::None, Jitter::Full];
+
+    /// The name of the runtime's `asl::Jitter` variant.
+    pub fn variant(self) -> &'static str {
+        match self {
+            Jitter::None => "None",
+            Jitter::Full => "Full",
+        }
+    }
+
+    /// The value of `JitterStrategy` in the ASL.
+    pub fn asl_name(self) -> &'static str {
+        match self {
+            Jitter::None => "NONE",
+            Jitter::Full => "FULL",
+        }
     }
 }

@@ -1,472 +1,15 @@
-//! Parse stage, workflow bodies: turns the body of a `#[workflow]` function into a small,
-//! checked language of flows (activity calls, branches, joins, loops, waits, returns) over pure
-//! expressions, resolving every variable to a [`VarId`].
-//!
-//! Everything that cannot become a state machine, or is not deterministic, is reported here
-//! with the offending tokens and what to write instead. Errors go to the [`Ctxt`]; parsing goes
-//! on so that every mistake of the function is reported at once.
+//! Parse stage, control flow: the statements of a workflow body into [`Flow`]s — `let`, calls
+//! of activities and workflows, `match` on calls and values, `if`, `for`, `join!`/`try_join!`,
+//! sleeps and returns. Values inside are read by `expr.rs`; what a workflow may not call is
+//! looked up in `rules.rs`.
 
-use crate::attr::{MapAttrs, TaskAttrs};
-use crate::ctxt::Ctxt;
+use super::rules::{nondeterminism_message, nondeterministic};
+use super::*;
 use crate::symbol::{MAP, TASK};
-use proc_macro2::Span;
-use std::collections::HashMap;
 use syn::spanned::Spanned;
-use syn::{Ident, Path};
-
-/// A workflow variable.
-pub type VarId = usize;
-
-/// The parsed body of a workflow.
-pub struct Body {
-    pub block: Block,
-    pub vars: Vars,
-}
-
-/// A block: statements, then the value of the block.
-pub struct Block {
-    pub stmts: Vec<Stmt>,
-    pub tail: Option<Box<Flow>>,
-    pub span: Span,
-}
-
-/// A statement.
-pub enum Stmt {
-    /// `let pat = flow;`
-    Let { pat: LetPat, init: Flow },
-    /// `flow;`
-    Flow(Flow),
-}
-
-/// What a `let` binds.
-pub enum LetPat {
-    /// `let x = …`
-    Var(VarId),
-    /// `let _ = …`
-    Wild,
-    /// `let (a, _, c) = …`
-    Tuple(Vec<Option<VarId>>),
-}
-
-/// A piece of control flow: what becomes states.
-pub enum Flow {
-    /// A value computed by an expression alone (no state).
-    Pure(Expr),
-    /// `callee(arg).await?` (`try_`) or `callee(arg).await`.
-    Call(Call),
-    /// `match callee(arg).await { Ok(..) => .., Err(..) => .. }`
-    MatchCall { call: Call, ok: OkArm, errs: Vec<ErrArm>, span: Span },
-    /// `if` / `if let` / `else if` chains.
-    If { branches: Vec<(Cond, Block)>, otherwise: Option<Block>, span: Span },
-    /// `match` on a value.
-    Match { scrutinee: Expr, arms: Vec<(ArmPat, Block)>, span: Span },
-    /// `try_join!(..)?`, or `join!(..)` (`results`: each branch's `Result` is kept, for the
-    /// workflow to handle).
-    Join { branches: Vec<Branch>, span: Span, results: bool },
-    /// `r?` on a `join!` result: fails the workflow with its error, else its value.
-    Unwrap { var: VarId, span: Span },
-    /// `match r { Ok(v) => .., Err(e) => .. }` on a `join!` result.
-    MatchOutcome { var: VarId, ok: OkArm, errs: Vec<ErrArm>, span: Span },
-    /// `for item in items { .. }`
-    For(Box<ForLoop>),
-    /// `sleep(duration).await` or `sleep_until(timestamp).await`.
-    Sleep { until: SleepUntil, span: Span },
-    /// `return Ok(..)` / `return Err(..)` (and the tail `Ok(..)` of the function).
-    Return(Return),
-    /// `{ .. }`
-    Block(Block),
-}
-
-/// An activity or workflow call.
-pub struct Call {
-    pub callee: Path,
-    pub arg: Expr,
-    /// Whether `?` follows: an error then fails the workflow.
-    pub try_: bool,
-    pub task: TaskAttrs,
-    pub span: Span,
-}
-
-/// The `Ok(v) => body` arm of a `match` on a call.
-pub struct OkArm {
-    pub binding: Option<VarId>,
-    pub body: Block,
-}
-
-/// An `Err(..) => body` arm of a `match` on a call.
-pub struct ErrArm {
-    pub catches: ErrCatch,
-    pub binding: Option<VarId>,
-    pub body: Block,
-    pub span: Span,
-}
-
-/// What an `Err` arm catches.
-#[derive(Clone)]
-pub enum ErrCatch {
-    /// Every error (`Err(e)`, `Err(_)`): `States.ALL`.
-    All,
-    /// These variants of the error type.
-    Variants(Vec<(Path, Ident)>),
-}
-
-/// A `Choice` condition.
-#[derive(Clone)]
-pub enum Cond {
-    /// A boolean expression.
-    Bool(Expr),
-    /// `if let Some(x) = value`: binds `x` to the value.
-    IsSome { value: Expr, binding: Option<VarId> },
-}
-
-/// A pattern of a `match` on a value.
-#[derive(Clone)]
-pub enum ArmPat {
-    /// `_`, or a binding of the whole value.
-    Wild(Option<VarId>),
-    /// `Enum::Variant`, `Enum::Variant { a, .. }`, `Enum::Variant(x)`.
-    Variant { ty: Path, variant: Ident, bindings: Vec<VariantBinding> },
-    /// A literal.
-    Lit(syn::Lit),
-    /// `lo..=hi` / `lo..hi` with literal bounds.
-    Range { lo: Option<syn::Lit>, hi: Option<syn::Lit>, inclusive: bool },
-    /// `a | b`.
-    Or(Vec<ArmPat>),
-}
-
-/// A value bound by a variant pattern.
-#[derive(Clone)]
-pub enum VariantBinding {
-    /// `{ field }` / `{ field: name }`
-    Field { field: Ident, var: VarId },
-    /// `(content)` of a newtype variant.
-    Content(VarId),
-}
-
-/// One branch of a `try_join!`.
-pub enum Branch {
-    /// `callee(arg)`.
-    Call(Call),
-    /// `async { .. }`: its tail is the branch's value.
-    Block(Block),
-}
-
-/// A `for` loop: a Map state.
-pub struct ForLoop {
-    pub item: Option<VarId>,
-    pub items: Expr,
-    pub body: Block,
-    /// `collected.push(value)` as the body's last statement: `collected` gets every value (an
-    /// expression, or an activity call `f(x).await?`).
-    pub collect: Option<(VarId, Flow)>,
-    pub attrs: MapAttrs,
-    pub span: Span,
-}
-
-/// What a `Wait` waits for.
-pub enum SleepUntil {
-    /// `sleep(Duration::from_secs(n))`: whole seconds (a literal or an expression).
-    Seconds(Seconds),
-    /// `sleep_until(timestamp)`: an RFC 3339 string.
-    Timestamp(Expr),
-}
-
-/// A number of seconds.
-#[derive(Clone)]
-pub enum Seconds {
-    Literal(u64),
-    Expr { value: Expr, multiplier: u64 },
-}
-
-/// How the workflow (or a branch) ends.
-pub enum Return {
-    /// `Ok(value)`: the value may itself need states (`Ok(ship(o).await?)`).
-    Ok(Box<Flow>),
-    /// `Err(Enum::Variant ..)`.
-    ErrVariant { ty: Path, variant: Ident, fields: Option<Expr>, unit: bool, span: Span },
-    /// `Err(e)` / `Err(e.into())` with `e` a caught error: raised again as it was.
-    Rethrow { caught: VarId, span: Span },
-}
-
-/// A pure expression.
-pub enum Expr {
-    Var(VarId, Span),
-    Field(Box<Expr>, Ident),
-    TupleField(Box<Expr>, syn::Index),
-    Index(Box<Expr>, Box<Expr>),
-    Lit(syn::Lit),
-    Struct {
-        path: Path,
-        fields: Vec<(Ident, Expr)>,
-    },
-    /// `Enum::Variant { a: x }`.
-    VariantStruct {
-        ty: Path,
-        variant: Ident,
-        fields: Vec<(Ident, Expr)>,
-    },
-    UnitVariant {
-        ty: Path,
-        variant: Ident,
-    },
-    Array(Vec<Expr>, Span),
-    Binary(BinOp, Box<Expr>, Box<Expr>),
-    Not(Box<Expr>),
-    Neg(Box<Expr>),
-    Len(Box<Expr>),
-    IsEmpty(Box<Expr>),
-    IsSome(Box<Expr>),
-    IsNone(Box<Expr>),
-    ToString(Box<Expr>),
-    UnwrapOr(Box<Expr>, Box<Expr>),
-    Some(Box<Expr>),
-    None(Span),
-    Format(Vec<Expr>, Span),
-    /// `value as u32`: a number type.
-    Cast(Box<Expr>, syn::Type),
-    /// The value of a successful `join!` result.
-    OutcomeOk(VarId, Span),
-    /// The error of a failed `join!` result.
-    OutcomeErr(VarId, Span),
-    Unit(Span),
-}
-
-/// A binary operator.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum BinOp {
-    Add,
-    Sub,
-    Mul,
-    Div,
-    Rem,
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-    And,
-    Or,
-}
-
-impl BinOp {
-    /// The JSONata operator.
-    pub fn jsonata(self) -> &'static str {
-        match self {
-            BinOp::Add => "+",
-            BinOp::Sub => "-",
-            BinOp::Mul => "*",
-            BinOp::Div => "/",
-            BinOp::Rem => "%",
-            BinOp::Eq => "=",
-            BinOp::Ne => "!=",
-            BinOp::Lt => "<",
-            BinOp::Le => "<=",
-            BinOp::Gt => ">",
-            BinOp::Ge => ">=",
-            BinOp::And => "and",
-            BinOp::Or => "or",
-        }
-    }
-}
-
-/// The variables of a workflow.
-#[derive(Default)]
-pub struct Vars {
-    pub list: Vec<Var>,
-    /// Ids in the order their types became known: the order of their declarations in
-    /// generated code.
-    pub order: Vec<VarId>,
-}
-
-/// A variable.
-pub struct Var {
-    pub rust: Ident,
-    pub def: VarDef,
-}
-
-/// Where a variable's value comes from: what gives it its type in generated code.
-pub enum VarDef {
-    /// Not known yet (a `let mut v = Vec::new()` before the loop that fills it).
-    Pending,
-    /// The workflow's argument, of this type.
-    Input(syn::Type),
-    /// The result of calling this activity or workflow.
-    Step(Path),
-    /// A name for an expression: no variable in the state machine.
-    Alias(Expr),
-    /// An error bound by a `Catch`.
-    Caught,
-    /// The value inside an `Option` expression.
-    SomeInner(Expr),
-    /// An item of a collection expression.
-    ItemOf(Expr),
-    /// The values a `for` loop collects, like this expression.
-    CollectionOf(Expr),
-    /// The results of calling this activity or workflow, collected by a `for` loop.
-    CollectionOfStep(Path),
-    /// A value like this expression (assigned on several paths).
-    Like(Expr),
-    /// A `join!` branch's `Result`: `{"ok": value}` or `{"err": {"Error", "Cause"}}`, its
-    /// value typed as the inner definition says.
-    Outcome(Box<VarDef>),
-    /// A field of a struct variant.
-    VariantField { value: Expr, ty: Path, variant: Ident, field: Ident },
-    /// The content of a newtype variant.
-    VariantContent { value: Expr, ty: Path, variant: Ident },
-}
-
-impl Vars {
-    /// Whether the variable exists in the state machine (names for expressions do not; the
-    /// workflow's argument is the execution's input).
-    pub fn is_asl(&self, id: VarId) -> bool {
-        !matches!(
-            self.list[id].def,
-            VarDef::Alias(_)
-                | VarDef::Input(_)
-                | VarDef::SomeInner(_)
-                | VarDef::VariantField { .. }
-                | VarDef::VariantContent { .. }
-        )
-    }
-}
-
-/// JSONata's function names: a variable of the same name would hide the function.
-pub const RESERVED: &[&str] = &[
-    "states",
-    "string",
-    "length",
-    "substring",
-    "substringBefore",
-    "substringAfter",
-    "uppercase",
-    "lowercase",
-    "trim",
-    "pad",
-    "contains",
-    "split",
-    "join",
-    "match",
-    "replace",
-    "now",
-    "millis",
-    "number",
-    "abs",
-    "floor",
-    "ceil",
-    "round",
-    "power",
-    "sqrt",
-    "random",
-    "sum",
-    "max",
-    "min",
-    "average",
-    "count",
-    "boolean",
-    "not",
-    "exists",
-    "append",
-    "sort",
-    "reverse",
-    "shuffle",
-    "distinct",
-    "zip",
-    "keys",
-    "lookup",
-    "spread",
-    "merge",
-    "sift",
-    "each",
-    "error",
-    "assert",
-    "type",
-    "map",
-    "filter",
-    "reduce",
-    "single",
-    "parse",
-    "hash",
-    "partition",
-    "range",
-    "uuid",
-    "eval",
-    "q",
-];
-
-/// Functions and macros a workflow must not call, by what they do.
-fn nondeterministic(path: &str) -> Option<&'static str> {
-    let last_two: Vec<&str> = path.rsplit("::").take(2).collect();
-    let key = match last_two.as_slice() {
-        [last, before] => format!("{before}::{last}"),
-        [last] => (*last).to_owned(),
-        _ => return None,
-    };
-    let what = match key.as_str() {
-        "SystemTime::now"
-        | "Instant::now"
-        | "Utc::now"
-        | "Local::now"
-        | "OffsetDateTime::now_utc"
-        | "Timestamp::now"
-        | "Zoned::now" => "clock",
-        "rand::random" | "rand::thread_rng" | "rand::rng" | "thread_rng" | "random" | "Uuid::new_v4"
-        | "Uuid::now_v7" | "OsRng::default" => "random",
-        "env::var" | "env::vars" | "env::var_os" | "env::args" | "env::current_dir" => "env",
-        "tokio::spawn" | "task::spawn" | "thread::spawn" | "task::spawn_blocking" | "tokio::spawn_blocking" => "spawn",
-        _ if key.starts_with("fs::")
-            || key.starts_with("File::")
-            || key.starts_with("TcpStream::")
-            || key.starts_with("reqwest::")
-            || key.starts_with("UdpSocket::")
-            || key.starts_with("Command::") =>
-        {
-            "io"
-        }
-        _ => return None,
-    };
-    Some(what)
-}
-
-fn nondeterminism_message(path: &str, what: &str) -> String {
-    match what {
-        "clock" => format!(
-            "`{path}` reads the clock, and a workflow must be deterministic: a state machine cannot read it; \
-             read the time in an activity, or pass it in the workflow's input"
-        ),
-        "random" => format!(
-            "`{path}` is random, and a workflow must be deterministic; generate the value in an activity and use its result"
-        ),
-        "env" => format!(
-            "`{path}` reads the environment of a process, and a state machine has none; \
-             pass the value in the workflow's input or read it in an activity"
-        ),
-        "spawn" => format!(
-            "`{path}` starts work the state machine cannot see; run work concurrently with \
-             `try_join!(a(x), b(y))?` (a Parallel state), or spawn it inside an activity"
-        ),
-        _ => format!("`{path}` does I/O, which only activities can do; move it into an `#[activity]` and call that"),
-    }
-}
-
-fn path_string(path: &Path) -> String {
-    path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().join("::")
-}
-
-/// Reads a workflow's body.
-pub struct Parser<'a> {
-    cx: &'a Ctxt,
-    vars: Vars,
-    scopes: Vec<HashMap<String, VarId>>,
-    /// Inside a `for` loop body or a `try_join!` branch: `return` cannot end the workflow there.
-    nested: Vec<&'static str>,
-    /// Parsing the tail of the function (or of a branch of it): `Ok(..)`/`Err(..)` end the
-    /// workflow there.
-    tail_ctx: bool,
-}
 
 /// Whether a flow never falls through (every path returns).
-fn diverges(flow: &Flow) -> bool {
+pub(super) fn diverges(flow: &Flow) -> bool {
     match flow {
         Flow::Return(_) => true,
         Flow::If { branches, otherwise: Some(otherwise), .. } => {
@@ -489,86 +32,22 @@ pub fn block_diverges(block: &Block) -> bool {
     }) || block.tail.as_deref().is_some_and(diverges)
 }
 
-impl<'a> Parser<'a> {
-    /// Parses the body of `function`, whose argument `input` (a pattern binding one name) has
-    /// type `ty`.
-    pub fn parse(cx: &'a Ctxt, function: &syn::ItemFn, input: Option<(&Ident, &syn::Type)>) -> Body {
-        let mut parser =
-            Parser { cx, vars: Vars::default(), scopes: vec![HashMap::new()], nested: Vec::new(), tail_ctx: false };
-        if let Some((ident, ty)) = input {
-            parser.bind(ident, VarDef::Input(ty.clone()));
-        }
-        let block = parser.block(&function.block, true);
-        for var in &parser.vars.list {
-            if matches!(var.def, VarDef::Pending) {
-                cx.error_spanned_by(
-                    &var.rust,
-                    format!("`{}` is never filled: push into it as the last statement of a `for` loop", var.rust),
-                );
-            }
-        }
-        Body { block, vars: parser.vars }
-    }
-
-    fn error<T: quote::ToTokens>(&self, tokens: T, message: impl std::fmt::Display) {
-        self.cx.error_spanned_by(tokens, message);
-    }
-
-    /// Declares a variable in the innermost scope.
-    fn bind(&mut self, ident: &Ident, def: VarDef) -> VarId {
-        let rust = ident.to_string();
-        let id = self.vars.list.len();
-        let known = !matches!(def, VarDef::Pending);
-        self.vars.list.push(Var { rust: ident.clone(), def });
-        if known {
-            self.vars.order.push(id);
-        }
-        self.scopes.last_mut().expect("a scope").insert(rust, id);
-        id
-    }
-
-    fn define(&mut self, id: VarId, def: VarDef) {
-        self.vars.list[id].def = def;
-        self.vars.order.push(id);
-    }
-
-    /// The `join!` result variable `p` names, if it names one.
-    fn outcome_var(&self, p: &syn::ExprPath) -> Option<VarId> {
-        let id = self.lookup(&p.path.get_ident()?.to_string())?;
-        matches!(self.vars.list[id].def, VarDef::Outcome(_)).then_some(id)
-    }
-
-    /// Whether `expr` names a variable whose value was already in error.
-    fn is_poisoned(&self, expr: &syn::Expr) -> bool {
-        match strip(expr) {
-            syn::Expr::Path(p) => p
-                .path
-                .get_ident()
-                .and_then(|i| self.lookup(&i.to_string()))
-                .is_some_and(|id| matches!(self.vars.list[id].def, VarDef::Alias(Expr::Unit(_)))),
-            _ => false,
-        }
-    }
-
-    fn lookup(&self, name: &str) -> Option<VarId> {
-        self.scopes.iter().rev().find_map(|s| s.get(name).copied())
-    }
-
-    fn block(&mut self, block: &syn::Block, top: bool) -> Block {
+impl Parser<'_> {
+    pub(super) fn block(&mut self, block: &syn::Block, top: bool) -> Block {
         self.scopes.push(HashMap::new());
         let parsed = self.stmts(&block.stmts, block.span(), top);
         self.scopes.pop();
         parsed
     }
 
-    fn stmts(&mut self, stmts: &[syn::Stmt], span: Span, top: bool) -> Block {
+    pub(super) fn stmts(&mut self, stmts: &[syn::Stmt], span: Span, top: bool) -> Block {
         let outer = self.tail_ctx;
         let block = self.stmts_in(stmts, span, top);
         self.tail_ctx = outer;
         block
     }
 
-    fn stmts_in(&mut self, stmts: &[syn::Stmt], span: Span, top: bool) -> Block {
+    pub(super) fn stmts_in(&mut self, stmts: &[syn::Stmt], span: Span, top: bool) -> Block {
         let mut out = Block { stmts: Vec::new(), tail: None, span };
         let mut ended_by: Option<Span> = None;
         for (i, stmt) in stmts.iter().enumerate() {
@@ -629,7 +108,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Reads `#[task(..)]` (and rejects other attributes of ours) on a statement.
-    fn statement_attrs(&mut self, attrs: &[syn::Attribute]) -> TaskAttrs {
+    pub(super) fn statement_attrs(&mut self, attrs: &[syn::Attribute]) -> TaskAttrs {
         let mut task = TaskAttrs::default();
         for attr in attrs {
             if attr.path() == &TASK {
@@ -639,7 +118,7 @@ impl<'a> Parser<'a> {
         task
     }
 
-    fn local(&mut self, local: &syn::Local) -> Option<Stmt> {
+    pub(super) fn local(&mut self, local: &syn::Local) -> Option<Stmt> {
         let task = self.statement_attrs(&local.attrs);
         let Some(init) = &local.init else {
             self.error(local, "declare workflow variables with a value: `let x = …;`");
@@ -764,7 +243,7 @@ impl<'a> Parser<'a> {
         Some(Stmt::Let { pat, init: flow })
     }
 
-    fn result_not_handled(&self, call: &Call) {
+    pub(super) fn result_not_handled(&self, call: &Call) {
         self.cx.error_at(
             call.span,
             "the `Result` of this call must be handled: add `?` to fail the workflow with its error, \
@@ -773,7 +252,7 @@ impl<'a> Parser<'a> {
     }
 
     /// The tail of the workflow's body: its result.
-    fn tail(&mut self, expr: &syn::Expr) -> Flow {
+    pub(super) fn tail(&mut self, expr: &syn::Expr) -> Flow {
         match strip(expr) {
             syn::Expr::Call(call) if is_ok_or_err(&call.func).is_some() => self.ret(expr),
             syn::Expr::Await(_) => {
@@ -803,7 +282,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn flow(&mut self, expr: &syn::Expr, task: TaskAttrs) -> Flow {
+    pub(super) fn flow(&mut self, expr: &syn::Expr, task: TaskAttrs) -> Flow {
         match expr {
             syn::Expr::Try(t) => match strip(&t.expr) {
                 syn::Expr::Await(await_) => self.await_flow(await_, true, task),
@@ -905,7 +384,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn ret(&mut self, value: &syn::Expr) -> Flow {
+    pub(super) fn ret(&mut self, value: &syn::Expr) -> Flow {
         let span = value.span();
         let syn::Expr::Call(call) = strip(value) else {
             self.error(value, "return `Ok(value)` or `Err(error)`");
@@ -931,7 +410,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn err_value(&mut self, arg: &syn::Expr, span: Span) -> Flow {
+    pub(super) fn err_value(&mut self, arg: &syn::Expr, span: Span) -> Flow {
         let inner = strip_conversions(arg);
         match inner {
             syn::Expr::Path(p) if p.qself.is_none() && p.path.segments.len() == 1 => {
@@ -978,7 +457,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn variant_error(&mut self, path: Path, fields: Option<Expr>, unit: bool, span: Span) -> Flow {
+    pub(super) fn variant_error(&mut self, path: Path, fields: Option<Expr>, unit: bool, span: Span) -> Flow {
         if path.segments.len() < 2 {
             self.error(&path, "name the error variant with its type, e.g. `Err(CheckoutError::OutOfStock)`");
             return Flow::Pure(Expr::Unit(span));
@@ -989,7 +468,7 @@ impl<'a> Parser<'a> {
         Flow::Return(Return::ErrVariant { ty, variant, fields, unit, span })
     }
 
-    fn await_flow(&mut self, await_: &syn::ExprAwait, try_: bool, task: TaskAttrs) -> Flow {
+    pub(super) fn await_flow(&mut self, await_: &syn::ExprAwait, try_: bool, task: TaskAttrs) -> Flow {
         let span = await_.span();
         match strip(&await_.base) {
             syn::Expr::Call(call) => {
@@ -1046,7 +525,14 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn call(&mut self, callee: Path, call: &syn::ExprCall, try_: bool, task: TaskAttrs, span: Span) -> Option<Call> {
+    pub(super) fn call(
+        &mut self,
+        callee: Path,
+        call: &syn::ExprCall,
+        try_: bool,
+        task: TaskAttrs,
+        span: Span,
+    ) -> Option<Call> {
         let name = callee.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
         if call.args.len() != 1 {
             self.error(
@@ -1070,7 +556,7 @@ impl<'a> Parser<'a> {
         Some(Call { callee, arg, try_, task, span })
     }
 
-    fn duration(&mut self, arg: &syn::Expr) -> Seconds {
+    pub(super) fn duration(&mut self, arg: &syn::Expr) -> Seconds {
         let example = "sleep(Duration::from_secs(60)).await";
         if let syn::Expr::Call(call) = strip(arg)
             && let syn::Expr::Path(func) = strip(&call.func)
@@ -1092,7 +578,7 @@ impl<'a> Parser<'a> {
                 let value = &call.args[0];
                 if let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(int), .. }) = strip(value) {
                     return match int.base10_parse::<u64>().ok().and_then(|v| v.checked_mul(multiplier)) {
-                        Some(seconds) if seconds <= crate::attr::MAX_SECONDS => Seconds::Literal(seconds),
+                        Some(seconds) if seconds <= crate::limits::MAX_SECONDS => Seconds::Literal(seconds),
                         _ => {
                             self.error(int, "a `Wait` lasts at most 99999999 seconds (Step Functions' limit)");
                             Seconds::Literal(0)
@@ -1109,7 +595,7 @@ impl<'a> Parser<'a> {
         Seconds::Literal(0)
     }
 
-    fn match_flow(&mut self, m: &syn::ExprMatch, task: TaskAttrs) -> Flow {
+    pub(super) fn match_flow(&mut self, m: &syn::ExprMatch, task: TaskAttrs) -> Flow {
         let span = m.span();
         if let syn::Expr::Await(await_) = strip(&m.expr) {
             let Flow::Call(call) = self.await_flow(await_, false, task) else { return Flow::Pure(Expr::Unit(span)) };
@@ -1144,7 +630,7 @@ impl<'a> Parser<'a> {
         Flow::Match { scrutinee, arms, span }
     }
 
-    fn arm_body(&mut self, body: &syn::Expr) -> Block {
+    pub(super) fn arm_body(&mut self, body: &syn::Expr) -> Block {
         let tail = self.tail_ctx;
         match strip(body) {
             syn::Expr::Block(b) if b.label.is_none() => self.block(&b.block, tail),
@@ -1156,7 +642,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn arm_pat(&mut self, pat: &syn::Pat, scrutinee: &Expr) -> ArmPat {
+    pub(super) fn arm_pat(&mut self, pat: &syn::Pat, scrutinee: &Expr) -> ArmPat {
         match pat {
             syn::Pat::Wild(_) => ArmPat::Wild(None),
             syn::Pat::Ident(p) if p.subpat.is_none() && !starts_upper(&p.ident) => {
@@ -1240,7 +726,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn variant_pat(&mut self, path: &Path, bindings: Vec<VariantBinding>) -> ArmPat {
+    pub(super) fn variant_pat(&mut self, path: &Path, bindings: Vec<VariantBinding>) -> ArmPat {
         match split_variant(path) {
             Some((ty, variant)) => ArmPat::Variant { ty, variant, bindings },
             None => {
@@ -1250,7 +736,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn match_call(&mut self, call: Call, arms: &[syn::Arm], span: Span) -> Flow {
+    pub(super) fn match_call(&mut self, call: Call, arms: &[syn::Arm], span: Span) -> Flow {
         let mut ok: Option<OkArm> = None;
         let mut errs: Vec<ErrArm> = Vec::new();
         let mut catch_all: Option<Span> = None;
@@ -1318,7 +804,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `match r { Ok(v) => .., Err(E::X) => .., Err(e) => .. }` on a `join!` result.
-    fn match_outcome(&mut self, var: VarId, arms: &[syn::Arm], span: Span) -> Flow {
+    pub(super) fn match_outcome(&mut self, var: VarId, arms: &[syn::Arm], span: Span) -> Flow {
         let mut ok = None;
         let mut errs = Vec::new();
         for arm in arms {
@@ -1362,7 +848,7 @@ impl<'a> Parser<'a> {
         Flow::MatchOutcome { var, ok, errs, span }
     }
 
-    fn err_pat(&mut self, pat: &syn::Pat) -> (ErrCatch, Option<VarId>) {
+    pub(super) fn err_pat(&mut self, pat: &syn::Pat) -> (ErrCatch, Option<VarId>) {
         match pat {
             syn::Pat::Wild(_) => (ErrCatch::All, None),
             syn::Pat::Ident(p) if p.subpat.is_none() && !starts_upper(&p.ident) => {
@@ -1380,7 +866,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn err_variants(&mut self, pat: &syn::Pat, out: &mut Vec<(Path, Ident)>) {
+    pub(super) fn err_variants(&mut self, pat: &syn::Pat, out: &mut Vec<(Path, Ident)>) {
         let path = match pat {
             syn::Pat::Or(or) => {
                 for case in &or.cases {
@@ -1429,7 +915,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn if_flow(&mut self, first: &syn::ExprIf) -> Flow {
+    pub(super) fn if_flow(&mut self, first: &syn::ExprIf) -> Flow {
         let span = first.span();
         let mut branches = Vec::new();
         let mut current = first;
@@ -1452,7 +938,7 @@ impl<'a> Parser<'a> {
         Flow::If { branches, otherwise, span }
     }
 
-    fn cond(&mut self, cond: &syn::Expr) -> Cond {
+    pub(super) fn cond(&mut self, cond: &syn::Expr) -> Cond {
         if let syn::Expr::Let(l) = strip(cond) {
             let value = self.expr(&l.expr);
             return match &*l.pat {
@@ -1478,7 +964,7 @@ impl<'a> Parser<'a> {
         Cond::Bool(self.expr(cond))
     }
 
-    fn for_loop(&mut self, f: &syn::ExprForLoop) -> Flow {
+    pub(super) fn for_loop(&mut self, f: &syn::ExprForLoop) -> Flow {
         let span = f.span();
         let mut attrs = MapAttrs::default();
         for attr in &f.attrs {
@@ -1526,7 +1012,7 @@ impl<'a> Parser<'a> {
         Flow::For(Box::new(ForLoop { item, items, body, collect, attrs, span }))
     }
 
-    fn collect(&mut self, m: &syn::ExprMethodCall) -> Option<(VarId, Flow)> {
+    pub(super) fn collect(&mut self, m: &syn::ExprMethodCall) -> Option<(VarId, Flow)> {
         let target = match strip(&m.receiver) {
             syn::Expr::Path(p) => p.path.get_ident().and_then(|i| self.lookup(&i.to_string())),
             _ => None,
@@ -1556,7 +1042,7 @@ impl<'a> Parser<'a> {
         Some((target, value))
     }
 
-    fn join(&mut self, mac: &syn::Macro, span: Span) -> Flow {
+    pub(super) fn join(&mut self, mac: &syn::Macro, span: Span) -> Flow {
         let results = macro_name(mac) == "join";
         let args = match mac.parse_body_with(syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
         {
@@ -1606,7 +1092,7 @@ impl<'a> Parser<'a> {
     }
 
     /// An `async` branch of `try_join!`: its tail `Ok(value)` (or a call) is the branch's value.
-    fn branch_block(&mut self, block: &syn::Block) -> Block {
+    pub(super) fn branch_block(&mut self, block: &syn::Block) -> Block {
         self.scopes.push(HashMap::new());
         let (body, tail) = match block.stmts.split_last() {
             Some((syn::Stmt::Expr(tail, None), body)) => (body, Some(tail)),
@@ -1638,407 +1124,11 @@ impl<'a> Parser<'a> {
         self.scopes.pop();
         parsed
     }
-
-    fn struct_fields(
-        &mut self,
-        fields: &syn::punctuated::Punctuated<syn::FieldValue, syn::Token![,]>,
-    ) -> Vec<(Ident, Expr)> {
-        let mut out = Vec::new();
-        for field in fields {
-            match &field.member {
-                syn::Member::Named(name) => {
-                    let value = self.expr(&field.expr);
-                    out.push((name.clone(), value));
-                }
-                syn::Member::Unnamed(_) => {
-                    self.error(field, "build tuple structs in an activity; workflows build structs with named fields")
-                }
-            }
-        }
-        out
-    }
-
-    /// A pure expression.
-    fn expr(&mut self, expr: &syn::Expr) -> Expr {
-        let span = expr.span();
-        match expr {
-            syn::Expr::Paren(p) => self.expr(&p.expr),
-            syn::Expr::Group(g) => self.expr(&g.expr),
-            syn::Expr::Reference(r) => self.expr(&r.expr),
-            syn::Expr::Lit(l) => match &l.lit {
-                syn::Lit::Str(_) | syn::Lit::Int(_) | syn::Lit::Float(_) | syn::Lit::Bool(_) => {
-                    Expr::Lit(l.lit.clone())
-                }
-                syn::Lit::Char(c) => Expr::Lit(syn::Lit::Str(syn::LitStr::new(&c.value().to_string(), c.span()))),
-                other => {
-                    self.error(other, "byte literals have no JSON form; use a string or a number");
-                    Expr::Unit(span)
-                }
-            },
-            syn::Expr::Path(p) => self.path_expr(p),
-            syn::Expr::Field(f) => {
-                let base = self.expr(&f.base);
-                match &f.member {
-                    syn::Member::Named(name) => Expr::Field(Box::new(base), name.clone()),
-                    syn::Member::Unnamed(index) => Expr::TupleField(Box::new(base), index.clone()),
-                }
-            }
-            syn::Expr::Index(i) => {
-                if let syn::Expr::Range(r) = strip(&i.index) {
-                    self.error(r, "slices cannot be expressed yet; pass the whole collection to an activity");
-                    return Expr::Unit(span);
-                }
-                Expr::Index(Box::new(self.expr(&i.expr)), Box::new(self.expr(&i.index)))
-            }
-            syn::Expr::Struct(s) => {
-                if s.qself.is_some() {
-                    self.error(s, "name the struct by its path");
-                    return Expr::Unit(span);
-                }
-                if let Some(rest) = &s.rest {
-                    self.error(rest, "`..base` cannot be expressed in a state machine; write every field");
-                }
-                let fields = self.struct_fields(&s.fields);
-                match split_variant(&s.path) {
-                    // `Enum::Variant { .. }`: modules are lowercase, types and variants are not.
-                    Some((ty, variant)) if ty.segments.last().is_some_and(|seg| starts_upper(&seg.ident)) => {
-                        Expr::VariantStruct { ty, variant, fields }
-                    }
-                    _ => Expr::Struct { path: s.path.clone(), fields },
-                }
-            }
-            syn::Expr::Array(a) => Expr::Array(a.elems.iter().map(|e| self.expr(e)).collect(), span),
-            syn::Expr::Tuple(t) if t.elems.is_empty() => Expr::Unit(span),
-            syn::Expr::Tuple(t) => Expr::Array(t.elems.iter().map(|e| self.expr(e)).collect(), span),
-            syn::Expr::Binary(b) => {
-                let op = match b.op {
-                    syn::BinOp::Add(_) => BinOp::Add,
-                    syn::BinOp::Sub(_) => BinOp::Sub,
-                    syn::BinOp::Mul(_) => BinOp::Mul,
-                    syn::BinOp::Div(_) => BinOp::Div,
-                    syn::BinOp::Rem(_) => BinOp::Rem,
-                    syn::BinOp::Eq(_) => BinOp::Eq,
-                    syn::BinOp::Ne(_) => BinOp::Ne,
-                    syn::BinOp::Lt(_) => BinOp::Lt,
-                    syn::BinOp::Le(_) => BinOp::Le,
-                    syn::BinOp::Gt(_) => BinOp::Gt,
-                    syn::BinOp::Ge(_) => BinOp::Ge,
-                    syn::BinOp::And(_) => BinOp::And,
-                    syn::BinOp::Or(_) => BinOp::Or,
-                    other => {
-                        let what = match other {
-                            syn::BinOp::AddAssign(_)
-                            | syn::BinOp::SubAssign(_)
-                            | syn::BinOp::MulAssign(_)
-                            | syn::BinOp::DivAssign(_)
-                            | syn::BinOp::RemAssign(_) => {
-                                "workflow variables cannot change; bind a new name with `let`"
-                            }
-                            _ => "bitwise operators have no JSONata form; compute this in an activity",
-                        };
-                        self.error(other, what);
-                        return Expr::Unit(span);
-                    }
-                };
-                Expr::Binary(op, Box::new(self.expr(&b.left)), Box::new(self.expr(&b.right)))
-            }
-            syn::Expr::Unary(u) => match u.op {
-                syn::UnOp::Not(_) => Expr::Not(Box::new(self.expr(&u.expr))),
-                syn::UnOp::Neg(_) => Expr::Neg(Box::new(self.expr(&u.expr))),
-                _ => self.expr(&u.expr),
-            },
-            syn::Expr::MethodCall(m) => self.method(m),
-            syn::Expr::Call(c) => self.call_expr(c),
-            syn::Expr::Macro(m) => self.macro_expr(&m.mac, span),
-            syn::Expr::Closure(c) => {
-                self.error(
-                    c.or1_token,
-                    "closures cannot become states: a state machine cannot call code; move the computation into an activity",
-                );
-                Expr::Unit(span)
-            }
-            syn::Expr::Async(a) => {
-                self.error(
-                    a.async_token,
-                    "`async` blocks run as branches of `try_join!(..)?`; elsewhere, write the statements directly",
-                );
-                Expr::Unit(span)
-            }
-            syn::Expr::Await(a) => {
-                self.error(
-                    a,
-                    "bind the result of this call to a variable first (`let receipt = charge(order).await?;`) and use the variable here",
-                );
-                Expr::Unit(span)
-            }
-            syn::Expr::Try(t) if self.is_poisoned(&t.expr) => Expr::Unit(span),
-            syn::Expr::Try(t) if matches!(strip(&t.expr), syn::Expr::Path(p) if self.outcome_var(p).is_some()) => {
-                let name = quote::ToTokens::to_token_stream(&t.expr).to_string();
-                self.error(
-                    t,
-                    format!("check a `join!` result in its own statement, then use the value: `let {name} = {name}?;`"),
-                );
-                Expr::Unit(span)
-            }
-            syn::Expr::Try(t) => {
-                let message = if matches!(strip(&t.expr), syn::Expr::Await(_)) {
-                    "bind the result of this call to a variable first (`let receipt = charge(order).await?;`) and use the variable here"
-                } else {
-                    "`?` applies to activity and workflow calls (`charge(order).await?`) and to `try_join!(..)?`"
-                };
-                self.error(t, message);
-                Expr::Unit(span)
-            }
-            syn::Expr::Cast(c) => match &*c.ty {
-                syn::Type::Path(ty) if ty.qself.is_none() && ty.path.get_ident().is_some_and(is_number_type) => {
-                    Expr::Cast(Box::new(self.expr(&c.expr)), (*c.ty).clone())
-                }
-                other => {
-                    self.error(
-                        other,
-                        "only casts between number types can be expressed; convert other values inside an activity",
-                    );
-                    Expr::Unit(span)
-                }
-            },
-            syn::Expr::If(_) | syn::Expr::Match(_) | syn::Expr::Block(_) => {
-                self.error(expr, "bind this value with `let` first: `let x = if … { … } else { … };`, then use `x`");
-                Expr::Unit(span)
-            }
-            syn::Expr::Range(r) => {
-                self.error(r, "ranges can only be used as `match` patterns in a workflow");
-                Expr::Unit(span)
-            }
-            other => {
-                self.error(other, "this expression cannot be part of a state machine; compute it in an activity");
-                Expr::Unit(span)
-            }
-        }
-    }
-
-    fn path_expr(&mut self, p: &syn::ExprPath) -> Expr {
-        let span = p.span();
-        if p.qself.is_some() {
-            self.error(p, "qualified paths cannot be expressed in a state machine");
-            return Expr::Unit(span);
-        }
-        if let Some(ident) = p.path.get_ident() {
-            let name = ident.to_string();
-            if name == "None" {
-                return Expr::None(span);
-            }
-            if let Some(id) = self.lookup(&name) {
-                return Expr::Var(id, ident.span());
-            }
-            if starts_upper(ident) {
-                self.error(
-                    ident,
-                    format!("name the variant with its enum, e.g. `Tier::{name}`; a workflow cannot read constants"),
-                );
-            } else {
-                self.error(ident, format!("`{name}` is not a variable of this workflow"));
-            }
-            return Expr::Unit(span);
-        }
-        if let Some(what) = nondeterministic(&path_string(&p.path)) {
-            self.error(p, nondeterminism_message(&path_string(&p.path), what));
-            return Expr::Unit(span);
-        }
-        match split_variant(&p.path) {
-            Some((ty, variant)) => Expr::UnitVariant { ty, variant },
-            None => {
-                self.error(p, "this path cannot be read in a state machine; pass the value in the workflow's input");
-                Expr::Unit(span)
-            }
-        }
-    }
-
-    fn method(&mut self, m: &syn::ExprMethodCall) -> Expr {
-        let span = m.span();
-        let name = m.method.to_string();
-        let receiver = || -> &syn::Expr { &m.receiver };
-        let unary = |this: &mut Self, wrap: fn(Box<Expr>) -> Expr| {
-            if !m.args.is_empty() {
-                this.error(&m.args, format!("`.{name}()` takes no arguments"));
-            }
-            wrap(Box::new(this.expr(receiver())))
-        };
-        match name.as_str() {
-            "clone" | "to_owned" | "into" | "as_str" | "as_ref" | "borrow" | "as_slice" | "iter" | "into_iter"
-            | "to_vec" | "cloned" | "copied" => {
-                if !m.args.is_empty() {
-                    self.error(&m.args, format!("`.{name}()` takes no arguments"));
-                }
-                self.expr(receiver())
-            }
-            "to_string" => unary(self, Expr::ToString),
-            "len" => unary(self, Expr::Len),
-            "is_empty" => unary(self, Expr::IsEmpty),
-            "is_some" => unary(self, Expr::IsSome),
-            "is_none" => unary(self, Expr::IsNone),
-            "unwrap_or" if m.args.len() == 1 => {
-                Expr::UnwrapOr(Box::new(self.expr(receiver())), Box::new(self.expr(&m.args[0])))
-            }
-            _ => {
-                self.error(
-                    &m.method,
-                    format!(
-                        "`.{name}()` cannot run in a state machine; move this computation into an activity \
-                         (methods a workflow understands: clone, len, is_empty, is_some, is_none, unwrap_or, to_string)"
-                    ),
-                );
-                Expr::Unit(span)
-            }
-        }
-    }
-
-    fn call_expr(&mut self, c: &syn::ExprCall) -> Expr {
-        let span = c.span();
-        let syn::Expr::Path(func) = strip(&c.func) else {
-            self.error(&c.func, "only activities and workflows can be called in a workflow");
-            return Expr::Unit(span);
-        };
-        let path = path_string(&func.path);
-        if let Some(what) = nondeterministic(&path) {
-            self.error(func, nondeterminism_message(&path, what));
-            return Expr::Unit(span);
-        }
-        match path.as_str() {
-            "Some" if c.args.len() == 1 => return Expr::Some(Box::new(self.expr(&c.args[0]))),
-            "String::from" | "From::from" | "Into::into" | "ToOwned::to_owned" | "Clone::clone" | "Box::new"
-                if c.args.len() == 1 =>
-            {
-                return self.expr(&c.args[0]);
-            }
-            "Vec::new" | "Vec::with_capacity" => return Expr::Array(Vec::new(), span),
-            "Ok" | "Err" => {
-                self.error(c, "`Ok`/`Err` end the workflow: write `return Ok(..)` / `return Err(..)`");
-                return Expr::Unit(span);
-            }
-            _ => {}
-        }
-        let name = func.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
-        self.error(
-            func,
-            format!(
-                "`{name}(..)` cannot run in a state machine: a workflow calls activities and workflows (with `.await`) \
-                 and computes only simple expressions; make `{name}` an `#[activity]` and write `{name}(..).await?`"
-            ),
-        );
-        Expr::Unit(span)
-    }
-
-    fn macro_expr(&mut self, mac: &syn::Macro, span: Span) -> Expr {
-        let name = macro_name(mac);
-        match name.as_str() {
-            "vec" => {
-                match mac.parse_body_with(syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated) {
-                    Ok(items) => Expr::Array(items.iter().map(|e| self.expr(e)).collect(), span),
-                    Err(_) => {
-                        self.error(mac, "write the vector's items: `vec![a, b]`");
-                        Expr::Unit(span)
-                    }
-                }
-            }
-            "format" => self.format(mac, span),
-            "println" | "print" | "eprintln" | "eprint" | "dbg" | "write" | "writeln" => {
-                self.error(
-                    &mac.path,
-                    format!("`{name}!` writes to the process's output, which a state machine does not have; log inside an activity"),
-                );
-                Expr::Unit(span)
-            }
-            "try_join" | "join" => {
-                self.error(mac, "bind the results: `let (a, b) = try_join!(f(x), g(y))?;`");
-                Expr::Unit(span)
-            }
-            _ => {
-                self.error(
-                    &mac.path,
-                    format!("`{name}!` cannot be expanded into a state machine; compute this in an activity"),
-                );
-                Expr::Unit(span)
-            }
-        }
-    }
-
-    fn format(&mut self, mac: &syn::Macro, span: Span) -> Expr {
-        let args = match mac.parse_body_with(syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
-        {
-            Ok(args) => args,
-            Err(e) => {
-                self.cx.syn_error(e);
-                return Expr::Unit(span);
-            }
-        };
-        let mut args = args.into_iter();
-        let Some(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(template), .. })) = args.next() else {
-            self.error(mac, "`format!` takes a string literal first");
-            return Expr::Unit(span);
-        };
-        let mut positional: Vec<syn::Expr> = args.collect();
-        positional.reverse();
-        let text = template.value();
-        let mut pieces = Vec::new();
-        let mut literal = String::new();
-        let mut chars = text.chars().peekable();
-        while let Some(c) = chars.next() {
-            match c {
-                '{' if chars.peek() == Some(&'{') => {
-                    chars.next();
-                    literal.push('{');
-                }
-                '}' if chars.peek() == Some(&'}') => {
-                    chars.next();
-                    literal.push('}');
-                }
-                '{' => {
-                    let mut spec = String::new();
-                    for c in chars.by_ref() {
-                        if c == '}' {
-                            break;
-                        }
-                        spec.push(c);
-                    }
-                    if !literal.is_empty() {
-                        pieces.push(Expr::Lit(syn::Lit::Str(syn::LitStr::new(
-                            &std::mem::take(&mut literal),
-                            template.span(),
-                        ))));
-                    }
-                    let (name, format) = spec.split_once(':').unwrap_or((spec.as_str(), ""));
-                    if !format.is_empty() {
-                        self.error(
-                            &template,
-                            format!("format specifications (`{{:{format}}}`) cannot be expressed; use plain `{{}}`"),
-                        );
-                    }
-                    if name.is_empty() {
-                        match positional.pop() {
-                            Some(arg) => pieces.push(Expr::ToString(Box::new(self.expr(&arg)))),
-                            None => self.error(&template, "`format!` has fewer arguments than `{}`"),
-                        }
-                    } else {
-                        let ident = Ident::new(name, template.span());
-                        match self.lookup(name) {
-                            Some(id) => pieces.push(Expr::ToString(Box::new(Expr::Var(id, template.span())))),
-                            None => self.error(&ident, format!("`{name}` is not a variable of this workflow")),
-                        }
-                    }
-                }
-                c => literal.push(c),
-            }
-        }
-        if !literal.is_empty() {
-            pieces.push(Expr::Lit(syn::Lit::Str(syn::LitStr::new(&literal, template.span()))));
-        }
-        Expr::Format(pieces, span)
-    }
 }
 
 /// What gives the value a flow leaves its type: the first path that does not return.
-fn def_of(flow: &Flow) -> Option<VarDef> {
-    fn first_value<'b>(mut blocks: impl Iterator<Item = &'b Block>) -> Option<VarDef> {
+pub(super) fn def_of(flow: &Flow) -> Option<VarDef> {
+    pub(super) fn first_value<'b>(mut blocks: impl Iterator<Item = &'b Block>) -> Option<VarDef> {
         blocks.find(|b| !block_diverges(b)).and_then(|b| b.tail.as_deref()).and_then(def_of)
     }
     match flow {
@@ -2053,211 +1143,4 @@ fn def_of(flow: &Flow) -> Option<VarDef> {
         Flow::Unwrap { var, span } => Some(VarDef::Alias(Expr::OutcomeOk(*var, *span))),
         _ => None,
     }
-}
-
-impl Expr {
-    /// A copy of the expression (expressions are small trees).
-    pub fn clone_expr(&self) -> Expr {
-        match self {
-            Expr::Var(id, span) => Expr::Var(*id, *span),
-            Expr::Field(b, f) => Expr::Field(Box::new(b.clone_expr()), f.clone()),
-            Expr::TupleField(b, i) => Expr::TupleField(Box::new(b.clone_expr()), i.clone()),
-            Expr::Index(b, i) => Expr::Index(Box::new(b.clone_expr()), Box::new(i.clone_expr())),
-            Expr::Lit(l) => Expr::Lit(l.clone()),
-            Expr::Struct { path, fields } => Expr::Struct {
-                path: path.clone(),
-                fields: fields.iter().map(|(n, e)| (n.clone(), e.clone_expr())).collect(),
-            },
-            Expr::UnitVariant { ty, variant } => Expr::UnitVariant { ty: ty.clone(), variant: variant.clone() },
-            Expr::VariantStruct { ty, variant, fields } => Expr::VariantStruct {
-                ty: ty.clone(),
-                variant: variant.clone(),
-                fields: fields.iter().map(|(n, e)| (n.clone(), e.clone_expr())).collect(),
-            },
-            Expr::Array(items, span) => Expr::Array(items.iter().map(Expr::clone_expr).collect(), *span),
-            Expr::Binary(op, a, b) => Expr::Binary(*op, Box::new(a.clone_expr()), Box::new(b.clone_expr())),
-            Expr::Not(e) => Expr::Not(Box::new(e.clone_expr())),
-            Expr::Neg(e) => Expr::Neg(Box::new(e.clone_expr())),
-            Expr::Len(e) => Expr::Len(Box::new(e.clone_expr())),
-            Expr::IsEmpty(e) => Expr::IsEmpty(Box::new(e.clone_expr())),
-            Expr::IsSome(e) => Expr::IsSome(Box::new(e.clone_expr())),
-            Expr::IsNone(e) => Expr::IsNone(Box::new(e.clone_expr())),
-            Expr::ToString(e) => Expr::ToString(Box::new(e.clone_expr())),
-            Expr::UnwrapOr(a, b) => Expr::UnwrapOr(Box::new(a.clone_expr()), Box::new(b.clone_expr())),
-            Expr::Some(e) => Expr::Some(Box::new(e.clone_expr())),
-            Expr::None(s) => Expr::None(*s),
-            Expr::Format(p, s) => Expr::Format(p.iter().map(Expr::clone_expr).collect(), *s),
-            Expr::Cast(e, ty) => Expr::Cast(Box::new(e.clone_expr()), ty.clone()),
-            Expr::OutcomeOk(v, s) => Expr::OutcomeOk(*v, *s),
-            Expr::OutcomeErr(v, s) => Expr::OutcomeErr(*v, *s),
-            Expr::Unit(s) => Expr::Unit(*s),
-        }
-    }
-}
-
-impl Clone for Expr {
-    fn clone(&self) -> Self {
-        self.clone_expr()
-    }
-}
-
-/// The span of an expression, for messages.
-pub fn expr_span(expr: &Expr) -> Span {
-    match expr {
-        Expr::Var(_, s)
-        | Expr::Array(_, s)
-        | Expr::None(s)
-        | Expr::Format(_, s)
-        | Expr::Unit(s)
-        | Expr::OutcomeOk(_, s)
-        | Expr::OutcomeErr(_, s) => *s,
-        Expr::Field(_, f) => f.span(),
-        Expr::TupleField(_, i) => i.span,
-        Expr::Lit(l) => l.span(),
-        Expr::Struct { path, .. } => path.span(),
-        Expr::UnitVariant { variant, .. } | Expr::VariantStruct { variant, .. } => variant.span(),
-        Expr::Index(b, _)
-        | Expr::Binary(_, b, _)
-        | Expr::Not(b)
-        | Expr::Neg(b)
-        | Expr::Len(b)
-        | Expr::IsEmpty(b)
-        | Expr::IsSome(b)
-        | Expr::IsNone(b)
-        | Expr::ToString(b)
-        | Expr::UnwrapOr(b, _)
-        | Expr::Cast(b, _)
-        | Expr::Some(b) => expr_span(b),
-    }
-}
-
-fn expr_attrs(expr: &syn::Expr) -> &[syn::Attribute] {
-    match expr {
-        syn::Expr::Try(e) => &e.attrs,
-        syn::Expr::Await(e) => &e.attrs,
-        syn::Expr::Match(e) => &e.attrs,
-        syn::Expr::ForLoop(e) => &e.attrs,
-        syn::Expr::Call(e) => &e.attrs,
-        syn::Expr::MethodCall(e) => &e.attrs,
-        _ => &[],
-    }
-}
-
-fn strip(expr: &syn::Expr) -> &syn::Expr {
-    match expr {
-        syn::Expr::Paren(p) => strip(&p.expr),
-        syn::Expr::Group(g) => strip(&g.expr),
-        other => other,
-    }
-}
-
-/// `e.into()`, `From::from(e)`, `e.clone()`: the value itself.
-fn strip_conversions(expr: &syn::Expr) -> &syn::Expr {
-    match strip(expr) {
-        syn::Expr::MethodCall(m) if matches!(m.method.to_string().as_str(), "into" | "clone") && m.args.is_empty() => {
-            strip_conversions(&m.receiver)
-        }
-        syn::Expr::Call(c) if c.args.len() == 1 => match strip(&c.func) {
-            syn::Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "from") => {
-                strip_conversions(&c.args[0])
-            }
-            _ => strip(expr),
-        },
-        other => other,
-    }
-}
-
-/// `items.iter()`, `items.into_iter()`, `&items`, `items.clone()`: the collection itself.
-fn strip_iteration(expr: &syn::Expr) -> &syn::Expr {
-    match strip(expr) {
-        syn::Expr::MethodCall(m)
-            if matches!(m.method.to_string().as_str(), "iter" | "into_iter" | "clone" | "to_vec")
-                && m.args.is_empty() =>
-        {
-            strip_iteration(&m.receiver)
-        }
-        syn::Expr::Reference(r) => strip_iteration(&r.expr),
-        other => other,
-    }
-}
-
-fn strip_pat_type(pat: &syn::Pat) -> &syn::Pat {
-    match pat {
-        syn::Pat::Type(t) => strip_pat_type(&t.pat),
-        syn::Pat::Paren(p) => strip_pat_type(&p.pat),
-        other => other,
-    }
-}
-
-fn is_empty_vec(expr: &syn::Expr) -> bool {
-    match strip(expr) {
-        syn::Expr::Call(c) if c.args.is_empty() || c.args.len() == 1 => matches!(
-            strip(&c.func),
-            syn::Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "new" || s.ident == "with_capacity")
-        ),
-        syn::Expr::Macro(m) => macro_name(&m.mac) == "vec" && m.mac.tokens.is_empty(),
-        _ => false,
-    }
-}
-
-/// `Some(true)` for `Ok`, `Some(false)` for `Err`.
-fn is_ok_or_err(func: &syn::Expr) -> Option<bool> {
-    match strip(func) {
-        syn::Expr::Path(p) if p.path.is_ident("Ok") => Some(true),
-        syn::Expr::Path(p) if p.path.is_ident("Err") => Some(false),
-        syn::Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Ok") => Some(true),
-        _ => None,
-    }
-}
-
-fn single_arg<'e>(cx: &Ctxt, call: &'e syn::ExprCall, name: &str) -> Option<&'e syn::Expr> {
-    if call.args.len() == 1 {
-        Some(&call.args[0])
-    } else {
-        cx.error_spanned_by(call, format!("`{name}` takes one argument"));
-        None
-    }
-}
-
-fn macro_name(mac: &syn::Macro) -> String {
-    mac.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default()
-}
-
-fn is_number_type(ident: &Ident) -> bool {
-    matches!(
-        ident.to_string().as_str(),
-        "u8" | "u16"
-            | "u32"
-            | "u64"
-            | "u128"
-            | "usize"
-            | "i8"
-            | "i16"
-            | "i32"
-            | "i64"
-            | "i128"
-            | "isize"
-            | "f32"
-            | "f64"
-    )
-}
-
-fn starts_upper(ident: &Ident) -> bool {
-    ident.to_string().trim_start_matches("r#").chars().next().is_some_and(char::is_uppercase)
-}
-
-/// `Enum::Variant` → (`Enum`, `Variant`).
-fn split_variant(path: &Path) -> Option<(Path, Ident)> {
-    if path.segments.len() < 2 {
-        return None;
-    }
-    let mut ty = path.clone();
-    let variant = ty.segments.pop()?.into_value().ident;
-    Some((Path { leading_colon: ty.leading_colon, segments: strip_trailing_punct(ty.segments) }, variant))
-}
-
-fn strip_trailing_punct(
-    segments: syn::punctuated::Punctuated<syn::PathSegment, syn::Token![::]>,
-) -> syn::punctuated::Punctuated<syn::PathSegment, syn::Token![::]> {
-    segments.into_iter().collect()
 }

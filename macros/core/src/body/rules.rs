@@ -1,0 +1,183 @@
+//! Parse stage, rule tables: what a workflow body may not do, as data — the calls that are not
+//! deterministic, the names JSONata reserves, the number types a cast may name. The parser
+//! rooms ask these tables; nothing here walks `syn` trees.
+
+/// The functions of the JSONata engine Step Functions runs (`$name`), as the executor's engine
+/// lists them in `stepcraft_jsonata::BUILTIN_FUNCTIONS`: a workflow variable of the same name
+/// would hide the function. This crate cannot depend on the engine, so this is a copy;
+/// `tests/tests/one_home.rs` asserts that the two agree.
+pub const JSONATA_FUNCTIONS: &[&str] = &[
+    "sum",
+    "count",
+    "max",
+    "min",
+    "average",
+    "string",
+    "substring",
+    "substringBefore",
+    "substringAfter",
+    "lowercase",
+    "uppercase",
+    "length",
+    "trim",
+    "pad",
+    "match",
+    "contains",
+    "replace",
+    "split",
+    "join",
+    "formatNumber",
+    "formatBase",
+    "formatInteger",
+    "parseInteger",
+    "number",
+    "floor",
+    "ceil",
+    "round",
+    "abs",
+    "sqrt",
+    "power",
+    "random",
+    "boolean",
+    "not",
+    "map",
+    "zip",
+    "filter",
+    "single",
+    "reduce",
+    "sift",
+    "keys",
+    "lookup",
+    "append",
+    "exists",
+    "spread",
+    "merge",
+    "reverse",
+    "each",
+    "error",
+    "assert",
+    "type",
+    "sort",
+    "shuffle",
+    "distinct",
+    "encodeUrlComponent",
+    "encodeUrl",
+    "decodeUrlComponent",
+    "decodeUrl",
+    "eval",
+    "toMillis",
+    "fromMillis",
+    "clone",
+    "now",
+    "millis",
+    "partition",
+    "range",
+    "hash",
+    "uuid",
+    "parse",
+];
+
+/// Names a workflow variable must not take besides the functions: `$states` is Step Functions'
+/// reserved variable; `q` has been kept from the first version of this table.
+pub const RESERVED_NAMES: &[&str] = &["states", "q"];
+
+/// Whether a workflow variable may not be named `name` in the state machine.
+pub fn is_reserved(name: &str) -> bool {
+    RESERVED_NAMES.contains(&name) || JSONATA_FUNCTIONS.contains(&name)
+}
+
+/// Functions and macros a workflow must not call, by what they do.
+pub(super) fn nondeterministic(path: &str) -> Option<&'static str> {
+    let last_two: Vec<&str> = path.rsplit("::").take(2).collect();
+    let key = match last_two.as_slice() {
+        [last, before] => format!("{before}::{last}"),
+        [last] => (*last).to_owned(),
+        _ => return None,
+    };
+    let what = match key.as_str() {
+        "SystemTime::now"
+        | "Instant::now"
+        | "Utc::now"
+        | "Local::now"
+        | "OffsetDateTime::now_utc"
+        | "Timestamp::now"
+        | "Zoned::now" => "clock",
+        "rand::random" | "rand::thread_rng" | "rand::rng" | "thread_rng" | "random" | "Uuid::new_v4"
+        | "Uuid::now_v7" | "OsRng::default" => "random",
+        "env::var" | "env::vars" | "env::var_os" | "env::args" | "env::current_dir" => "env",
+        "tokio::spawn" | "task::spawn" | "thread::spawn" | "task::spawn_blocking" | "tokio::spawn_blocking" => "spawn",
+        _ if key.starts_with("fs::")
+            || key.starts_with("File::")
+            || key.starts_with("TcpStream::")
+            || key.starts_with("reqwest::")
+            || key.starts_with("UdpSocket::")
+            || key.starts_with("Command::") =>
+        {
+            "io"
+        }
+        _ => return None,
+    };
+    Some(what)
+}
+
+pub(super) fn nondeterminism_message(path: &str, what: &str) -> String {
+    match what {
+        "clock" => format!(
+            "`{path}` reads the clock, and a workflow must be deterministic: a state machine cannot read it; \
+             read the time in an activity, or pass it in the workflow's input"
+        ),
+        "random" => format!(
+            "`{path}` is random, and a workflow must be deterministic; generate the value in an activity and use its result"
+        ),
+        "env" => format!(
+            "`{path}` reads the environment of a process, and a state machine has none; \
+             pass the value in the workflow's input or read it in an activity"
+        ),
+        "spawn" => format!(
+            "`{path}` starts work the state machine cannot see; run work concurrently with \
+             `try_join!(a(x), b(y))?` (a Parallel state), or spawn it inside an activity"
+        ),
+        _ => format!("`{path}` does I/O, which only activities can do; move it into an `#[activity]` and call that"),
+    }
+}
+
+pub(super) fn is_number_type(ident: &syn::Ident) -> bool {
+    matches!(
+        ident.to_string().as_str(),
+        "u8" | "u16"
+            | "u32"
+            | "u64"
+            | "u128"
+            | "usize"
+            | "i8"
+            | "i16"
+            | "i32"
+            | "i64"
+            | "i128"
+            | "isize"
+            | "f32"
+            | "f64"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calls_are_classified_by_their_last_two_segments() {
+        assert_eq!(nondeterministic("std::time::SystemTime::now"), Some("clock"));
+        assert_eq!(nondeterministic("rand::random"), Some("random"));
+        assert_eq!(nondeterministic("std::fs::read"), Some("io"));
+        assert_eq!(nondeterministic("charge"), None);
+        assert!(nondeterminism_message("tokio::spawn", "spawn").contains("try_join!"));
+    }
+
+    #[test]
+    fn functions_and_states_are_reserved() {
+        assert!(is_reserved("states"));
+        assert!(is_reserved("map"));
+        assert!(is_reserved("formatNumber"));
+        assert!(!is_reserved("order"));
+    }
+}
