@@ -2,6 +2,11 @@
 //! rules (singleton unwrapping, `keepSingleton`, `cons` arrays, the outer
 //! wrapper of an array input), tuple streams for `@`/`#`/`%`, and the
 //! trampoline for tail calls.
+//!
+//! It owns the meaning of each syntax node; the values it computes with, and
+//! the helpers on them that the functions share, are [`crate::value`]'s, and
+//! the built-ins are [`crate::functions`]' (looked up by name, never matched
+//! on here).
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -12,11 +17,10 @@ use crate::ast::{BinOp, Kind, Lambda, Node, Stage};
 use crate::env::Env;
 use crate::error::{self, Error, Result};
 use crate::value::{
-    CONS, Frame, Func, KEEP_SINGLETON, LambdaVal, Lookup, OUTER_WRAPPER, Obj, SEQUENCE, Str, Tuple, Val, deep_equal,
-    js_stringify, js_stringify_opt, jsonata_stringify,
+    CONS, Frame, Func, KEEP_SINGLETON, LambdaVal, Lookup, OUTER_WRAPPER, Obj, SEQUENCE, Str, Tuple, V, Val, append,
+    boolean, deep_clone, deep_equal, is_array_of_numbers, is_numeric, js_str_cmp, js_stringify, js_stringify_opt,
+    js_truthy, lookup_field, merge_sort, strict_eq, to_js_string, truthy,
 };
-
-pub(crate) type V<'a> = Option<Val<'a>>;
 
 /// The context a built-in function runs in (jsonata-js's `this`).
 pub(crate) struct Call<'c, 'a> {
@@ -32,128 +36,6 @@ pub(crate) struct Evaluator<'a> {
     stack: error::StackGuard,
     /// The evaluation's timestamp (`$now()`, `$millis()`), fixed at its start.
     pub timestamp: f64,
-}
-
-/// jsonata-js `isNumeric`: a number that is not NaN; infinite numbers are an error.
-pub(crate) fn is_numeric(v: &Val<'_>) -> Result<bool> {
-    match v {
-        Val::Num(n) if n.is_nan() => Ok(false),
-        Val::Num(n) if n.is_infinite() => Err(Error::new("D1001").with_value(js_stringify(v))),
-        Val::Num(_) => Ok(true),
-        _ => Ok(false),
-    }
-}
-
-pub(crate) fn is_array_of_numbers(v: &Val<'_>) -> Result<bool> {
-    if !v.is_array() {
-        return Ok(false);
-    }
-    for item in v.array_iter() {
-        if !is_numeric(&item)? {
-            return Ok(false);
-        }
-    }
-    Ok(true)
-}
-
-pub(crate) fn is_array_of_strings(v: &Val<'_>) -> bool {
-    v.is_array() && v.array_iter().all(|i| matches!(i, Val::Str(_)))
-}
-
-/// jsonata-js `fn.boolean` (effective boolean value) of a defined value.
-pub(crate) fn truthy(v: &Val<'_>) -> bool {
-    match v {
-        Val::Null => false,
-        Val::Bool(b) => *b,
-        Val::Num(n) => *n != 0.0 && !n.is_nan(),
-        Val::Str(s) => !s.is_empty(),
-        // lambdas and built-ins are objects in jsonata-js; regexes are native functions
-        Val::Func(f) => !f.is_native(),
-        Val::Tuples(t) => t.iter().any(|t| t.at.as_ref().is_some_and(truthy)),
-        _ if v.is_array() => match v.array_len() {
-            Some(1) => v.array_get(0).is_some_and(|x| truthy(&x)),
-            Some(0) | None => false,
-            Some(_) => v.array_iter().any(|x| truthy(&x)),
-        },
-        _ => v.object_len() > 0,
-    }
-}
-
-pub(crate) fn boolean(v: &V<'_>) -> Option<bool> {
-    v.as_ref().map(truthy)
-}
-
-/// JavaScript's `===`.
-pub(crate) fn strict_eq<'a>(a: &Val<'a>, b: &Val<'a>) -> bool {
-    match (a, b) {
-        (Val::Null, Val::Null) => true,
-        (Val::Bool(x), Val::Bool(y)) => x == y,
-        (Val::Num(x), Val::Num(y)) => x == y,
-        (Val::Str(x), Val::Str(y)) => **x == **y,
-        (Val::Json(x), Val::Json(y)) => std::ptr::eq(*x, *y),
-        (Val::Arr(x), Val::Arr(y)) => Rc::ptr_eq(x, y),
-        (Val::Obj(x), Val::Obj(y)) => Rc::ptr_eq(x, y),
-        (Val::Func(x), Val::Func(y)) => Rc::ptr_eq(x, y),
-        _ => false,
-    }
-}
-
-/// JavaScript's relational comparison of two strings (UTF-16 code unit order).
-pub(crate) fn js_str_cmp(a: &str, b: &str) -> std::cmp::Ordering {
-    if a.is_ascii() && b.is_ascii() {
-        return a.cmp(b);
-    }
-    a.encode_utf16().cmp(b.encode_utf16())
-}
-
-/// jsonata-js `fn.append`.
-pub(crate) fn append<'a>(a: V<'a>, b: V<'a>) -> V<'a> {
-    match (a, b) {
-        (None, b) => b,
-        (a, None) => a,
-        (Some(a), Some(b)) => {
-            let mut items = if a.is_array() { a.into_items() } else { vec![a] };
-            if b.is_array() {
-                items.extend(b.array_iter());
-            } else {
-                items.push(b);
-            }
-            Some(Val::array(items))
-        }
-    }
-}
-
-/// jsonata-js `fn.string` of a defined value.
-pub(crate) fn to_js_string(v: &Val<'_>) -> Result<String> {
-    match v {
-        Val::Str(s) => Ok(s.to_string()),
-        Val::Func(_) => Ok(String::new()),
-        Val::Num(n) if !n.is_finite() => Err(Error::new("D3001").with_value(js_stringify(v))),
-        Val::Arr(a) if a.flags & OUTER_WRAPPER != 0 => match a.items.first() {
-            Some(first) => jsonata_stringify(first, false),
-            None => Ok(String::new()),
-        },
-        _ => jsonata_stringify(v, false),
-    }
-}
-
-/// jsonata-js `fn.lookup`.
-pub(crate) fn lookup_field<'a>(input: &V<'a>, key: &str) -> V<'a> {
-    let input = input.as_ref()?;
-    if input.is_array() {
-        let mut out = Vec::new();
-        for item in input.array_iter() {
-            if let Some(res) = lookup_field(&Some(item), key) {
-                if res.is_array() {
-                    out.extend(res.array_iter());
-                } else {
-                    out.push(res);
-                }
-            }
-        }
-        return Some(Val::seq(out));
-    }
-    input.field(key)
 }
 
 fn map_op_err(mut e: Error, pos: usize, op: &str) -> Error {
@@ -1431,17 +1313,6 @@ fn wrap_function_arg(v: &mut V<'_>) {
     }
 }
 
-/// JavaScript truthiness (used where jsonata-js tests a raw value with `if`).
-pub(crate) fn js_truthy(v: &Val<'_>) -> bool {
-    match v {
-        Val::Null => false,
-        Val::Bool(b) => *b,
-        Val::Num(n) => *n != 0.0 && !n.is_nan(),
-        Val::Str(s) => !s.is_empty(),
-        _ => true,
-    }
-}
-
 fn flatten<'a>(v: &Val<'a>, out: &mut Vec<Val<'a>>, depth: usize) {
     if v.is_array() && depth < error::MAX_NESTING {
         for item in v.array_iter() {
@@ -1487,82 +1358,6 @@ fn reduce_tuple_stream<'a>(tuples: &[Tuple<'a>]) -> Tuple<'a> {
         }
     }
     result
-}
-
-/// jsonata-js `fn.sort`'s merge sort: `swap(a, b)` returns true when `b` must
-/// come before `a`.
-pub(crate) fn merge_sort<'a, F>(items: Vec<Val<'a>>, swap: &F) -> Result<Vec<Val<'a>>>
-where
-    F: Fn(&Val<'a>, &Val<'a>) -> Result<bool>,
-{
-    if items.len() <= 1 {
-        return Ok(items);
-    }
-    let mut items = items;
-    let right = items.split_off(items.len() / 2);
-    let left = merge_sort(items, swap)?;
-    let right = merge_sort(right, swap)?;
-    let mut out = Vec::with_capacity(left.len() + right.len());
-    let mut li = left.into_iter().peekable();
-    let mut ri = right.into_iter().peekable();
-    loop {
-        match (li.peek(), ri.peek()) {
-            (None, None) => break,
-            (None, Some(_)) => out.extend(ri.by_ref()),
-            (Some(_), None) => out.extend(li.by_ref()),
-            (Some(l), Some(r)) => {
-                if swap(l, r)? {
-                    out.extend(ri.next());
-                } else {
-                    out.extend(li.next());
-                }
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// `$clone` as jsonata-js implements it: `JSON.parse($string(x))` (numbers are
-/// rounded to 15 significant digits, functions become `""`). Every container
-/// of the copy is a fresh allocation, so that the transform operator can tell
-/// matched objects apart by identity.
-pub(crate) fn deep_clone<'a>(v: &Val<'a>) -> Result<Val<'a>> {
-    deep_clone_at(v, 0)
-}
-
-fn deep_clone_at<'a>(v: &Val<'a>, depth: usize) -> Result<Val<'a>> {
-    if depth > error::MAX_NESTING {
-        return Err(error::too_deep());
-    }
-    Ok(match v {
-        Val::Num(n) => {
-            if !n.is_finite() {
-                return Err(Error::new("D3001").with_value(js_stringify(v)));
-            }
-            Val::Num(crate::number::to_precision_15(*n))
-        }
-        Val::Func(_) => Val::str(""),
-        Val::Str(s) => Val::Str(s.clone()),
-        Val::Null | Val::Bool(_) => v.clone(),
-        Val::Tuples(_) => Val::array(Vec::new()),
-        _ if v.is_array() => {
-            let src = match v {
-                Val::Arr(a) if a.flags & OUTER_WRAPPER != 0 => a.items.first().cloned().unwrap_or(Val::Null),
-                other => other.clone(),
-            };
-            if !src.is_array() {
-                return deep_clone_at(&src, depth + 1);
-            }
-            Val::array(src.array_iter().map(|x| deep_clone_at(&x, depth + 1)).collect::<Result<Vec<_>>>()?)
-        }
-        _ => {
-            let mut o = Obj::with_capacity(v.object_len());
-            for (k, x) in v.object_entries() {
-                o.insert(Str::from(&*k), deep_clone_at(&x, depth + 1)?);
-            }
-            Val::object(o)
-        }
-    })
 }
 
 fn rebuild<'a>(v: &Val<'a>, updated: &[(*const Obj<'a>, Rc<Obj<'a>>)], depth: usize) -> Val<'a> {
