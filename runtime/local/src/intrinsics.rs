@@ -1,8 +1,17 @@
 //! Intrinsic functions of JSONPath states (`States.Format(…)`, `States.Array(…)`, …):
 //! parsed when the definition is checked, evaluated in payload templates.
+//!
+//! Base64 is the `base64` crate's, `States.Hash` the JSONata engine's `$hash`, and
+//! `States.UUID()` text the `uuid` crate's over the executor's seeded generator. The
+//! call syntax (`'…'` literals with `\'` escapes, paths up to a `,` or `)`) and the
+//! argument checks are Step Functions' own, so they are written here.
 
 use std::sync::OnceLock;
 
+use base64::Engine as _;
+use base64::alphabet;
+use base64::engine::general_purpose::STANDARD;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde_json::Value;
 
 use crate::jsonpath::JsonPath;
@@ -547,42 +556,34 @@ fn hash(data: &str, alg: &str) -> Result<String, String> {
     }
 }
 
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+/// Standard Base64 (RFC 4648 §4) as `States.Base64Decode` reads it: `=` padding
+/// optional (any number of trailing `=`), non-zero trailing bits accepted.
+const BASE64_LENIENT: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::RequireNone)
+        .with_decode_allow_trailing_bits(true),
+);
 
 /// Standard Base64 with padding.
 pub fn base64_encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for k in 0..4 {
-            if k <= chunk.len() {
-                out.push(B64[(n >> (18 - 6 * k) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    STANDARD.encode(bytes)
 }
 
 /// Standard Base64, padding optional; `None` when the text is not Base64.
 pub fn base64_decode(s: &str) -> Option<Vec<u8>> {
-    let s = s.trim_end_matches('=');
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let mut acc = 0u32;
-    let mut bits = 0;
-    for c in s.bytes() {
-        let v = B64.iter().position(|&x| x == c)? as u32;
-        acc = (acc << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
+    let s = s.trim_end_matches('=').as_bytes();
+    // A lone last symbol carries fewer than 8 bits: it must be a Base64 symbol, and
+    // decodes to nothing (the crate calls that length invalid; this executor always
+    // accepted it, and no AWS recording says otherwise).
+    let (body, lone) = match s.len() % 4 {
+        1 => s.split_at(s.len() - 1),
+        _ => (s, &[][..]),
+    };
+    if !lone.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/')) {
+        return None;
     }
-    Some(out)
+    BASE64_LENIENT.decode(body).ok()
 }
 
 #[cfg(test)]
@@ -649,6 +650,32 @@ mod tests {
             run("States.Hash('input data', 'MD5')", json!({})).unwrap(),
             json!("812f45842bc6d66ee14572ce20db8e86")
         );
+    }
+
+    #[test]
+    fn base64_reads_what_the_hand_written_decoder_read() {
+        // Pinned from the decoder this executor had before the `base64` crate.
+        for (text, bytes) in [
+            ("", Some(&b""[..])),
+            ("=", Some(b"")),
+            ("QQ", Some(b"A")),
+            ("QQ==", Some(b"A")),
+            ("QQ====", Some(b"A")),
+            ("QR==", Some(b"A")),
+            ("QUI=", Some(b"AB")),
+            ("QUJD", Some(b"ABC")),
+            ("Q", Some(b"")),
+            ("QUJDR", Some(b"ABC")),
+            ("Q=Q", None),
+            ("QQ\n", None),
+            ("_-", None),
+            ("QUJD_", None),
+            ("QUJDé", None),
+        ] {
+            assert_eq!(base64_decode(text).as_deref(), bytes, "{text:?}");
+        }
+        assert_eq!(base64_encode(b"ab"), "YWI=");
+        assert_eq!(base64_encode(b""), "");
     }
 
     #[test]
