@@ -5,6 +5,12 @@
 //! A *definite* path (only field names and indexes) selects one node or fails with
 //! Jayway's message (`Missing property in path $['a']`, `No results for path: …`); an
 //! *indefinite* one (wildcards, slices, deep scans, filters, unions) selects a list.
+//!
+//! Hand-written because no crate speaks this dialect: the JSONPath crates follow RFC
+//! 9535 or Goessner's article, whose definite/indefinite results, error messages and
+//! filter semantics differ from Jayway's, and Step Functions' causes quote Jayway's.
+//! Filters' `=~` is a small subset of Java regular expressions (literal text, `.`,
+//! `.*`, `^`, `$`), kept as it is: taking `regex-lite` would widen what matches.
 
 use std::borrow::Cow;
 use std::cmp::Ordering;

@@ -377,3 +377,37 @@ pub struct Catcher {
     pub output: Option<AtaTemplate>,
     pub assign: Option<Assign>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(n: &[&str]) -> ErrorEquals {
+        ErrorEquals(n.iter().map(|s| s.to_string()).collect())
+    }
+
+    #[test]
+    fn error_equals_follows_the_step_functions_rules() {
+        assert!(names(&["States.ALL"]).matches("MyError"));
+        assert!(!names(&["States.ALL"]).matches("States.Runtime"));
+        assert!(!names(&["States.Runtime"]).matches("States.Runtime"));
+        assert!(names(&["States.TaskFailed"]).matches("Declined"));
+        assert!(!names(&["States.TaskFailed"]).matches("States.Timeout"));
+        assert!(names(&["States.Timeout"]).matches("States.HeartbeatTimeout"));
+        assert!(!names(&["Declined"]).matches("GatewayDown"));
+    }
+
+    #[test]
+    fn retry_delays_back_off_up_to_the_maximum() {
+        let r = Retrier {
+            error_equals: names(&["States.ALL"]),
+            interval_seconds: 2.0,
+            max_attempts: 5,
+            backoff_rate: 2.0,
+            max_delay_seconds: Some(10.0),
+            jitter: Jitter::None,
+        };
+        let delays: Vec<f64> = (1..=5).map(|n| r.delay_seconds(n)).collect();
+        assert_eq!(delays, [2.0, 4.0, 8.0, 10.0, 10.0]);
+    }
+}

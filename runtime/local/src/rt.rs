@@ -5,6 +5,12 @@
 //! Virtual time never passes while real work is in flight: the driver of an
 //! execution moves the clock to the next timer only when every future of the
 //! execution is waiting on a timer (or on a callback, unless told to hold).
+//!
+//! Why not `futures` (`FuturesUnordered`, `select`, `block_on`) or tokio's timers: the
+//! clock is virtual and the driver must see when nothing but a timer can move the
+//! execution, and [`Group`] polls ready children in index order, so that branches and
+//! iterations write their history events in the same order on every run (event ids
+//! are compared with AWS recordings). A general-purpose executor promises neither.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -236,11 +242,6 @@ impl<'a, T> Group<'a, T> {
     /// Children not finished yet.
     pub(crate) fn running(&self) -> usize {
         self.running
-    }
-
-    /// Indexes of children not finished yet.
-    pub(crate) fn running_indexes(&self) -> Vec<usize> {
-        self.children.iter().enumerate().filter(|(_, c)| c.is_some()).map(|(i, _)| i).collect()
     }
 
     /// The next child to finish, with its index; `None` when none is running.

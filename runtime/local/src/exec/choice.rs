@@ -281,4 +281,21 @@ mod tests {
         assert!(compare(CmpKind::Timestamp, CmpOp::Lt, &json!("2016-03-14T01:59:00Z"), &json!("2016-03-14T02:00:00Z")));
         assert!(compare(CmpKind::Boolean, CmpOp::Eq, &json!(false), &json!(false)));
     }
+
+    #[test]
+    fn booleans_compare_only_for_equality_and_mismatched_types_never() {
+        assert!(!compare(CmpKind::Boolean, CmpOp::Le, &json!(true), &json!(true)));
+        assert!(compare(CmpKind::String, CmpOp::Le, &json!("a"), &json!("a")));
+        assert!(compare(CmpKind::String, CmpOp::Gt, &json!("b"), &json!("a")));
+        assert!(!compare(CmpKind::String, CmpOp::Lt, &json!(1), &json!("a")));
+        assert!(!compare(CmpKind::Timestamp, CmpOp::Eq, &json!("yesterday"), &json!("yesterday")));
+    }
+
+    #[test]
+    fn escaped_backslashes_and_stars_in_string_matches() {
+        assert!(string_matches("a\\\\b", "a\\b"));
+        assert!(string_matches("*.log", ".log"));
+        assert!(string_matches("a*b*c", "aXbYbZc"));
+        assert!(!string_matches("a*", "ba"));
+    }
 }

@@ -305,6 +305,8 @@ impl<'c> Ctx<'c> {
     }
 
     pub(super) fn check_size(&self, v: &Visit<'_>, value: &Value) -> Result<(), Failure> {
+        // A state's input or output is at most 256 KiB of UTF-8 (AWS docs, "Step
+        // Functions service quotas", Task, activity and input/output quotas).
         if exceeds(value, MAX_PAYLOAD_BYTES) {
             return Err(Failure::new(
                 "States.DataLimitExceeded",
@@ -669,5 +671,57 @@ impl<'c> Ctx<'c> {
             None => None,
         };
         Ok(MapInputs { effective, items, max_concurrency, tolerated_count, tolerated_percentage })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::with_visit;
+    use crate::model::ResultPathSpec;
+
+    fn pass(extra: serde_json::Value) -> serde_json::Value {
+        let mut state = json!({"Type": "Pass", "End": true});
+        state.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        json!({"StartAt": "P", "States": {"P": state}})
+    }
+
+    #[test]
+    fn result_path_writes_into_objects_and_fails_across_others() {
+        let def = pass(json!({"ResultPath": "$.a.b"}));
+        with_visit(def, |ctx, v, _| {
+            let crate::model::DataFlow::Path { result_path, .. } = &v.state.flow else { panic!("a JSONPath state") };
+            assert!(matches!(result_path, ResultPathSpec::Path(_)));
+            let merged = ctx.apply_result_path(v, result_path, json!({"x": 1}), json!(2)).unwrap();
+            assert_eq!(merged, json!({"x": 1, "a": {"b": 2}}), "missing objects on the way are created");
+            let f = ctx.apply_result_path(v, result_path, json!([1]), json!(2)).unwrap_err();
+            assert_eq!(f.error, "States.ResultPathMatchFailure");
+            assert!(f.cause.unwrap().ends_with("Unable to apply ReferencePath $.a.b to input [1]"));
+        });
+    }
+
+    #[test]
+    fn the_context_object_shows_what_the_state_kind_has() {
+        with_visit(pass(json!({})), |ctx, v, _| {
+            let c = ctx.context_object(v, None, false);
+            assert_eq!(c["State"]["Name"], json!("P"));
+            assert_eq!(c["State"].get("RetryCount"), None, "only Task, Parallel and Map count retries");
+            assert_eq!(c["Execution"]["Input"], json!(null), "the input only when asked for");
+            assert_eq!(
+                ctx.context_object(v, Some((3, &json!("i"))), true)["Map"]["Item"],
+                json!({"Index": 3, "Value": "i"})
+            );
+            assert_eq!(ctx.context_object(v, None, true)["Execution"]["Input"], json!({"in": true}));
+        });
+    }
+
+    #[test]
+    fn oversized_payloads_are_a_data_limit_failure() {
+        with_visit(pass(json!({})), |ctx, v, _| {
+            assert!(ctx.check_size(v, &json!("x".repeat(1000))).is_ok());
+            let f = ctx.check_size(v, &json!("x".repeat(300 * 1024))).unwrap_err();
+            assert_eq!(f.error, "States.DataLimitExceeded");
+        });
     }
 }

@@ -46,6 +46,8 @@ impl<'c> Ctx<'c> {
                     Ok((out, bt.prev))
                 }));
             }
+            // The first branch to fail fails the state; dropping the group stops the
+            // others (AWS docs, "Parallel workflow state", Error handling).
             let mut results: Vec<Option<Value>> = vec![None; p.branches.len()];
             let mut failure = None;
             while let Some((i, r)) = group.next().await {
@@ -117,6 +119,8 @@ impl<'c> Ctx<'c> {
         }
         let MapInputs { effective, items, max_concurrency, tolerated_count, tolerated_percentage } =
             self.map_inputs(v, th, input, m)?;
+        // `MaxConcurrency: 0` (the default) means no limit, which AWS caps at 40 inline
+        // iterations at a time (AWS docs, "Map state", MaxConcurrency).
         let limit = if max_concurrency == 0 {
             self.core.options.map_concurrency_limit.max(1)
         } else {
@@ -137,6 +141,9 @@ impl<'c> Ctx<'c> {
         let mut results: Vec<Option<Value>> = vec![None; n];
         let mut failure: Option<Failure> = None;
         let mut failed_items = 0usize;
+        // Failure thresholds exist only for a Distributed Map; an inline Map fails with
+        // its first failed iteration (AWS docs, "Distributed Map state", Setting failure
+        // thresholds).
         let tolerated = |failed: usize| {
             let by_count = tolerated_count.is_some_and(|c| failed as u64 <= c);
             let by_pct = tolerated_percentage.is_some_and(|p| n > 0 && (failed as f64) * 100.0 / (n as f64) <= p);
@@ -228,9 +235,6 @@ impl<'c> Ctx<'c> {
                 }
             }
             if failure.is_some() && !distributed {
-                for idx in group.running_indexes() {
-                    let _ = idx;
-                }
                 let running: Vec<usize> = (0..n).filter(|i| results[*i].is_none() && started_ids[*i] != 0).collect();
                 drop(group);
                 for idx in running {

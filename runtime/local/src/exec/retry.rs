@@ -52,12 +52,16 @@ impl<'c> Ctx<'c> {
 
     /// The back-off before the next attempt, if a retrier applies.
     fn retry_delay(&self, state: &State, counts: &mut [u32], f: &Failure) -> Option<i64> {
+        // Only the first retrier whose `ErrorEquals` matches applies, with a count of its
+        // own; once it is exhausted the error goes to Catch, not to a later retrier
+        // (AWS docs, "Handling errors in Step Functions workflows", Retrying after an error).
         let (i, r) = state.retry.iter().enumerate().find(|(_, r)| r.error_equals.matches(&f.error))?;
         if counts[i] >= r.max_attempts {
             return None;
         }
         counts[i] += 1;
         let mut secs = r.delay_seconds(counts[i]);
+        // `JitterStrategy: FULL` draws the delay uniformly below the computed one.
         if r.jitter == Jitter::Full {
             secs *= lock(&self.rng).next_f64();
         }
@@ -66,13 +70,15 @@ impl<'c> Ctx<'c> {
 
     fn catch(&self, v: &Visit<'_>, th: &mut Thread<'_>, input: Value, f: Failure) -> Result<Flow, Failure> {
         let state = v.state;
-        let Some((i, c)) = state.catch.iter().enumerate().find(|(_, c)| c.error_equals.matches(&f.error)) else {
+        // The first catcher that matches wins (AWS docs, "Handling errors", Fallback states).
+        let Some(c) = state.catch.iter().find(|c| c.error_equals.matches(&f.error)) else {
             return Err(f);
         };
-        let _ = i;
         let error_output = f.error_output();
         let (output, assigned) = match state.query_language {
             QueryLanguage::JsonPath => {
+                // A catcher's `ResultPath` merges the error output into the state's own
+                // input, not into anything an attempt produced.
                 let assigned = self.assign(v, th, c.assign.as_ref(), &error_output, None)?;
                 let out = self.apply_result_path(v, &c.result_path, input, error_output)?;
                 (out, assigned)
