@@ -64,6 +64,8 @@ pub const JSONATA_FUNCTIONS: &[&str] = &[
     "encodeUrl",
     "decodeUrlComponent",
     "decodeUrl",
+    "base64encode",
+    "base64decode",
     "eval",
     "toMillis",
     "fromMillis",
