@@ -498,31 +498,6 @@ pub(crate) fn parse_integer(value: &str, picture: &str) -> Result<Option<f64>> {
     Ok(Some((matcher.parse)(&format, value)))
 }
 
-// ----- calendar arithmetic -----
-
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
 /// `Date.UTC(year, month0, day, h, m, s, ms)` (with JavaScript's overflow rules).
 fn date_utc(year: f64, month0: f64, day: f64, h: f64, mi: f64, s: f64, ms: f64) -> f64 {
     if [year, month0, day, h, mi, s, ms].iter().any(|v| !v.is_finite()) {
@@ -530,7 +505,7 @@ fn date_utc(year: f64, month0: f64, day: f64, h: f64, mi: f64, s: f64, ms: f64) 
     }
     let y = year.trunc() + (month0.trunc() / 12.0).floor();
     let m = month0.trunc().rem_euclid(12.0);
-    let days = days_from_civil(y as i64, m as i64 + 1, 1) as f64 + day.trunc() - 1.0;
+    let days = crate::civil::days_from_civil(y as i64, m as u32 + 1, 1) as f64 + day.trunc() - 1.0;
     let t = days * MILLIS_IN_DAY + h.trunc() * 3_600_000.0 + mi.trunc() * 60_000.0 + s.trunc() * 1000.0 + ms.trunc();
     if t.abs() > 8.64e15 { f64::NAN } else { t }
 }
@@ -555,7 +530,8 @@ fn date_parts(millis: f64) -> Option<DateParts> {
     }
     let days = (millis / MILLIS_IN_DAY).floor();
     let in_day = millis - days * MILLIS_IN_DAY;
-    let (y, m, d) = civil_from_days(days as i64);
+    let (y, m, d) = crate::civil::civil_from_days(days as i64);
+    let (m, d) = (i64::from(m), i64::from(d));
     let in_day = in_day as i64;
     Some(DateParts {
         millis,

@@ -40,6 +40,7 @@
 //! crate's README.
 
 mod ast;
+pub mod civil;
 mod datetime;
 mod env;
 mod error;

@@ -1,30 +1,13 @@
 //! Timestamps: the ISO-8601 extended offset date-times Step Functions accepts
 //! (`2016-03-14T01:59:00Z`, `…T01:59:00.123+02:00`), and the form it prints
 //! (`2016-03-14T01:59:00.000Z`). Virtual time is milliseconds since the Unix epoch.
+//!
+//! The calendar arithmetic is the JSONata engine's ([`stepcraft_jsonata::civil`],
+//! the one home of date arithmetic; its doc says why no date crate does it). This
+//! module owns only the strict AWS timestamp syntax: a date crate's RFC 3339
+//! parser accepts forms Step Functions refuses (a space for `T`).
 
-/// Days since 1970-01-01 of a civil date (proleptic Gregorian).
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (i64::from(m) + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
+use stepcraft_jsonata::civil::{civil_from_days, days_from_civil};
 
 fn is_leap(y: i64) -> bool {
     (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
