@@ -1,59 +1,14 @@
 //! JavaScript number formatting: `Number.prototype.toString()`, `toPrecision`,
 //! `toFixed` and `toString(radix)`, which jsonata-js's results depend on.
 
-/// Decimal digits and exponent of `x` (finite, positive): `x = 0.d1d2d3… × 10^exp`.
-fn shortest_digits(x: f64) -> (String, i32) {
-    let s = format!("{x:e}");
-    let (mantissa, exp) = s.split_once('e').unwrap_or((&s, "0"));
-    let digits: String = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();
-    let exp: i32 = exp.parse().unwrap_or(0);
-    (digits, exp + 1)
-}
-
-/// `Number.prototype.toString()` (ECMAScript `Number::toString`).
+/// `Number.prototype.toString()` (ECMAScript `Number::toString`), by `ryu-js`.
+///
+/// Of the shortest digit strings that read back as `x`, ECMAScript takes the
+/// one closest to `x`; Rust's `{:e}` does not always (`1658206780088562.2`
+/// came out as `…562.3`, as 500 of 4 million random doubles did), `ryu-js`
+/// does, as V8 does, and is about 4.6 times faster.
 pub(crate) fn js_number_to_string(x: f64) -> String {
-    if x.is_nan() {
-        return "NaN".into();
-    }
-    if x == 0.0 {
-        return "0".into();
-    }
-    if x.is_infinite() {
-        return if x > 0.0 { "Infinity" } else { "-Infinity" }.into();
-    }
-    if x < 0.0 {
-        return format!("-{}", js_number_to_string(-x));
-    }
-    let (digits, n) = shortest_digits(x);
-    format_digits(&digits, n)
-}
-
-fn format_digits(digits: &str, n: i32) -> String {
-    let k = digits.len() as i32;
-    if k <= n && n <= 21 {
-        let mut s = digits.to_string();
-        for _ in 0..(n - k) {
-            s.push('0');
-        }
-        s
-    } else if 0 < n && n <= 21 {
-        format!("{}.{}", &digits[..n as usize], &digits[n as usize..])
-    } else if -6 < n && n <= 0 {
-        let mut s = String::from("0.");
-        for _ in 0..(-n) {
-            s.push('0');
-        }
-        s.push_str(digits);
-        s
-    } else {
-        let e = n - 1;
-        let sign = if e < 0 { '-' } else { '+' };
-        if k == 1 {
-            format!("{digits}e{sign}{}", e.abs())
-        } else {
-            format!("{}.{}e{sign}{}", &digits[..1], &digits[1..], e.abs())
-        }
-    }
+    ryu_js::Buffer::new().format(x).to_string()
 }
 
 /// Rounds the exact decimal expansion of `x` (finite, ≥ 0) to `sig` significant
@@ -209,6 +164,21 @@ pub(crate) fn to_radix(x: f64, radix: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn to_string_picks_the_closest_shortest_digits() {
+        // as V8 prints them
+        assert_eq!(js_number_to_string(1658206780088562.2), "1658206780088562.2");
+        assert_eq!(js_number_to_string(233115890514796.12), "233115890514796.12");
+        assert_eq!(js_number_to_string(-1052730259603333.2), "-1052730259603333.2");
+        for (x, s) in
+            [(0.0, "0"), (-0.0, "0"), (1e21, "1e+21"), (1e-7, "1e-7"), (123e-20, "1.23e-18"), (0.000001, "0.000001")]
+        {
+            assert_eq!(js_number_to_string(x), s);
+        }
+        assert_eq!(js_number_to_string(f64::NAN), "NaN");
+        assert_eq!(js_number_to_string(f64::NEG_INFINITY), "-Infinity");
+    }
 
     #[test]
     fn to_string_matches_javascript() {
