@@ -63,7 +63,7 @@ fn states_needs(expr: &Expression) -> Needs {
                 needs.context = true;
                 // Anything but a named field of the context other than
                 // `Execution` may reach the execution input.
-                if !r.fields().get(1).is_some_and(|f| *f != "Execution") {
+                if r.fields().get(1).is_none_or(|f| *f == "Execution") {
                     needs.context_input = true;
                 }
             }
