@@ -345,6 +345,34 @@ pub fn item_of<C: IntoIterator>(collection: &Expr<C>) -> Expr<C::Item> {
     state_input()
 }
 
+/// The `ItemSelector` of a Map over `items.enumerate()`: each iteration's input is
+/// `{"index": i, "item": item}`, since Step Functions gives the Map context
+/// (`$states.context.Map.Item`) to `ItemSelector` only.
+pub fn indexed_item_selector() -> Value {
+    let context = |member: &str| Node::Src { text: format!("$states.context.Map.Item.{member}"), atomic: true };
+    Node::Object(vec![(INDEX_KEY.to_owned(), context("Index")), (ITEM_KEY.to_owned(), context("Value"))]).template()
+}
+
+const INDEX_KEY: &str = "index";
+const ITEM_KEY: &str = "item";
+
+/// The item's index, in a Map iteration whose input [`indexed_item_selector`] made.
+pub fn indexed_index() -> Expr<usize> {
+    src(format!("$states.input.{INDEX_KEY}"), true)
+}
+
+/// The item, in a Map iteration whose input [`indexed_item_selector`] made.
+pub fn indexed_item<T: ?Sized>() -> Expr<T> {
+    src(format!("$states.input.{ITEM_KEY}"), true)
+}
+
+/// The items of a collection, in a Map iteration whose input [`indexed_item_selector`] made
+/// (for `for (i, item) in ….enumerate()`).
+pub fn indexed_item_of<C: IntoIterator>(collection: &Expr<C>) -> Expr<C::Item> {
+    let _ = collection;
+    indexed_item()
+}
+
 /// A collection of values like `item` (what a `for` loop collects).
 pub fn collection_of<T>(item: &Expr<T>) -> Expr<Vec<T>> {
     let _ = item;

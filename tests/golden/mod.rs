@@ -1,17 +1,21 @@
 //! The golden workflows, one construct per file, and the table the tests walk.
 
+pub mod branch_return;
 pub mod callback;
 pub mod catch;
 pub mod child;
 pub mod choice;
 pub mod common;
+pub mod enumerate;
 pub mod join;
+pub mod let_else;
 pub mod map;
 pub mod overrides;
 pub mod parallel;
 pub mod returns;
 pub mod sequential;
 pub mod wait;
+pub mod wait_millis;
 
 use stepcraft::Workflow;
 
@@ -20,15 +24,19 @@ pub type Case = (&'static str, fn() -> String);
 
 /// Every golden case.
 pub const CASES: &[Case] = &[
+    ("branch_return", <branch_return::branch_return as Workflow>::definition_json),
     ("callback", <callback::approval as Workflow>::definition_json),
     ("catch", <catch::catch as Workflow>::definition_json),
     ("child", <child::child as Workflow>::definition_json),
     ("choice", <choice::choice as Workflow>::definition_json),
+    ("enumerate", <enumerate::enumerate as Workflow>::definition_json),
     ("join", <join::join as Workflow>::definition_json),
+    ("let_else", <let_else::let_else as Workflow>::definition_json),
     ("map", <map::map as Workflow>::definition_json),
     ("overrides", <overrides::overrides as Workflow>::definition_json),
     ("parallel", <parallel::parallel as Workflow>::definition_json),
     ("returns", <returns::returns as Workflow>::definition_json),
     ("sequential", <sequential::sequential as Workflow>::definition_json),
     ("wait", <wait::wait as Workflow>::definition_json),
+    ("wait_millis", <wait_millis::wait_millis as Workflow>::definition_json),
 ];

@@ -1364,6 +1364,63 @@ fn golden_cases() -> Vec<GoldenCase> {
         )
         .calls(&[])
         .waits(&[Seconds(90.0), Seconds(60.0), Until("2027-06-30T00:00:00Z")]),
+        /* ---- wait_millis ---- */
+        GoldenCase::new("WaitMillis", "from_millis(2000): a Wait of 2 s", golden_order(), &["Wait 2s", "Succeed"])
+            .calls(&[])
+            .waits(&[Seconds(2.0)]),
+        /* ---- branch_return ---- */
+        GoldenCase::new("BranchReturn", "both branches succeed", golden_order(), &["In parallel", "Succeed"])
+            .calls(&["reserve", "charge"]),
+        // The other branch may or may not have called `reserve` when the Parallel state fails.
+        GoldenCase::new(
+            "BranchReturn",
+            "four items: the branch's `return Err(TooLarge)` fails the Parallel state and the workflow",
+            golden_order_with(json!({"items": items(4)})),
+            &["In parallel"],
+        ),
+        GoldenCase::new(
+            "BranchReturn",
+            "express: the branch's `return Ok(..)` is its value",
+            golden_order_with(json!({"express": true})),
+            &["In parallel", "Succeed"],
+        )
+        .calls(&["reserve"]),
+        GoldenCase::new(
+            "BranchReturn",
+            "declined: the branch's `?` fails it with the charge's error",
+            golden_order_with(json!({"totalCents": 0})),
+            &["In parallel"],
+        ),
+        /* ---- let_else ---- */
+        GoldenCase::new(
+            "LetElse",
+            "a coupon: `let Some(coupon)` binds it",
+            golden_order_with(json!({"coupon": "SAVE10"})),
+            &["If order.coupon is not set", "Notify", "Succeed"],
+        )
+        .calls(&["notify"]),
+        GoldenCase::new(
+            "LetElse",
+            "no coupon: the `else` block's Fail Rejected",
+            golden_order(),
+            &["If order.coupon is not set", "Fail Rejected"],
+        )
+        .calls(&[]),
+        /* ---- enumerate ---- */
+        GoldenCase::new(
+            "Enumerate",
+            "three items: each iteration gets its index, only the first notifies",
+            golden_order_with(json!({"items": items(3)})),
+            &["For each item", "For each item 2", "Succeed"],
+        )
+        .calls(&["pack", "pack", "pack", "notify"]),
+        GoldenCase::new(
+            "Enumerate",
+            "no items: no iteration",
+            golden_order_with(json!({"items": []})),
+            &["For each item", "For each item 2", "Succeed"],
+        )
+        .calls(&[]),
         /* ---- returns ---- */
         GoldenCase::new(
             "Returns",
@@ -1757,7 +1814,10 @@ fn checkout_local() -> Local {
 /// Every golden workflow (so that `ParentOrder`'s child execution runs `Sequential`) and
 /// activity, hosted by the local executor.
 fn golden_local() -> Local {
-    use golden::{callback, catch, child, choice, common, join, map, overrides, parallel, returns, sequential, wait};
+    use golden::{
+        branch_return, callback, catch, child, choice, common, enumerate, join, let_else, map, overrides, parallel,
+        returns, sequential, wait, wait_millis,
+    };
     Local::new()
         .host(join::join {})
         .host(sequential::sequential {})
@@ -1766,6 +1826,10 @@ fn golden_local() -> Local {
         .host(parallel::parallel {})
         .host(map::map {})
         .host(wait::wait {})
+        .host(wait_millis::wait_millis {})
+        .host(branch_return::branch_return {})
+        .host(let_else::let_else {})
+        .host(enumerate::enumerate {})
         .host(returns::returns {})
         .host(child::child {})
         .host(overrides::overrides {})

@@ -48,6 +48,11 @@ struct Lowerer<'a> {
     user_names: Vec<(StateId, String)>,
     /// Variables that are the input of the state reading them (see [`Graph::state_input_vars`]).
     state_input_vars: Vec<VarId>,
+    /// See [`Graph::indexed_vars`].
+    indexed_vars: Vec<VarId>,
+    /// Where `return Ok(v)` delivers `v`: the workflow's result, or, inside a `join!` branch
+    /// (whose `async` block the `return` ends), the branch's output.
+    ret_to: Dest,
 }
 
 /// Lowers a checked workflow's body.
@@ -59,12 +64,19 @@ pub fn lower_workflow(cx: &Ctxt, workflow: &Workflow<'_>) -> Graph {
         current: vec![Vec::new()],
         user_names: Vec::new(),
         state_input_vars: Vec::new(),
+        indexed_vars: Vec::new(),
+        ret_to: Dest::Succeed,
     };
     let entry = lowerer.block(&body.block, K::End, Dest::Succeed);
     let start = lowerer.target(entry, body.block.span);
     let top = lowerer.finish_machine(start);
-    let mut graph =
-        Graph { states: lowerer.states, top, var_names: Vec::new(), state_input_vars: lowerer.state_input_vars };
+    let mut graph = Graph {
+        states: lowerer.states,
+        top,
+        var_names: Vec::new(),
+        state_input_vars: lowerer.state_input_vars,
+        indexed_vars: lowerer.indexed_vars,
+    };
     prune(&mut graph);
     name_states(cx, &mut graph, &lowerer.user_names);
     name_vars(&mut graph, &body.vars);
@@ -409,7 +421,7 @@ impl Lowerer<'_> {
 
     fn ret(&mut self, ret: &Return, span: Span) -> K {
         match ret {
-            Return::Ok(inner) => self.flow(inner, K::End, Dest::Succeed, span),
+            Return::Ok(inner) => self.flow(inner, K::End, self.ret_to, span),
             Return::ErrVariant { ty, variant, fields, unit, span } => {
                 let kind = Kind::Fail(FailWith::Variant {
                     ty: ty.clone(),
@@ -536,6 +548,7 @@ impl Lowerer<'_> {
     }
 
     fn join(&mut self, branches: &[Branch], vars: &[Option<VarId>], k: K, span: Span, results: bool) -> K {
+        let outer_ret = std::mem::replace(&mut self.ret_to, Dest::Output);
         let mut machines = Vec::new();
         for branch in branches.iter().rev() {
             let machine = match (branch, results) {
@@ -553,6 +566,7 @@ impl Lowerer<'_> {
             machines.push(machine);
         }
         machines.reverse();
+        self.ret_to = outer_ret;
         let assign = vars
             .iter()
             .enumerate()
@@ -605,25 +619,32 @@ impl Lowerer<'_> {
                     None => K::End,
                 };
                 let body = this.block(&f.body, end, Dest::Discard);
-                // An item read only by the iteration's first state is that state's input: no
-                // state is needed to hold it.
-                if let (Some(item), K::To(first)) = (f.item, body) {
+                let bound: Vec<VarId> = f.item.into_iter().chain(f.index).collect();
+                if f.index.is_some() {
+                    this.indexed_vars.extend(&bound);
+                }
+                // An item (and index) read only by the iteration's first state is that state's
+                // input: no state is needed to hold it.
+                if let K::To(first) = body
+                    && !bound.is_empty()
+                {
                     let elsewhere = (first_new..this.states.len())
                         .filter(|id| *id != first)
-                        .any(|id| kind_mentions(&this.states[id].kind, item, this.vars));
+                        .any(|id| bound.iter().any(|var| kind_mentions(&this.states[id].kind, *var, this.vars)));
                     if !elsewhere && first >= first_new {
-                        this.state_input_vars.push(item);
+                        this.state_input_vars.extend(&bound);
                         return body;
                     }
                 }
-                match f.item {
-                    Some(item) => {
-                        let name = format!("Take {}", this.vars.list[item].rust);
-                        let assign = vec![Assign { var: item, value: Value::StateInput }];
-                        K::To(this.add(name, f.span, Kind::Pass { assign, output: None, next: Self::next(body) }))
-                    }
-                    None => body,
-                }
+                let Some(first) = bound.first() else { return body };
+                let value = |var: VarId| match f.index {
+                    Some(index) if index == var => Value::InputIndex,
+                    Some(_) => Value::InputItem,
+                    None => Value::StateInput,
+                };
+                let name = format!("Take {}", this.vars.list[*first].rust);
+                let assign = bound.iter().map(|var| Assign { var: *var, value: value(*var) }).collect();
+                K::To(this.add(name, f.span, Kind::Pass { assign, output: None, next: Self::next(body) }))
             },
             f.span,
         );
@@ -635,6 +656,7 @@ impl Lowerer<'_> {
             f.span,
             Kind::Map {
                 items: f.items.clone_expr(),
+                indexed: f.index.is_some(),
                 processor,
                 max_concurrency: f.attrs.max_concurrency,
                 assign,
@@ -806,6 +828,58 @@ mod tests {
         assert_eq!(*default, Some(ship));
         let Kind::Task { next, .. } = &graph.states[rules[0].1].kind else { panic!("expected the Review task") };
         assert!(*next == Next::To(ship));
+    }
+
+    #[test]
+    fn return_in_a_join_branch_fails_or_ends_the_branch() {
+        let (graph, errors) = lower(&syn::parse_quote! {
+            async fn checkout(order: Order) -> Result<(), E> {
+                let (a, b) = try_join!(ship(order.clone()), async {
+                    if order.total > 100 {
+                        return Err(E::TooMany);
+                    }
+                    if order.express {
+                        return Ok(0);
+                    }
+                    Ok(order.total)
+                })?;
+                Ok(())
+            }
+        });
+        assert!(errors.is_empty(), "{errors:?}");
+        let Kind::Parallel { branches, .. } = &graph.states[graph.top.start].kind else {
+            panic!("expected a Parallel")
+        };
+        let kinds: Vec<&Kind> = branches[1].states.iter().map(|id| &graph.states[*id].kind).collect();
+        assert!(
+            kinds.iter().any(|k| matches!(k, Kind::Fail(FailWith::Variant { variant, .. }) if variant == "TooMany"))
+        );
+        assert!(!kinds.iter().any(|k| matches!(k, Kind::Succeed { .. })), "a branch's `return Ok` is its output");
+        let ends = kinds.iter().filter(|k| matches!(k, Kind::Pass { output: Some(_), next: Next::End, .. })).count();
+        assert_eq!(ends, 2, "`return Ok(0)` and the tail each end the branch with an output");
+    }
+
+    #[test]
+    fn an_enumerated_loop_reads_its_index_and_item_from_the_item_selector() {
+        let (graph, errors) = lower(&syn::parse_quote! {
+            async fn checkout(order: Order) -> Result<(), E> {
+                for (i, item) in order.items.iter().enumerate() {
+                    let total = pack(item.clone()).await?;
+                    notify(format!("{} {}", i, total)).await?;
+                }
+                Ok(())
+            }
+        });
+        assert!(errors.is_empty(), "{errors:?}");
+        let Kind::Map { indexed: true, processor, .. } = &graph.states[graph.top.start].kind else {
+            panic!("expected an indexed Map")
+        };
+        let Kind::Pass { assign, .. } = &graph.states[processor.start].kind else { panic!("expected Take item") };
+        assert!(matches!(
+            assign[..],
+            [Assign { value: Value::InputItem, .. }, Assign { value: Value::InputIndex, .. }]
+        ));
+        assert_eq!(graph.indexed_vars.len(), 2);
     }
 
     #[test]

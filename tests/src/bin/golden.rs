@@ -6,7 +6,10 @@
 #[path = "../../golden/mod.rs"]
 mod golden;
 
-use golden::{callback, catch, child, choice, common, join, map, overrides, parallel, returns, sequential, wait};
+use golden::{
+    branch_return, callback, catch, child, choice, common, enumerate, join, let_else, map, overrides, parallel,
+    returns, sequential, wait, wait_millis,
+};
 
 stepcraft::main!(
     sequential::sequential,
@@ -16,6 +19,10 @@ stepcraft::main!(
     join::join,
     map::map,
     wait::wait,
+    wait_millis::wait_millis,
+    branch_return::branch_return,
+    let_else::let_else,
+    enumerate::enumerate,
     returns::returns,
     child::child,
     overrides::overrides,

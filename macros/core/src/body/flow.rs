@@ -124,11 +124,10 @@ impl Parser<'_> {
             self.error(local, "declare workflow variables with a value: `let x = …;`");
             return None;
         };
-        if let Some((_, diverge)) = &init.diverge {
-            self.error(diverge, "`let … else` cannot become states; use `match` or `if let`");
-            return None;
-        }
         let pat = strip_pat_type(&local.pat);
+        if let Some((_, otherwise)) = &init.diverge {
+            return self.let_else(pat, &init.expr, otherwise);
+        }
         // `let mut collected = Vec::new();` before a `for` loop that pushes into it.
         if let syn::Pat::Ident(p) = pat
             && p.mutability.is_some()
@@ -243,6 +242,52 @@ impl Parser<'_> {
         Some(Stmt::Let { pat, init: flow })
     }
 
+    /// `let Some(x) = value else { .. };`: a Choice that runs the `else` block (which rustc has
+    /// proved diverges) when the value is `None`, and otherwise goes on with `x` naming the
+    /// value inside.
+    fn let_else(&mut self, pat: &syn::Pat, value: &syn::Expr, otherwise: &syn::Expr) -> Option<Stmt> {
+        let binding = match pat {
+            syn::Pat::TupleStruct(t) if t.path.is_ident("Some") && t.elems.len() == 1 => match &t.elems[0] {
+                syn::Pat::Ident(p) if p.subpat.is_none() && p.by_ref.is_none() && p.mutability.is_none() => {
+                    Some(&p.ident)
+                }
+                syn::Pat::Wild(_) => None,
+                other => {
+                    self.error(other, "bind the value to a name: `let Some(coupon) = order.coupon else { .. };`");
+                    return None;
+                }
+            },
+            other => {
+                self.error(
+                    other,
+                    "`let … else` tests `Some(x)`; for enum variants use `match`, e.g. \
+                     `let x = match v { Enum::Variant(x) => x, _ => return Err(..) };`",
+                );
+                return None;
+            }
+        };
+        if matches!(strip(value), syn::Expr::Try(_) | syn::Expr::Await(_)) {
+            self.error(
+                value,
+                "`let … else` tests a value; bind the call's result first: \
+                 `let found = lookup(id).await?; let Some(x) = found else { .. };`",
+            );
+            return None;
+        }
+        let value = self.expr(value);
+        let syn::Expr::Block(block) = otherwise else {
+            self.error(otherwise, "expected a block after `else`");
+            return None;
+        };
+        let body = self.block(&block.block, false);
+        let span = block.span();
+        if let Some(ident) = binding {
+            self.bind(ident, VarDef::SomeInner(value.clone_expr()));
+        }
+        let is_none = Cond::Bool(Expr::IsNone(Box::new(value)));
+        Some(Stmt::Flow(Flow::If { branches: vec![(is_none, body)], otherwise: None, span }))
+    }
+
     pub(super) fn result_not_handled(&self, call: &Call) {
         self.cx.error_at(
             call.span,
@@ -312,13 +357,11 @@ impl Parser<'_> {
             syn::Expr::ForLoop(f) => self.for_loop(f),
             syn::Expr::Return(r) => match &r.expr {
                 Some(value) => {
-                    if let Some(place) = self.nested.last() {
+                    if self.nested.last() == Some(&Nest::Loop) {
                         self.error(
                             r,
-                            format!(
-                                "`return` inside {place} cannot end the workflow; let the error propagate with `?`, \
-                                 or return after the loop"
-                            ),
+                            "`return` inside a `for` loop (a Map state runs each item on its own) cannot end the \
+                             workflow; let the error propagate with `?`, or return after the loop",
                         );
                     }
                     self.ret(value)
@@ -568,7 +611,8 @@ impl Parser<'_> {
                 "from_mins" => Some(60),
                 "from_hours" => Some(3600),
                 "from_days" => Some(86_400),
-                "from_millis" | "from_micros" | "from_nanos" | "from_secs_f64" | "from_secs_f32" => {
+                "from_millis" => return self.millis(&call.args[0], example),
+                "from_micros" | "from_nanos" | "from_secs_f64" | "from_secs_f32" => {
                     self.error(func, format!("`Wait` states count whole seconds; write `{example}`"));
                     return Seconds::Literal(0);
                 }
@@ -593,6 +637,43 @@ impl Parser<'_> {
             format!("`sleep` takes a `Duration` built from whole seconds, minutes, hours or days, e.g. `{example}`"),
         );
         Seconds::Literal(0)
+    }
+
+    /// `Duration::from_millis(n)`: a literal number of whole seconds.
+    fn millis(&mut self, value: &syn::Expr, example: &str) -> Seconds {
+        let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(int), .. }) = strip(value) else {
+            self.error(
+                value,
+                format!(
+                    "`Wait` states count whole seconds, and this number of milliseconds is known only at run time; \
+                     compute seconds instead, e.g. `{example}`"
+                ),
+            );
+            return Seconds::Literal(0);
+        };
+        let Ok(millis) = int.base10_parse::<u64>() else {
+            self.error(int, "a `Wait` lasts at most 99999999 seconds (Step Functions' limit)");
+            return Seconds::Literal(0);
+        };
+        let seconds = millis / 1000;
+        if millis % 1000 != 0 {
+            let (down, up) = (seconds, seconds + 1);
+            let hint = if down == 0 {
+                format!("`Duration::from_secs({up})`")
+            } else {
+                format!("`Duration::from_secs({down})` or `Duration::from_secs({up})`")
+            };
+            self.error(
+                int,
+                format!("`Wait` states count whole seconds, and {millis} ms is not a whole number of seconds; round it: {hint}"),
+            );
+            return Seconds::Literal(0);
+        }
+        if seconds > crate::limits::MAX_SECONDS {
+            self.error(int, "a `Wait` lasts at most 99999999 seconds (Step Functions' limit)");
+            return Seconds::Literal(0);
+        }
+        Seconds::Literal(seconds)
     }
 
     pub(super) fn match_flow(&mut self, m: &syn::ExprMatch, task: TaskAttrs) -> Flow {
@@ -975,17 +1056,45 @@ impl Parser<'_> {
         if let Some(label) = &f.label {
             self.error(label, "loop labels have no meaning in a state machine; remove it");
         }
-        let items = self.expr(strip_iteration(&f.expr));
+        // `items.iter().enumerate()`: each iteration also gets its item's index.
+        let (collection, indexed) = match strip(&f.expr) {
+            syn::Expr::MethodCall(m) if m.method == "enumerate" && m.args.is_empty() => (&*m.receiver, true),
+            other => (other, false),
+        };
+        let items = self.expr(strip_iteration(collection));
         self.scopes.push(HashMap::new());
-        let item = match strip_pat_type(&f.pat) {
-            syn::Pat::Ident(p) if p.subpat.is_none() => Some(self.bind(&p.ident, VarDef::ItemOf(items.clone_expr()))),
-            syn::Pat::Wild(_) => None,
-            other => {
+        let mut index = None;
+        let item_pat = match strip_pat_type(&f.pat) {
+            syn::Pat::Tuple(t) if indexed && t.elems.len() == 2 => {
+                index = match strip_pat_type(&t.elems[0]) {
+                    syn::Pat::Ident(p) if p.subpat.is_none() && p.mutability.is_none() => {
+                        Some(self.bind(&p.ident, VarDef::ItemIndex))
+                    }
+                    syn::Pat::Wild(_) => None,
+                    other => {
+                        self.error(other, "bind the index to a name: `for (i, item) in items.iter().enumerate()`");
+                        None
+                    }
+                };
+                Some(&t.elems[1])
+            }
+            other if indexed => {
+                self.error(other, "bind the index and the item: `for (i, item) in items.iter().enumerate()`");
+                None
+            }
+            other => Some(other),
+        };
+        let item = match item_pat.map(strip_pat_type) {
+            Some(syn::Pat::Ident(p)) if p.subpat.is_none() => {
+                Some(self.bind(&p.ident, VarDef::ItemOf(items.clone_expr())))
+            }
+            Some(syn::Pat::Wild(_)) | None => None,
+            Some(other) => {
                 self.error(other, "bind each item to a name: `for item in items`");
                 None
             }
         };
-        self.nested.push("a `for` loop (a Map state runs each item on its own)");
+        self.nested.push(Nest::Loop);
         let outer_tail = std::mem::replace(&mut self.tail_ctx, false);
         let stmts = &f.body.stmts;
         let (body_stmts, collect) = match stmts.last() {
@@ -1009,7 +1118,7 @@ impl Parser<'_> {
             };
             self.define(*id, def);
         }
-        Flow::For(Box::new(ForLoop { item, items, body, collect, attrs, span }))
+        Flow::For(Box::new(ForLoop { item, index, items, body, collect, attrs, span }))
     }
 
     pub(super) fn collect(&mut self, m: &syn::ExprMethodCall) -> Option<(VarId, Flow)> {
@@ -1055,7 +1164,7 @@ impl Parser<'_> {
         if args.len() < 2 {
             self.error(mac, "`try_join!` runs two or more branches in parallel");
         }
-        self.nested.push("a `try_join!` branch");
+        self.nested.push(Nest::Branch);
         let outer_tail = std::mem::replace(&mut self.tail_ctx, false);
         let mut branches = Vec::new();
         for arg in &args {
@@ -1119,7 +1228,11 @@ impl Parser<'_> {
                     Flow::Pure(Expr::Unit(other.span()))
                 }
             };
-            parsed.tail = Some(Box::new(flow));
+            // The body's last statement may be an expression without `;` (an `if`): it is a
+            // statement of the branch, before its value.
+            if let Some(last) = parsed.tail.replace(Box::new(flow)) {
+                parsed.stmts.push(Stmt::Flow(*last));
+            }
         }
         self.scopes.pop();
         parsed

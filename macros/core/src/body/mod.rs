@@ -130,6 +130,8 @@ pub enum Branch {
 /// A `for` loop: a Map state.
 pub struct ForLoop {
     pub item: Option<VarId>,
+    /// `for (i, item) in items.iter().enumerate()`: the item's index.
+    pub index: Option<VarId>,
     pub items: Expr,
     pub body: Block,
     /// `collected.push(value)` as the body's last statement: `collected` gets every value (an
@@ -161,13 +163,22 @@ fn path_string(path: &Path) -> String {
     path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().join("::")
 }
 
+/// What encloses a statement, for what `return` means there.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Nest {
+    /// A `for` loop's body: a Map iteration, which cannot end the workflow.
+    Loop,
+    /// A `try_join!`/`join!` branch: `return` ends the `async` block, so the branch, as in Rust.
+    Branch,
+}
+
 /// Reads a workflow's body.
 pub struct Parser<'a> {
     cx: &'a Ctxt,
     vars: Vars,
     scopes: Vec<HashMap<String, VarId>>,
-    /// Inside a `for` loop body or a `try_join!` branch: `return` cannot end the workflow there.
-    nested: Vec<&'static str>,
+    /// The `for` loops and `join!` branches around the statement being read, innermost last.
+    nested: Vec<Nest>,
     /// Parsing the tail of the function (or of a branch of it): `Ok(..)`/`Err(..)` end the
     /// workflow there.
     tail_ctx: bool,
@@ -417,6 +428,91 @@ mod tests {
         });
         assert!(errors.iter().any(|e| e.contains("reads the clock")), "{errors:?}");
         assert!(errors.iter().any(|e| e.contains("`loop` cannot become a state machine")), "{errors:?}");
+    }
+
+    #[test]
+    fn return_in_a_join_branch_ends_the_branch_but_not_in_a_for_loop() {
+        let (_, errors) = parse(syn::parse_quote! {
+            async fn checkout(order: Order) -> Result<(), E> {
+                let (a, b) = try_join!(ship(order.clone()), async {
+                    if order.total > 100 {
+                        return Err(E::TooMany);
+                    }
+                    Ok(order.total)
+                })?;
+                Ok(())
+            }
+        });
+        assert!(errors.is_empty(), "{errors:?}");
+        let (_, errors) = parse(syn::parse_quote! {
+            async fn checkout(order: Order) -> Result<(), E> {
+                for item in order.items {
+                    return Err(E::TooMany);
+                }
+                Ok(())
+            }
+        });
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains("or return after the loop"), "{errors:?}");
+    }
+
+    #[test]
+    fn let_else_is_a_choice_on_none_and_binds_the_inner_value() {
+        let (body, errors) = parse(syn::parse_quote! {
+            async fn checkout(order: Order) -> Result<String, E> {
+                let Some(note) = order.note.clone() else {
+                    return Err(E::NoNote);
+                };
+                Ok(note)
+            }
+        });
+        assert!(errors.is_empty(), "{errors:?}");
+        let [Stmt::Flow(Flow::If { branches, otherwise: None, .. })] = body.block.stmts.as_slice() else {
+            panic!("expected an `if` on `None`")
+        };
+        assert!(matches!(&branches[0].0, Cond::Bool(Expr::IsNone(_))));
+        let note = body.vars.list.iter().find(|v| v.rust == "note").expect("`note` is bound");
+        assert!(matches!(note.def, VarDef::SomeInner(_)));
+    }
+
+    #[test]
+    fn sleeping_milliseconds_takes_whole_seconds_only() {
+        let (body, errors) = parse(syn::parse_quote! {
+            async fn checkout(order: Order) -> Result<(), E> {
+                sleep(Duration::from_millis(3000)).await;
+                Ok(())
+            }
+        });
+        assert!(errors.is_empty(), "{errors:?}");
+        let [Stmt::Flow(Flow::Sleep { until: SleepUntil::Seconds(Seconds::Literal(3)), .. })] =
+            body.block.stmts.as_slice()
+        else {
+            panic!("expected a Wait of 3 s")
+        };
+        let (_, errors) = parse(syn::parse_quote! {
+            async fn checkout(order: Order) -> Result<(), E> {
+                sleep(Duration::from_millis(1500)).await;
+                Ok(())
+            }
+        });
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains("`Duration::from_secs(1)` or `Duration::from_secs(2)`"), "{errors:?}");
+    }
+
+    #[test]
+    fn enumerate_binds_the_index_and_the_item() {
+        let (body, errors) = parse(syn::parse_quote! {
+            async fn checkout(order: Order) -> Result<(), E> {
+                for (i, item) in order.items.iter().enumerate() {
+                    pack(item.clone()).await?;
+                }
+                Ok(())
+            }
+        });
+        assert!(errors.is_empty(), "{errors:?}");
+        let [Stmt::Flow(Flow::For(f))] = body.block.stmts.as_slice() else { panic!("expected a `for` loop") };
+        assert!(matches!(body.vars.list[f.index.expect("an index")].def, VarDef::ItemIndex));
+        assert!(matches!(body.vars.list[f.item.expect("an item")].def, VarDef::ItemOf(_)));
     }
 
     #[test]

@@ -152,6 +152,10 @@ impl Emitter<'_> {
                 let e = self.expr(expr);
                 quote!(let #v = __E::some_inner(&#e);)
             }
+            VarDef::ItemOf(expr) if self.graph.is_state_input(id) && self.graph.is_indexed(id) => {
+                let e = self.expr(expr);
+                quote!(let #v = __E::indexed_item_of(&#e);)
+            }
             VarDef::ItemOf(expr) if self.graph.is_state_input(id) => {
                 let e = self.expr(expr);
                 quote!(let #v = __E::item_of(&#e);)
@@ -160,6 +164,8 @@ impl Emitter<'_> {
                 let e = self.expr(expr);
                 quote!(let #v = __E::var_like(&__E::item_of(&#e), #asl);)
             }
+            VarDef::ItemIndex if self.graph.is_state_input(id) => quote!(let #v = __E::indexed_index();),
+            VarDef::ItemIndex => quote!(let #v: __E::Expr<usize> = __E::var(#asl);),
             VarDef::CollectionOf(expr) => {
                 let e = self.expr(expr);
                 quote!(let #v = __E::var_like(&__E::collection_of(&#e), #asl);)
@@ -360,6 +366,8 @@ impl Emitter<'_> {
             Value::BranchResult(i) => quote!(__E::branch_result::<__E::Any>(#i).template()),
             Value::MapResult => quote!(__E::map_result::<__E::Any>().template()),
             Value::StateInput => quote!(__E::state_input::<__E::Any>().template()),
+            Value::InputIndex => quote!(__E::indexed_index().template()),
+            Value::InputItem => quote!(__E::indexed_item::<__E::Any>().template()),
             Value::ErrorOutput => quote!(__E::error_output().template()),
             Value::Ok(inner) => {
                 let inner = self.template(inner);
@@ -684,8 +692,13 @@ impl Emitter<'_> {
                     })
                 }
             }
-            Kind::Map { items, processor, max_concurrency, assign, next } => {
+            Kind::Map { items, indexed, processor, max_concurrency, assign, next } => {
                 let items = self.expr(items);
+                let item_selector = if *indexed {
+                    quote!(::core::option::Option::Some(__E::indexed_item_selector()))
+                } else {
+                    quote!(::core::option::Option::None)
+                };
                 let processor = self.machine(processor);
                 let max = match max_concurrency {
                     Some(n) => {
@@ -700,7 +713,7 @@ impl Emitter<'_> {
                     #private::asl::State::Map(#private::asl::Map {
                         comment: ::core::option::Option::None,
                         items: #private::serde_json::Value::from((#items).template_string()),
-                        item_selector: ::core::option::Option::None,
+                        item_selector: #item_selector,
                         item_processor: {
                             let mut processor = #processor;
                             processor.processor_config = ::core::option::Option::Some(#private::asl::ProcessorConfig { mode: "INLINE" });

@@ -109,10 +109,34 @@ pub fn emit_workflow(workflow: &Workflow<'_>, graph: &Graph) -> TokenStream {
 /// written, minus stepcraft's statement attributes, its warnings silenced (the errors matter).
 pub fn emit_unchecked(function: &syn::ItemFn) -> TokenStream {
     let mut item = function.clone();
-    Native { error: None }.visit_item_fn_mut(&mut item);
+    // The `try_join!` conversions too, so that branches of different error types add no
+    // `mismatched types` to the errors reported.
+    let error = result_error(&function.sig);
+    Native { error: error.as_ref() }.visit_item_fn_mut(&mut item);
     quote! {
         #[allow(unused, unreachable_code)]
         #item
+    }
+}
+
+/// `E` of a return type written `Result<T, E>`, if it is written so (the parse stage reports
+/// the other cases).
+fn result_error(sig: &syn::Signature) -> Option<syn::Type> {
+    let syn::ReturnType::Type(_, ty) = &sig.output else { return None };
+    let syn::Type::Path(path) = &**ty else { return None };
+    let last = path.path.segments.last().filter(|s| s.ident == "Result")?;
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+    let types: Vec<&syn::Type> = args
+        .args
+        .iter()
+        .filter_map(|a| match a {
+            syn::GenericArgument::Type(t) => Some(t),
+            _ => None,
+        })
+        .collect();
+    match types.as_slice() {
+        [_, error] => Some((*error).clone()),
+        _ => None,
     }
 }
 

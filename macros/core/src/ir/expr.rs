@@ -175,6 +175,8 @@ pub enum VarDef {
     SomeInner(Expr),
     /// An item of a collection expression.
     ItemOf(Expr),
+    /// The index of a `for` loop's item, over `items.enumerate()`: a `usize`.
+    ItemIndex,
     /// The values a `for` loop collects, like this expression.
     CollectionOf(Expr),
     /// The results of calling this activity or workflow, collected by a `for` loop.

@@ -28,6 +28,9 @@ pub struct Graph {
     /// Items of `for` loops read only by the iteration's first state: they are that state's
     /// `$states.input`, and no state assigns them.
     pub state_input_vars: Vec<VarId>,
+    /// Items and indexes of `for` loops over `.enumerate()`, whose Map passes each iteration
+    /// `{index, item}` (its `ItemSelector`).
+    pub indexed_vars: Vec<VarId>,
 }
 
 /// A state machine, a Parallel branch or a Map's item processor.
@@ -63,6 +66,10 @@ pub enum Value {
     MapResult,
     /// The state's input (the item, in a Map iteration's first state).
     StateInput,
+    /// The item's index in a Map iteration's input `{index, item}` (a loop over `.enumerate()`).
+    InputIndex,
+    /// The item in a Map iteration's input `{index, item}`.
+    InputItem,
     /// The caught error (`{"Error", "Cause"}`).
     ErrorOutput,
     /// `{"ok": value}`: a `join!` branch's success.
@@ -145,6 +152,9 @@ pub enum Kind {
     },
     Map {
         items: Expr,
+        /// Each iteration's input is `{index, item}` (an `ItemSelector`), not the item: the
+        /// Map context that holds the index is read only there.
+        indexed: bool,
         processor: Machine,
         max_concurrency: Option<u64>,
         assign: Vec<Assign>,

@@ -69,6 +69,12 @@ impl Graph {
     pub fn is_state_input(&self, var: VarId) -> bool {
         self.state_input_vars.contains(&var)
     }
+
+    /// Whether `var` is the item or the index of a loop over `.enumerate()`, read from the
+    /// iteration's input `{index, item}`.
+    pub fn is_indexed(&self, var: VarId) -> bool {
+        self.indexed_vars.contains(&var)
+    }
 }
 
 impl Kind {
