@@ -17,7 +17,7 @@
 //!
 //! Run natively (in tests, or `invoke` from the command line), the token is completed in the
 //! process with [`succeed`] or [`fail`]; a callback nobody completes fails with
-//! `States.Timeout` after the activity's `timeout`, as in Step Functions.
+//! `States.Timeout` (and an empty cause) after the activity's `timeout`, as in Step Functions.
 
 use crate::activity::Activity;
 use crate::asl::{self, Retrier};
@@ -97,6 +97,11 @@ impl Error for CallbackError {
 
     fn __names_of_variant(_: &str) -> Vec<&'static str> {
         Vec::new()
+    }
+
+    fn __reraised(self) -> Self {
+        let name = crate::workflow::reraised_name(self.name).into_owned();
+        CallbackError::new(&name, self.cause)
     }
 }
 
@@ -179,6 +184,8 @@ where
     if let Err(error) = activity(request, token.clone()).await {
         pending().lock().unwrap_or_else(|e| e.into_inner()).remove(&token.0);
         let report = FunctionError::from_error(&error);
+        let cause = serde_json::json!({ "errorType": report.error_type, "errorMessage": report.message });
+        crate::workflow::record_failure(&report.error_type, &report.message, Some(cause.to_string()));
         return Err(CallbackError::new(&report.error_type, report.message));
     }
     // Natively nobody sends heartbeats: whichever of the heartbeat and the timeout comes first
@@ -196,12 +203,16 @@ where
                 Ok(outcome) => outcome,
                 Err(_) => {
                     pending().lock().unwrap_or_else(|e| e.into_inner()).remove(&token.0);
-                    return Err(CallbackError::new(error, "the callback was not completed in time"));
+                    // Step Functions' timeout has an empty cause (`""` in a Catch's error
+                    // output) and ends an execution with none.
+                    crate::workflow::record_failure(error, "", None);
+                    return Err(CallbackError::new(error, ""));
                 }
             }
         }
         None => receiver.await,
     };
-    let value = outcome.map_err(|_| CallbackError::new("States.Runtime", "the callback was dropped"))??;
+    let value = outcome.map_err(|_| CallbackError::new("States.Runtime", "the callback was dropped"))?;
+    let value = value.inspect_err(|e| crate::workflow::record_failure(e.name, &e.cause, Some(e.cause.clone())))?;
     serde_json::from_value(value).map_err(|e| CallbackError::new("States.Runtime", e.to_string()))
 }

@@ -39,6 +39,16 @@ pub trait Error: fmt::Display + fmt::Debug {
     where
         Self: Sized;
 
+    /// This error raised again after it was caught (`Err(e) => return Err(e.into())`): the
+    /// same, but for errors whose name can be one only Step Functions raises (`States.*`).
+    #[doc(hidden)]
+    fn __reraised(self) -> Self
+    where
+        Self: Sized,
+    {
+        self
+    }
+
     /// The message template of variant `variant` (thiserror's `#[error("…")]`), so that a
     /// `Fail` state's cause reads like the error's `Display`.
     #[doc(hidden)]

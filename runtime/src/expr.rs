@@ -684,6 +684,21 @@ pub fn caught_cause(value: &Expr<Caught>) -> Expr<String> {
     unwrapped(&value.node.operand(), "Cause")
 }
 
+/// The name a `Fail` state raises a caught error with (`name`, the caught name): the same, but a
+/// `States.` name, which Step Functions reserves for its own errors, becomes `Stepcraft.`
+/// (`States.Timeout` → `Stepcraft.Timeout`), as `stepcraft::workflow::reraised` does natively.
+pub fn reraised_name(name: &Expr<String>) -> Expr<String> {
+    let (reserved, renamed) = (crate::workflow::RESERVED_PREFIX, crate::workflow::RERAISED_PREFIX);
+    let n = reserved.len();
+    src(
+        format!(
+            "($caught := {}; $substring($caught, 0, {n}) = \"{reserved}\" ? \"{renamed}\" & $substring($caught, {n}) : $caught)",
+            name.node.source()
+        ),
+        true,
+    )
+}
+
 fn unwrapped(error: &str, member: &str) -> Expr<String> {
     src(
         format!(

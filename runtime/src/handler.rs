@@ -286,8 +286,8 @@ impl Entry {
     }
 
     /// The entry of an activity.
-    pub fn activity<A: Activity>() -> Entry {
-        async fn call<A: Activity>(input: A::Input, _: Context) -> Result<A::Output, FunctionError> {
+    pub fn activity<A: Activity + crate::workflow::Step>() -> Entry {
+        async fn call<A: Activity>(input: <A as Activity>::Input, _: Context) -> Result<A::Output, FunctionError> {
             A::run(input).await.map_err(|e| FunctionError::from_error(&e))
         }
         Entry {
@@ -307,7 +307,7 @@ impl Entry {
             local: Some(|payload| {
                 Box::pin(async move {
                     let bytes = serde_json::to_vec(&payload).map_err(|e| FunctionError::invalid_input(".", e))?;
-                    let input = lambda::decode::<A::Input>(&bytes)?;
+                    let input = lambda::decode::<<A as Activity>::Input>(&bytes)?;
                     let output =
                         catch_panic(async { A::run(input).await.map_err(|e| FunctionError::from_error(&e)) }).await?;
                     serde_json::to_value(output).map_err(|e| FunctionError::new("InvalidOutput", e.to_string()))
@@ -428,8 +428,11 @@ impl Entry {
     /// The entry of a workflow: under Lambda it is not a function (Step Functions runs it);
     /// from the command line `invoke` runs it natively and `synth` writes its state machine.
     pub fn workflow<W: Workflow>() -> Entry {
+        // Reported as the execution would: its error name, and its cause as the message.
         async fn call<W: Workflow>(input: W::Input, _: Context) -> Result<W::Output, FunctionError> {
-            W::run(input).await.map_err(|e| FunctionError::from_error(&e))
+            crate::workflow::run_native::<W>(input)
+                .await
+                .map_err(|failure| FunctionError::new(failure.error, failure.cause.unwrap_or_default()))
         }
         Entry {
             name: W::NAME,
@@ -479,15 +482,16 @@ impl Entry {
 }
 
 /// An activity's declaration: its schemas and the defaults of the tasks that call it, in ASL.
-fn describe_activity<A: Activity>() -> Value {
-    let config = A::config();
+fn describe_activity<A: Activity + crate::workflow::Step>() -> Value {
+    // What the Task calling it carries: the declared rules and the Lambda service retrier.
+    let task = <A as crate::workflow::Step>::task(Value::Null);
     serde_json::json!({
         "input": A::input_schema(),
         "output": A::output_schema(),
         "task": {
-            "TimeoutSeconds": config.timeout_seconds,
-            "HeartbeatSeconds": config.heartbeat_seconds,
-            "Retry": config.retry,
+            "TimeoutSeconds": task.timeout_seconds,
+            "HeartbeatSeconds": task.heartbeat_seconds,
+            "Retry": task.retry,
         },
     })
 }

@@ -15,7 +15,10 @@ pub use crate::handler::{
 };
 pub use crate::http::{Cors, FromHttpRequest, IntoHttpResponse};
 pub use crate::lambda::BoxFuture;
-pub use crate::workflow::{ExpressStep, Step, Workflow, activity_task, error_name, error_names, workflow_task};
+pub use crate::workflow::{
+    CopyByClone, CopyBySerde, ExpressStep, InputCopy, NoCopy, Step, Workflow, activity_task, error_name, error_names,
+    native_call, reraised, workflow_task,
+};
 pub use ::core;
 pub use ::lambda_runtime::Context;
 pub use ::schemars;

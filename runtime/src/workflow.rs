@@ -53,6 +53,8 @@ pub trait Workflow: 'static {
             or make the computation part of an activity the workflow calls"
 )]
 pub trait Step: 'static {
+    /// What the call takes.
+    type Input;
     /// What the call returns.
     type Output;
     /// How the call fails.
@@ -181,6 +183,257 @@ pub async fn sleep_until(timestamp: impl AsRef<str>) {
 /// by the same parser as the local executor's: native runs and state machines reject alike.
 fn parse_rfc3339(text: &str) -> Option<f64> {
     stepcraft_local::parse_timestamp(text).map(|ms| ms as f64 / 1000.0)
+}
+
+/* ------------------------------------------ NATIVE RUNS ------------------------------------------ */
+
+/// How a native call of an activity copies its input for another attempt: by `Clone`, else
+/// through JSON (`Serialize` + `Deserialize`, as Lambda receives it), else not at all. Generated
+/// code asks `(&&&InputCopy(&input)).copier()` with [`CopyByClone`], [`CopyBySerde`] and
+/// [`NoCopy`] in scope: method resolution picks the first that applies to the input's type.
+pub struct InputCopy<'a, T>(pub &'a T);
+
+impl<T> std::fmt::Debug for InputCopy<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("InputCopy")
+    }
+}
+
+/// See [`InputCopy`]: inputs that are `Clone`.
+pub trait CopyByClone<T> {
+    /// How to copy the input.
+    fn copier(&self) -> Option<fn(&T) -> T>;
+}
+
+impl<T: Clone> CopyByClone<T> for &&InputCopy<'_, T> {
+    fn copier(&self) -> Option<fn(&T) -> T> {
+        Some(T::clone)
+    }
+}
+
+/// See [`InputCopy`]: inputs that go through JSON.
+pub trait CopyBySerde<T> {
+    /// How to copy the input.
+    fn copier(&self) -> Option<fn(&T) -> T>;
+}
+
+impl<T: Serialize + DeserializeOwned> CopyBySerde<T> for &InputCopy<'_, T> {
+    fn copier(&self) -> Option<fn(&T) -> T> {
+        Some(|input| {
+            let json = serde_json::to_value(input).expect("an activity's input serializes to JSON");
+            serde_json::from_value(json).expect("an activity's input deserializes from its own JSON")
+        })
+    }
+}
+
+/// See [`InputCopy`]: inputs that cannot be copied (a native call is then attempted once).
+pub trait NoCopy<T> {
+    /// No way to copy the input.
+    fn copier(&self) -> Option<fn(&T) -> T>;
+}
+
+impl<T> NoCopy<T> for InputCopy<'_, T> {
+    fn copier(&self) -> Option<fn(&T) -> T> {
+        None
+    }
+}
+
+/// How a native run of a workflow ended, in the terms of the state machine's execution: the
+/// error name and the cause Step Functions would report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NativeFailure {
+    /// The execution's error name.
+    pub error: String,
+    /// The execution's cause: the JSON error report Lambda gives (`{"errorType":…,
+    /// "errorMessage":…}`) when an activity's error ends the execution (raised by its task, or
+    /// caught and raised again), the error's message when the workflow returns an error of its
+    /// own, the `cause` given to `fail` for a failed callback; `None` after a timeout that
+    /// nothing caught (Step Functions gives no cause then).
+    pub cause: Option<String>,
+}
+
+impl std::fmt::Display for NativeFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.error, self.cause.as_deref().unwrap_or(""))
+    }
+}
+
+impl std::error::Error for NativeFailure {}
+
+/// A task that timed out natively where its caller's error type cannot say so: the native run
+/// ends with `States.Timeout`, as the execution does (see [`run_native`]).
+#[derive(Debug)]
+struct TaskTimedOut {
+    step: &'static str,
+}
+
+/// The failures the tasks of a native run ended with: (name, message, the cause Step Functions
+/// reports for it), the latest last.
+type Failures = std::cell::RefCell<Vec<(String, String, Option<String>)>>;
+
+tokio::task_local! {
+    static FAILURES: Failures;
+}
+
+/// Notes that a task of the running native workflow failed with `name`/`message`, which Step
+/// Functions reports with `cause`.
+pub(crate) fn record_failure(name: &str, message: &str, cause: Option<String>) {
+    let _ = FAILURES.try_with(|f| f.borrow_mut().push((name.to_owned(), message.to_owned(), cause)));
+}
+
+/// Runs workflow `W` natively (as [`Workflow::run`]) and reports its failure as the state
+/// machine's execution would: error name and cause ([`NativeFailure`]). A task that times out
+/// where the caller's error type has no room for `States.Timeout` ends the run here with it.
+pub async fn run_native<W: Workflow>(input: W::Input) -> Result<W::Output, NativeFailure> {
+    let run = FAILURES.scope(Failures::default(), async {
+        let result = W::run(input).await;
+        (result, FAILURES.with(|f| f.take()))
+    });
+    let mut run = std::pin::pin!(run);
+    let ended = std::future::poll_fn(move |cx| {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run.as_mut().poll(cx))) {
+            Ok(std::task::Poll::Ready(done)) => std::task::Poll::Ready(Ok(done)),
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Err(payload) => std::task::Poll::Ready(Err(payload)),
+        }
+    })
+    .await;
+    match ended {
+        Ok((Ok(output), _)) => Ok(output),
+        Ok((Err(error), failures)) => {
+            let (name, message) = (error.name(), error.to_string());
+            // An error a task raised (and maybe caught and raised again) carries the task's
+            // cause; one the workflow made itself, a Fail state's: its message.
+            let cause = match failures.iter().rev().find(|(n, m, _)| n == name && *m == message) {
+                Some((_, _, cause)) => cause.clone(),
+                None => Some(message),
+            };
+            Err(NativeFailure { error: name.to_owned(), cause })
+        }
+        Err(payload) => match payload.downcast::<TaskTimedOut>() {
+            Ok(_) => Err(NativeFailure { error: "States.Timeout".into(), cause: None }),
+            Err(payload) => std::panic::resume_unwind(payload),
+        },
+    }
+}
+
+/// The error a re-raised caught error carries: the same, except that a `States.*` name, which
+/// only Step Functions may raise, becomes `Stepcraft.*` (`States.Timeout` →
+/// `Stepcraft.Timeout`), as the `Fail` state raising it does.
+pub fn reraised<E: Error>(error: E) -> E {
+    error.__reraised()
+}
+
+/// The name a `Fail` state gives a caught error it raises again: see [`reraised`].
+pub fn reraised_name(name: &str) -> std::borrow::Cow<'_, str> {
+    match name.strip_prefix(RESERVED_PREFIX) {
+        Some(rest) => format!("{RERAISED_PREFIX}{rest}").into(),
+        None => name.into(),
+    }
+}
+
+/// The prefix of the error names only Step Functions raises.
+pub const RESERVED_PREFIX: &str = "States.";
+/// What a re-raised error's `States.` prefix becomes.
+pub const RERAISED_PREFIX: &str = "Stepcraft.";
+
+/// Calls step `step` natively as its Task state does: `task` is the Task (the step's
+/// [`Step::task`] with the call's `#[task(..)]` overrides), whose `Retry` and `TimeoutSeconds`
+/// apply to `call(input)`. Back-offs and timeouts are `tokio` timers: virtual under a paused
+/// runtime (`invoke`, `#[tokio::test(start_paused = true)]`). `JitterStrategy: FULL` draws
+/// from a generator with a fixed seed, so a native run always waits the same.
+pub async fn native_call<I, O, E, F, Fut>(
+    task: asl::Task,
+    step: &'static str,
+    input: I,
+    copy: Option<fn(&I) -> I>,
+    mut call: F,
+) -> Result<O, E>
+where
+    E: Error,
+    F: FnMut(I) -> Fut,
+    Fut: Future<Output = Result<O, E>>,
+{
+    enum Attempt<O, E> {
+        Done(Result<O, E>),
+        TimedOut,
+    }
+    let mut counts = vec![0u32; task.retry.len()];
+    let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut input = Some(input);
+    loop {
+        let this = match (copy, &input) {
+            (Some(copy), Some(kept)) if !task.retry.is_empty() => copy(kept),
+            _ => input.take().expect("an input for each attempt"),
+        };
+        let attempt = match task.timeout_seconds {
+            Some(seconds) => {
+                match tokio::time::timeout(std::time::Duration::from_secs(seconds.into()), call(this)).await {
+                    Ok(result) => Attempt::Done(result),
+                    Err(_) => Attempt::TimedOut,
+                }
+            }
+            None => Attempt::Done(call(this).await),
+        };
+        let name = match &attempt {
+            Attempt::Done(Ok(_)) => None,
+            Attempt::Done(Err(error)) => Some(error.name()),
+            Attempt::TimedOut => Some("States.Timeout"),
+        };
+        if let Some(name) = name
+            && input.is_some()
+            && let Some(delay) = retry_delay(&task.retry, &mut counts, name, &mut seed)
+        {
+            tokio::time::sleep(delay).await;
+            continue;
+        }
+        return match attempt {
+            Attempt::Done(Ok(output)) => Ok(output),
+            Attempt::Done(Err(error)) => {
+                // A child execution's failure was noted by its own run.
+                if task.resource.starts_with("arn:aws:states:::lambda:") {
+                    let cause = serde_json::json!({ "errorType": error.name(), "errorMessage": error.to_string() });
+                    record_failure(error.name(), &error.to_string(), Some(cause.to_string()));
+                }
+                Err(error)
+            }
+            Attempt::TimedOut => std::panic::panic_any(TaskTimedOut { step }),
+        };
+    }
+}
+
+/// The back-off before the next attempt after an error named `error`, if a retrier applies:
+/// the first whose `ErrorEquals` matches, while it has attempts left (each counts its own),
+/// `min(IntervalSeconds × BackoffRate^(n−1), MaxDelaySeconds)`, drawn below that with
+/// `JitterStrategy: FULL`, as the local executor and Step Functions do.
+fn retry_delay(retry: &[Retrier], counts: &mut [u32], error: &str, seed: &mut u64) -> Option<std::time::Duration> {
+    use stepcraft_local::limits::{DEFAULT_BACKOFF_RATE, DEFAULT_INTERVAL_SECONDS, DEFAULT_MAX_ATTEMPTS};
+    let (i, rule) =
+        retry.iter().enumerate().find(|(_, r)| stepcraft_local::ErrorEquals(r.error_equals.clone()).matches(error))?;
+    if counts[i] >= rule.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS) {
+        return None;
+    }
+    counts[i] += 1;
+    let interval = f64::from(rule.interval_seconds.unwrap_or(DEFAULT_INTERVAL_SECONDS));
+    let mut seconds = interval * rule.backoff_rate.unwrap_or(DEFAULT_BACKOFF_RATE).powi(counts[i] as i32 - 1);
+    if let Some(max) = rule.max_delay_seconds {
+        seconds = seconds.min(f64::from(max));
+    }
+    if rule.jitter_strategy == Some(asl::Jitter::Full) {
+        // splitmix64
+        *seed = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = *seed;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        seconds *= ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64;
+    }
+    Some(std::time::Duration::from_secs_f64(seconds))
+}
+
+impl std::fmt::Display for TaskTimedOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "`{}` timed out (States.Timeout)", self.step)
+    }
 }
 
 #[cfg(test)]

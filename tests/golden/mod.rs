@@ -13,6 +13,7 @@ pub mod map;
 pub mod overrides;
 pub mod parallel;
 pub mod returns;
+pub mod semantics;
 pub mod sequential;
 pub mod wait;
 pub mod wait_millis;
@@ -36,6 +37,8 @@ pub const CASES: &[Case] = &[
     ("overrides", <overrides::overrides as Workflow>::definition_json),
     ("parallel", <parallel::parallel as Workflow>::definition_json),
     ("returns", <returns::returns as Workflow>::definition_json),
+    ("semantics_rebook", <semantics::rebook as Workflow>::definition_json),
+    ("semantics_reraise", <semantics::reraise as Workflow>::definition_json),
     ("sequential", <sequential::sequential as Workflow>::definition_json),
     ("wait", <wait::wait as Workflow>::definition_json),
     ("wait_millis", <wait_millis::wait_millis as Workflow>::definition_json),

@@ -680,7 +680,14 @@ fn compare_outcome(expected: &Result<Value, NativeError>, run: &Execution, who: 
                 ),
             );
             let cause = run.cause.as_deref().unwrap_or_default();
+            // `invoke` of a workflow reports the execution's cause as the message (a Lambda
+            // error report when an activity's error ended it): then the two must agree.
+            let native_cause = serde_json::from_str::<Value>(&native.error_message).ok().filter(Value::is_object);
             match serde_json::from_str::<Value>(cause) {
+                Ok(Value::Object(payload)) if native_cause.is_some() => check(
+                    native_cause.as_ref() == Some(&Value::Object(payload.clone())),
+                    format!("cause {cause} != the native run's cause {}", native.error_message),
+                ),
                 Ok(Value::Object(payload)) => check(
                     Value::Object(payload.clone())
                         == json!({"errorType": native.error_type, "errorMessage": native.error_message}),
@@ -1566,6 +1573,55 @@ fn golden_cases() -> Vec<GoldenCase> {
         .inject(Injection::callback("ask_manager", json!({"output": {"approved": true, "approver": "auto"}})))
         .calls(&["ask_manager", "ask_manager", "ask_manager"])
         .retries(&[("AskManager", Exactly(&[1.0, 2.0]))]),
+        /* ---- semantics: one meaning natively and as a state machine ---- */
+        // Nobody answers the adjuster's callback: States.Timeout after 2 s (really, in the
+        // interpreter), caught; a big claim raises it again, as Stepcraft.Timeout (a Fail state
+        // may not raise a States.* name) with the timeout's empty cause.
+        GoldenCase::new(
+            "Reraise",
+            "a caught callback timeout raised again: Stepcraft.Timeout, empty cause",
+            json!({"claimId": "c-1", "amountCents": 500_000}),
+            &["AskAdjuster", "If claim.amount_cents > 100000", "Fail"],
+        )
+        .calls(&["ask_adjuster"])
+        .local_known(
+            "a Fail whose Cause evaluates to \"\": the local executor ends the execution with cause \"\", the \
+             interpreter with none; no AWS recording settles which (a caught timeout's Cause is \"\" on AWS, an \
+             uncaught one's execution has none)",
+            &["local vs interpreter: cause Some(\"\") vs None"],
+        ),
+        GoldenCase::new(
+            "Reraise",
+            "a caught callback timeout on a small claim: paid automatically",
+            json!({"claimId": "c-2", "amountCents": 500}),
+            &["AskAdjuster", "If claim.amount_cents > 100000", "Set verdict", "Succeed"],
+        )
+        .calls(&["ask_adjuster"]),
+        // The activity is busy on its first attempt of each run: natively too, the Retry
+        // (1 s later) gets the room.
+        GoldenCase::new(
+            "Rebook",
+            "busy once: the activity's Retry applies natively as in the state machine",
+            json!({"key": "busy-once", "busyTimes": 1, "rooms": 3}),
+            &["BookRoom", "Succeed"],
+        )
+        .calls(&["book_room", "book_room"])
+        .retries(&[("BookRoom", Exactly(&[1.0]))]),
+        GoldenCase::new(
+            "Rebook",
+            "busy on every attempt: retried twice (1, 2 s), then Busy with Lambda's error report as cause",
+            json!({"key": "busy-always", "busyTimes": 5, "rooms": 3}),
+            &["BookRoom"],
+        )
+        .calls(&["book_room", "book_room", "book_room"])
+        .retries(&[("BookRoom", Exactly(&[1.0, 2.0]))]),
+        GoldenCase::new(
+            "Rebook",
+            "no rooms: the execution's cause is Lambda's error report, natively too",
+            json!({"key": "no-rooms", "busyTimes": 0, "rooms": 0}),
+            &["BookRoom"],
+        )
+        .calls(&["book_room"]),
     ]
 }
 
@@ -1672,10 +1728,8 @@ fn compare_golden(
 fn child_mock(binary: &Path, child: &str, input: &Value) -> Value {
     let answer = match asl::invoke(binary, child, input).result {
         Ok(output) => json!({"return": output}),
-        Err(e) => json!({
-            "error": e.error_type,
-            "cause": json!({"errorType": e.error_type, "errorMessage": e.error_message}).to_string(),
-        }),
+        // `invoke` of a workflow reports the execution's cause as its message.
+        Err(e) => json!({ "error": e.error_type, "cause": e.error_message }),
     };
     json!({ child: answer })
 }
@@ -1816,9 +1870,13 @@ fn checkout_local() -> Local {
 fn golden_local() -> Local {
     use golden::{
         branch_return, callback, catch, child, choice, common, enumerate, join, let_else, map, overrides, parallel,
-        returns, sequential, wait, wait_millis,
+        returns, semantics, sequential, wait, wait_millis,
     };
     Local::new()
+        .host(semantics::reraise {})
+        .host(semantics::ask_adjuster {})
+        .host(semantics::rebook {})
+        .host(semantics::book_room {})
         .host(join::join {})
         .host(sequential::sequential {})
         .host(catch::catch {})

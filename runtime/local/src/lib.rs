@@ -60,6 +60,8 @@ pub use check::{DefinitionError, Problem};
 pub use executor::{Execution, ExecutionResult, Executor, StateMachine, Status};
 pub use history::{Details, Event, TraceEntry, TraceStatus};
 pub use mock::{Mock, MockConfig, Mocks};
+// The runtime's native retries match error names as the executor does.
+pub use model::ErrorEquals;
 pub use rt::{Clock, block_on};
 pub use task::{Callback, TaskFailure, TaskFuture, TaskHandler, TaskKind, TaskRequest, TaskResponse};
 pub use time::{format_timestamp, parse_timestamp};

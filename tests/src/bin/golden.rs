@@ -8,7 +8,7 @@ mod golden;
 
 use golden::{
     branch_return, callback, catch, child, choice, common, enumerate, join, let_else, map, overrides, parallel,
-    returns, sequential, wait, wait_millis,
+    returns, semantics, sequential, wait, wait_millis,
 };
 
 stepcraft::main!(
@@ -28,6 +28,10 @@ stepcraft::main!(
     overrides::overrides,
     callback::approval,
     callback::ask_manager,
+    semantics::reraise,
+    semantics::ask_adjuster,
+    semantics::rebook,
+    semantics::book_room,
     common::reserve,
     common::charge,
     common::release,

@@ -36,6 +36,7 @@ pub fn emit_activity(activity: &Activity<'_>) -> TokenStream {
             quote!(#input),
             quote_spanned!(ident.span()=> #ident(input)),
             quote! {
+                type Input = #input;
                 type Output = #output;
                 type Error = #error;
                 const CHILD_WORKFLOW: bool = false;
@@ -53,6 +54,7 @@ pub fn emit_activity(activity: &Activity<'_>) -> TokenStream {
             quote!(#private::CallbackInput<#input>),
             quote_spanned!(ident.span()=> #ident(input.input, input.task_token)),
             quote! {
+                type Input = #input;
                 type Output = #result;
                 type Error = #private::CallbackError;
                 const CHILD_WORKFLOW: bool = false;

@@ -7,7 +7,7 @@
 //! resolved by the types, where rustc knows them.
 
 use crate::ir::expr::{ArmPat, BinOp, Cond, ErrCatch, Expr, Seconds, VarDef, VarId, Vars};
-use crate::ir::{Assign, Catch, Condition, FailWith, Graph, Kind, Machine, Next, Retry, StateId, Value};
+use crate::ir::{Assign, Catch, Condition, FailWith, Graph, Kind, Machine, Next, StateId, TaskSettings, Value};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 
@@ -50,7 +50,7 @@ pub fn emit_steps_module(graph: &Graph, vars: &Vars, steps: &syn::Ident) -> Toke
 
 /// How generated code names a callee: through the steps module for a single name, spanned at
 /// the user's tokens.
-fn step_path(steps: &syn::Ident, path: &syn::Path) -> TokenStream {
+pub fn step_path(steps: &syn::Ident, path: &syn::Path) -> TokenStream {
     match path.get_ident() {
         Some(ident) => {
             let steps = syn::Ident::new(&steps.to_string(), ident.span());
@@ -558,14 +558,6 @@ impl Emitter<'_> {
         step_path(self.steps, path)
     }
 
-    fn retry(&self, rules: &[Retry], callee: &syn::Path) -> TokenStream {
-        let private = self.private;
-        let callee = self.step(callee);
-        let error = quote!(<#callee as #private::Step>::Error);
-        let rules = rules.iter().map(|r| super::activity::emit_retrier(private, r, &error));
-        quote!(::std::vec![#(#rules),*])
-    }
-
     fn state(&self, id: StateId) -> TokenStream {
         let private = self.private;
         match &self.graph.states[id].kind {
@@ -576,17 +568,7 @@ impl Emitter<'_> {
                 let output = self.output(output);
                 let catch = catch.iter().map(|c| self.catch(c));
                 let next = self.next(*next);
-                let mut overrides = Vec::new();
-                if let Some(rules) = &task.retry {
-                    let retry = self.retry(rules, callee_path);
-                    overrides.push(quote!(task.retry = #private::asl::Retrier::with_service_errors(#retry, <#callee as #private::Step>::CHILD_WORKFLOW);));
-                }
-                if let Some(t) = task.timeout_seconds {
-                    overrides.push(quote!(task.timeout_seconds = ::core::option::Option::Some(#t);));
-                }
-                if let Some(h) = task.heartbeat_seconds {
-                    overrides.push(quote!(task.heartbeat_seconds = ::core::option::Option::Some(#h);));
-                }
+let overrides = task_overrides(private, &callee, task);
                 let task_fn = quote!(<#callee as #private::Step>::task);
                 quote! {
                     #private::asl::State::Task({
@@ -773,14 +755,14 @@ impl Emitter<'_> {
                     FailWith::OutcomeErr(var) => {
                         let v = shadow(*var);
                         (
-                            quote!(__E::caught_error(&__E::outcome_err(&#v)).template_string()),
+                            quote!(__E::reraised_name(&__E::caught_error(&__E::outcome_err(&#v))).template_string()),
                             quote!(__E::caught_cause(&__E::outcome_err(&#v)).template_string()),
                         )
                     }
                     FailWith::Rethrow(var) => {
                         let v = shadow(*var);
                         (
-                            quote!(__E::caught_error(&#v).template_string()),
+                            quote!(__E::reraised_name(&__E::caught_error(&#v)).template_string()),
                             quote!(__E::caught_cause(&#v).template_string()),
                         )
                     }
@@ -795,6 +777,25 @@ impl Emitter<'_> {
             }
         }
     }
+}
+
+/// The statements that apply a call's `#[task(..)]` settings to `task`, the Task of step
+/// `callee`: the state machine's Task and the native call (`native_call`) get the same.
+pub fn task_overrides(private: &TokenStream, callee: &TokenStream, task: &TaskSettings) -> Vec<TokenStream> {
+    let mut overrides = Vec::new();
+    if let Some(rules) = &task.retry {
+        let error = quote!(<#callee as #private::Step>::Error);
+        let rules = rules.iter().map(|r| super::activity::emit_retrier(private, r, &error));
+        let retry = quote!(::std::vec![#(#rules),*]);
+        overrides.push(quote!(task.retry = #private::asl::Retrier::with_service_errors(#retry, <#callee as #private::Step>::CHILD_WORKFLOW);));
+    }
+    if let Some(t) = task.timeout_seconds {
+        overrides.push(quote!(task.timeout_seconds = ::core::option::Option::Some(#t);));
+    }
+    if let Some(h) = task.heartbeat_seconds {
+        overrides.push(quote!(task.heartbeat_seconds = ::core::option::Option::Some(#h);));
+    }
+    overrides
 }
 
 fn path_span(path: &syn::Path) -> Span {

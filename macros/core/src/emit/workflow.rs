@@ -2,7 +2,8 @@
 //! of the same name implementing `Workflow` and `Step`, and its state machine's builder.
 
 use crate::ast::Workflow;
-use crate::ir::Graph;
+use crate::ctxt::Ctxt;
+use crate::ir::{Graph, TaskSettings};
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::visit_mut::VisitMut;
@@ -15,11 +16,16 @@ pub fn emit_workflow(workflow: &Workflow<'_>, graph: &Graph) -> TokenStream {
     let (Some(input), Some((output, error))) = (workflow.input, workflow.output) else {
         unreachable!("checked by the parse stage")
     };
-    Native { error: Some(error) }.visit_item_fn_mut(&mut item);
+    let steps = super::asl::steps_module(&item.sig.ident);
+    let callees = super::asl::callees(graph, &steps);
+    let calls = Calls {
+        private: &private,
+        callees: callees.iter().map(|(path, step)| (quote!(#path).to_string(), step.clone())).collect(),
+    };
+    Native { error: Some(error), calls: Some(calls), ..Native::default() }.visit_item_fn_mut(&mut item);
     let vis = &item.vis;
     let ident = &item.sig.ident;
     let name = workflow.name();
-    let steps = super::asl::steps_module(ident);
     let steps_module = super::asl::emit_steps_module(graph, &workflow.body.vars, &steps);
     let definition = super::asl::emit_definition(
         graph,
@@ -74,6 +80,7 @@ pub fn emit_workflow(workflow: &Workflow<'_>, graph: &Graph) -> TokenStream {
             }
 
             impl #private::Step for #ident {
+                type Input = #input;
                 type Output = #output;
                 type Error = #error;
                 const CHILD_WORKFLOW: bool = true;
@@ -112,7 +119,7 @@ pub fn emit_unchecked(function: &syn::ItemFn) -> TokenStream {
     // The `try_join!` conversions too, so that branches of different error types add no
     // `mismatched types` to the errors reported.
     let error = result_error(&function.sig);
-    Native { error: error.as_ref() }.visit_item_fn_mut(&mut item);
+    Native { error: error.as_ref(), ..Native::default() }.visit_item_fn_mut(&mut item);
     quote! {
         #[allow(unused, unreachable_code)]
         #item
@@ -152,27 +159,153 @@ fn strip_expr(expr: &mut syn::Expr) {
     }
 }
 
-/// Makes the body ordinary Rust: removes `#[task(..)]` and `#[map(..)]` (read by the compiler,
-/// meaningless to rustc), and converts each `try_join!` branch's error into the workflow's
-/// error type, as a Parallel state reports whichever branch failed.
+/// Makes the body ordinary Rust that means what the state machine does: removes `#[task(..)]`
+/// and `#[map(..)]` (read by the compiler, meaningless to rustc); calls each activity through
+/// `native_call` with the Retry and timeout of its Task; raises a caught error again as the
+/// `Fail` state does (`reraised`); and converts each `try_join!` branch's error into the
+/// workflow's error type, as a Parallel state reports whichever branch failed.
+#[derive(Default)]
 struct Native<'a> {
     /// The workflow's error type (`None`: only strip the attributes).
     error: Option<&'a syn::Type>,
+    /// The steps the body calls (`None`: calls stay as written).
+    calls: Option<Calls<'a>>,
+    /// The `#[task(..)]` settings of the statement being visited, for its call.
+    task: Option<TaskSettings>,
+    /// The errors caught by the enclosing `Err(e)` arms.
+    caught: Vec<syn::Ident>,
+}
+
+/// The steps a workflow calls: each callee as written (its tokens as text), and how generated
+/// code names its type.
+struct Calls<'a> {
+    private: &'a TokenStream,
+    callees: Vec<(String, TokenStream)>,
 }
 
 fn strip(attrs: &mut Vec<syn::Attribute>) {
     attrs.retain(|a| !(a.path().is_ident("task") || a.path().is_ident("map")));
 }
 
+/// The settings of a `#[task(..)]` among `attrs` (the parse stage has reported its errors).
+fn task_settings(attrs: &[syn::Attribute]) -> Option<TaskSettings> {
+    let attr = attrs.iter().find(|a| a.path().is_ident("task"))?;
+    let cx = Ctxt::new();
+    let task = crate::attr::TaskAttrs::from_syn(&cx, attr);
+    let _ = cx.check();
+    Some(crate::lower::lower_task(&task))
+}
+
+fn expr_attrs(expr: &syn::Expr) -> &[syn::Attribute] {
+    match expr {
+        syn::Expr::Try(e) => &e.attrs,
+        syn::Expr::Await(e) => &e.attrs,
+        syn::Expr::Match(e) => &e.attrs,
+        syn::Expr::Call(e) => &e.attrs,
+        syn::Expr::MethodCall(e) => &e.attrs,
+        _ => &[],
+    }
+}
+
+/// The binding of an `Err(e)` pattern.
+fn caught_binding(pat: &syn::Pat) -> Option<&syn::Ident> {
+    let syn::Pat::TupleStruct(p) = pat else { return None };
+    if !p.path.is_ident("Err") || p.elems.len() != 1 {
+        return None;
+    }
+    match &p.elems[0] {
+        syn::Pat::Ident(binding) if binding.subpat.is_none() => Some(&binding.ident),
+        _ => None,
+    }
+}
+
+impl Native<'_> {
+    /// `callee(input)` as `native_call::<Step, ..>(task, input, copy, callee)`.
+    fn native_call(&mut self, call: &syn::ExprCall) -> Option<syn::Expr> {
+        let calls = self.calls.as_ref()?;
+        let syn::Expr::Path(func) = &*call.func else { return None };
+        let written = {
+            let path = &func.path;
+            quote!(#path).to_string()
+        };
+        let (_, step) = calls.callees.iter().find(|(c, _)| *c == written)?;
+        let [input] = call.args.iter().collect::<Vec<_>>()[..] else { return None };
+        let private = calls.private;
+        let overrides = super::asl::task_overrides(private, step, &self.task.take().unwrap_or_default());
+        Some(syn::parse_quote! {{
+            let __stepcraft_input: <#step as #private::Step>::Input = #input;
+            let __stepcraft_copy = {
+                #[allow(unused_imports)]
+                use #private::{CopyByClone as _, CopyBySerde as _, NoCopy as _};
+                (&&&#private::InputCopy(&__stepcraft_input)).copier()
+            };
+            #private::native_call(
+                {
+                    #[allow(unused_mut)]
+                    let mut task = <#step as #private::Step>::task(#private::serde_json::Value::Null);
+                    #(#overrides)*
+                    task
+                },
+                #written,
+                __stepcraft_input,
+                __stepcraft_copy,
+                #func,
+            )
+        }})
+    }
+
+    /// `Err(e)` / `Err(e.into())` of a caught `e`: `e` as the `Fail` state raises it.
+    fn rethrow(&self, call: &mut syn::ExprCall) {
+        let Some(calls) = &self.calls else { return };
+        let private = calls.private;
+        let syn::Expr::Path(func) = &*call.func else { return };
+        if !func.path.is_ident("Err") || call.args.len() != 1 {
+            return;
+        }
+        let arg = &mut call.args[0];
+        let target = match arg {
+            syn::Expr::MethodCall(m) if m.method == "into" && m.args.is_empty() => &mut *m.receiver,
+            other => other,
+        };
+        if let syn::Expr::Path(p) = target
+            && p.path.get_ident().is_some_and(|i| self.caught.contains(i))
+        {
+            *target = syn::parse_quote!(#private::reraised(#p));
+        }
+    }
+}
+
 impl VisitMut for Native<'_> {
     fn visit_local_mut(&mut self, local: &mut syn::Local) {
+        if let Some(task) = task_settings(&local.attrs) {
+            self.task = Some(task);
+        }
         strip(&mut local.attrs);
         syn::visit_mut::visit_local_mut(self, local);
     }
 
+    fn visit_arm_mut(&mut self, arm: &mut syn::Arm) {
+        let caught = caught_binding(&arm.pat).cloned();
+        let pushed = caught.is_some();
+        self.caught.extend(caught);
+        syn::visit_mut::visit_arm_mut(self, arm);
+        if pushed {
+            self.caught.pop();
+        }
+    }
+
     fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        if let Some(task) = task_settings(expr_attrs(expr)) {
+            self.task = Some(task);
+        }
         strip_expr(expr);
         syn::visit_mut::visit_expr_mut(self, expr);
+        if let syn::Expr::Call(call) = expr {
+            self.rethrow(call);
+            if let Some(native) = self.native_call(call) {
+                *expr = native;
+            }
+        }
         // `callback(activity, input)`: the activity's type names the callback's result.
         if let syn::Expr::Call(call) = expr
             && let syn::Expr::Path(func) = &*call.func
@@ -183,16 +316,23 @@ impl VisitMut for Native<'_> {
             let (path, activity, request) = (&func.path, &activity.path, &call.args[1]);
             *expr = syn::parse_quote!(#path::<#activity, _, _, _>(#activity, #request));
         }
+        // The branches of `join!`/`try_join!` are tokens to `syn`: visited here.
         if let syn::Expr::Macro(m) = expr
-            && let Some(error) = self.error
-            && m.mac.path.segments.last().is_some_and(|s| s.ident == "try_join")
-            && let Ok(branches) =
+            && let Some(which) = m.mac.path.segments.last().map(|s| s.ident.to_string())
+            && (which == "join" || (which == "try_join" && self.error.is_some()))
+            && let Ok(mut branches) =
                 m.mac.parse_body_with(syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
         {
+            for branch in branches.iter_mut() {
+                self.visit_expr_mut(branch);
+            }
             let path = &m.mac.path;
-            let branches = branches
-                .iter()
-                .map(|branch| quote!(async { (#branch).await.map_err(<#error as ::core::convert::From<_>>::from) }));
+            let branches = branches.iter().map(|branch| match self.error {
+                Some(error) if which == "try_join" => {
+                    quote!(async { (#branch).await.map_err(<#error as ::core::convert::From<_>>::from) })
+                }
+                _ => quote!(#branch),
+            });
             *expr = syn::parse_quote!(#path!(#(#branches),*));
         }
     }
