@@ -24,11 +24,12 @@
 //! | literals, `None`, `Some(x)` | JSON literals (`%` escaped), `null`, `x` |
 //! | `T { a: x }`, enum variants | object constructors / JSON values per serde's representation |
 //! | `[a, b]`, `vec![..]`, `(a, b)` | `[a, b]` |
-//! | `==` `!=` `<` `<=` `>` `>=` `&&` `\|\|` `!` | `=` `!=` `<` `<=` `>` `>=` `and` `or` `$not()` |
-//! | `+` `-` `*` `%` `/`, `as` | `+` (`&` for strings) `-` `*` `%`; integer `/` and float-to-integer `as` truncate |
-//! | `len()`, `is_empty()` | `$length()` (strings), `$count()` (arrays), `$count($keys())` (maps) |
+//! | `==` `!=` `&&` `\|\|` `!` | `=` `!=` `and` `or` `$not()` |
+//! | `<` `<=` `>` `>=` | the same on numbers; on strings and chars, on keys that order by code point ([`compare`]) |
+//! | `+` `-` `*` `%` `/`, `as`, `T::from` | `+` (`&` for strings) `-` `*` `%`; integer `/` truncates; `as` truncates and saturates floats, wraps integers ([`cast`]); no `f32` ([`Arithmetic`]) |
+//! | `len()`, `chars().count()`, `is_empty()` | UTF-8 bytes (strings, [`len`]), `$length()`, `$count()` (arrays), `$count($keys())` (maps) |
 //! | `is_some()`, `is_none()`, `unwrap_or()` | `$exists()` and `null` tests |
-//! | `to_string()`, `format!` | `$string()`, `&` |
+//! | `to_string()`, `format!` | `$formatBase(n, 10)` (integers), `$string()` (strings, chars, booleans; nothing else: [`Text`]), `&` |
 //! | matching a variant | `x = "name"`, `$exists(x.name)`, `x.tag = "name"` |
 //!
 //! `tests/emitted_jsonata.rs` evaluates each form with the executor's JSONata engine.
@@ -495,9 +496,27 @@ fn variant_content(base: &Node, name: &str, repr: Repr) -> String {
     }
 }
 
-/// A binary operator whose meaning does not depend on types: comparisons, `and`, `or`.
+/// A binary operator whose meaning does not depend on types: `==`, `!=`, `and`, `or` (JSON
+/// equality is Rust's on every serialised value; orderings go through [`compare`]).
 pub fn binary<A: ?Sized, B: ?Sized>(left: &Expr<A>, op: Op, right: &Expr<B>) -> Expr<Any> {
     src(format!("{} {} {}", left.node.operand(), op.jsonata(), right.node.operand()), false)
+}
+
+/// `left < right` (and `<=`, `>`, `>=`): numbers as numbers, strings and chars by code point as
+/// Rust orders them (JSONata compares UTF-16 code units, which puts U+E000–U+FFFF after every
+/// character past U+FFFF).
+pub fn compare<A: Ordered + ?Sized, B: ?Sized>(left: &Expr<A>, op: Op, right: &Expr<B>) -> Expr<Any> {
+    if !A::TEXT {
+        return binary(left, op, right);
+    }
+    // The key of a string orders by code point under UTF-16 comparison: a character past U+FFFF
+    // (a surrogate pair, 4 UTF-8 bytes) gets U+FFFF in front, U+FFFF itself becomes U+FFFF U+0000.
+    let (max, nul) = (literal(&Value::from("\u{FFFF}")), literal(&Value::from("\u{FFFF}\u{0}")));
+    let key = format!(
+        "$__key := function($__s) {{ $__s = \"\" ? \"\" : $join($map([0..$length($__s) - 1], function($__i) {{ \
+         ($__c := $substring($__s, $__i, 1); $__c = {max} ? {nul} : $length($encodeUrlComponent($__c)) = 12 ? {max} & $__c : $__c) }})) }}"
+    );
+    src(format!("({key}; $__key({}) {} $__key({}))", left.node.source(), op.jsonata(), right.node.source()), true)
 }
 
 /// `!value`.
@@ -506,29 +525,38 @@ pub fn not<A: ?Sized>(value: &Expr<A>) -> Expr<Any> {
 }
 
 /// `-value`.
-pub fn neg<A: ?Sized>(value: &Expr<A>) -> Expr<A> {
+pub fn neg<A: Arithmetic + ?Sized>(value: &Expr<A>) -> Expr<A> {
     src(format!("-{}", value.node.operand()), false)
 }
 
-/// How `+`, `/` and `len()` read a type.
+/// How `+`, `/`, `as`, orderings, `len()` and `to_string()` read a type.
 pub trait JsonKind {
     /// `+` concatenates (strings) rather than adds.
     const CONCAT: bool = false;
     /// Division truncates (integers).
     const INTEGER: bool = false;
-    /// `len()` counts characters (strings) rather than elements.
+    /// `len()` counts UTF-8 bytes, orderings compare code points (strings, chars).
     const TEXT: bool = false;
     /// `len()` counts keys (maps).
     const MAP: bool = false;
+    /// The smallest and largest value of an integer type, and its width in bits (`as` wraps
+    /// into it; a float saturates).
+    const BOUNDS: (f64, f64, u32) = (0.0, 0.0, 0);
 }
 
 macro_rules! kinds {
     (integer: $($i:ty),*; float: $($f:ty),*) => {
-        $(impl JsonKind for $i { const INTEGER: bool = true; })*
+        $(impl JsonKind for $i {
+            const INTEGER: bool = true;
+            const BOUNDS: (f64, f64, u32) = (<$i>::MIN as f64, <$i>::MAX as f64, <$i>::BITS);
+        })*
         $(impl JsonKind for $f {})*
+        $(impl Arithmetic for $i {} impl Ordered for $i {} impl Text for $i {})*
+        $(impl Ordered for $f {})*
     };
 }
 kinds!(integer: i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize; float: f32, f64);
+impl Arithmetic for f64 {}
 
 impl JsonKind for String {
     const CONCAT: bool = true;
@@ -538,6 +566,19 @@ impl JsonKind for str {
     const CONCAT: bool = true;
     const TEXT: bool = true;
 }
+impl JsonKind for char {
+    const TEXT: bool = true;
+}
+impl JsonKind for bool {}
+impl Arithmetic for String {}
+impl Arithmetic for str {}
+impl Ordered for String {}
+impl Ordered for str {}
+impl Ordered for char {}
+impl Text for String {}
+impl Text for str {}
+impl Text for char {}
+impl Text for bool {}
 impl<T> JsonKind for Vec<T> {}
 impl<T> JsonKind for [T] {}
 impl<T, const N: usize> JsonKind for [T; N] {}
@@ -555,22 +596,52 @@ impl<T: JsonKind + ?Sized> JsonKind for &T {
     const INTEGER: bool = T::INTEGER;
     const TEXT: bool = T::TEXT;
     const MAP: bool = T::MAP;
+    const BOUNDS: (f64, f64, u32) = T::BOUNDS;
 }
+impl<T: Arithmetic + ?Sized> Arithmetic for &T {}
+impl<T: Ordered + ?Sized> Ordered for &T {}
+impl<T: Text + ?Sized> Text for &T {}
 impl JsonKind for Any {}
 
+/// Types whose arithmetic (`+ - * / %`, unary `-`, `as`) a state machine computes as Rust does:
+/// integers (exactly up to 2^53, as JSON numbers are doubles), `f64`, and strings for `+`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` arithmetic cannot be computed by a state machine as Rust computes it",
+    label = "not computable in the state machine",
+    note = "JSON numbers are doubles: `f32` rounds every result to single precision, which JSONata cannot do; use `f64`, or compute this in an activity"
+)]
+pub trait Arithmetic: JsonKind {}
+
+/// Types a state machine orders as Rust does: numbers, strings and chars.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be ordered in a state machine",
+    label = "compared with `<`, `<=`, `>` or `>=`",
+    note = "a workflow orders numbers, strings and chars; for an `Option`, test `is_some()` first and compare the value, or compare in an activity"
+)]
+pub trait Ordered: JsonKind {}
+
+/// Types a state machine writes as Rust's `Display` does (`to_string()`, `format!("{}")`):
+/// strings, chars, booleans and integers.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be formatted by a state machine as Rust formats it",
+    label = "formatted here",
+    note = "a workflow's `format!` and `to_string()` take strings, chars, booleans and integers: JSONata writes floats with 15 significant digits (Rust: all that are needed) and other values as JSON; format this value in an activity"
+)]
+pub trait Text: JsonKind {}
+
 /// `left + right`: addition, or concatenation for strings.
-pub fn add<A: JsonKind + ?Sized, B: ?Sized>(left: &Expr<A>, right: &Expr<B>) -> Expr<A> {
+pub fn add<A: Arithmetic + ?Sized, B: ?Sized>(left: &Expr<A>, right: &Expr<B>) -> Expr<A> {
     let op = if A::CONCAT { "&" } else { "+" };
     src(format!("{} {op} {}", left.node.operand(), right.node.operand()), false)
 }
 
-/// `left op right` for `-`, `*` and `%`.
-pub fn arith<A: ?Sized, B: ?Sized>(left: &Expr<A>, op: Op, right: &Expr<B>) -> Expr<A> {
+/// `left op right` for `-`, `*` and `%` (JSONata's `%` truncates like Rust's: `-7 % 2 == -1`).
+pub fn arith<A: Arithmetic + ?Sized, B: ?Sized>(left: &Expr<A>, op: Op, right: &Expr<B>) -> Expr<A> {
     src(format!("{} {} {}", left.node.operand(), op.jsonata(), right.node.operand()), false)
 }
 
 /// `left / right`: integer division truncates toward zero, as in Rust.
-pub fn div<A: JsonKind + ?Sized, B: ?Sized>(left: &Expr<A>, right: &Expr<B>) -> Expr<A> {
+pub fn div<A: Arithmetic + ?Sized, B: ?Sized>(left: &Expr<A>, right: &Expr<B>) -> Expr<A> {
     let quotient = format!("{} / {}", left.node.operand(), right.node.operand());
     if A::INTEGER {
         src(format!("($__q := {quotient}; $__q < 0 ? $ceil($__q) : $floor($__q))"), true)
@@ -579,20 +650,37 @@ pub fn div<A: JsonKind + ?Sized, B: ?Sized>(left: &Expr<A>, right: &Expr<B>) -> 
     }
 }
 
-/// `value as T` between number types: floats become integers by truncation, as in Rust.
-pub fn cast<S: JsonKind + ?Sized, T: JsonKind>(value: &Expr<S>) -> Expr<T> {
+/// `value as T` (and `T::from(value)`) between number types, as Rust converts: a float
+/// becomes an integer by truncation, saturated to the type's bounds; an integer that does not
+/// fit the target type wraps around (`300 as u8 == 44`, `-1 as u8 == 255`).
+pub fn cast<S: Arithmetic + ?Sized, T: Arithmetic>(value: &Expr<S>) -> Expr<T> {
+    let base = value.node.source();
+    let (min, max, bits) = T::BOUNDS;
     if T::INTEGER && !S::INTEGER {
-        let base = value.node.source();
-        return src(format!("($__n := {base}; $__n < 0 ? $ceil($__n) : $floor($__n))"), true);
+        return src(
+            format!(
+                "($__n := {base}; $__t := $__n < 0 ? $ceil($__n) : $floor($__n); $__t < {min} ? {min} : $__t > {max} ? {max} : $__t)"
+            ),
+            true,
+        );
+    }
+    if T::INTEGER && (S::BOUNDS.0 < min || S::BOUNDS.1 > max) {
+        let modulus = 2f64.powi(bits as i32);
+        let wrapped = format!("($__n := {base} % {modulus}; $__n < 0 ? $__n + {modulus} : $__n)");
+        let text =
+            if min < 0.0 { format!("($__w := {wrapped}; $__w > {max} ? $__w - {modulus} : $__w)") } else { wrapped };
+        return src(text, true);
     }
     retype::<S, T>(value.node.clone())
 }
 
-/// `value.len()`.
+/// `value.len()`: a string's length in UTF-8 bytes as Rust counts it (JSONata's `$length`
+/// counts characters: `"Björn"` is 6 bytes, 5 characters), a collection's elements, a map's keys.
 pub fn len<A: JsonKind + ?Sized>(value: &Expr<A>) -> Expr<usize> {
     let base = value.node.source();
     let text = if A::TEXT {
-        format!("$length({base})")
+        // `$encodeUrlComponent` writes each UTF-8 byte outside the unreserved ASCII set as `%XX`.
+        format!("$length($replace($encodeUrlComponent({base}), /%[0-9A-F][0-9A-F]/, \"-\"))")
     } else if A::MAP {
         format!("$count($keys({base}))")
     } else {
@@ -601,9 +689,15 @@ pub fn len<A: JsonKind + ?Sized>(value: &Expr<A>) -> Expr<usize> {
     src(text, true)
 }
 
+/// `value.chars().count()`: a string's characters (Unicode scalar values).
+pub fn char_count<A: JsonKind + ?Sized>(value: &Expr<A>) -> Expr<usize> {
+    src(format!("$length({})", value.node.source()), true)
+}
+
 /// `value.is_empty()`.
 pub fn is_empty<A: JsonKind + ?Sized>(value: &Expr<A>) -> Expr<bool> {
-    src(format!("{} = 0", len(value).node.source()), false)
+    let size = if A::TEXT { char_count(value) } else { len(value) };
+    src(format!("{} = 0", size.node.source()), false)
 }
 
 /// `value.is_some()`.
@@ -624,10 +718,21 @@ pub fn unwrap_or<T, D: ?Sized>(value: &Expr<Option<T>>, default: &Expr<D>) -> Ex
     src(format!("(($exists({base}) and {base} != null) ? {base} : {})", default.node.operand()), true)
 }
 
-/// `value.to_string()`.
-pub fn to_string<T: ?Sized>(value: &Expr<T>) -> Expr<String> {
+/// `value.to_string()` (and each `{}` of `format!`): integers in decimal digits
+/// (`$formatBase`, exact to 2^53, where `$string` keeps 15 significant digits), strings and
+/// chars as they are, booleans as `true`/`false`.
+pub fn to_string<T: Text + ?Sized>(value: &Expr<T>) -> Expr<String> {
     match &value.node {
         Node::Lit(Value::String(_)) => retype::<T, String>(value.node.clone()),
+        other if T::INTEGER => src(format!("$formatBase({}, 10)", other.source()), true),
+        other => src(format!("$string({})", other.source()), true),
+    }
+}
+
+/// A value of unknown type as text (the fields of an error's message).
+fn display_any(value: &Expr<Any>) -> Expr<String> {
+    match &value.node {
+        Node::Lit(Value::String(_)) => retype::<Any, String>(value.node.clone()),
         other => src(format!("$string({})", other.source()), true),
     }
 }
@@ -741,7 +846,7 @@ fn message_pieces(template: &str, fields: &[(&str, Expr<Any>)]) -> Option<Vec<Ex
                 if !text.is_empty() {
                     pieces.push(lit(Value::String(std::mem::take(&mut text))));
                 }
-                pieces.push(any(&to_string(value)));
+                pieces.push(any(&display_any(value)));
             }
             '}' => return None,
             c => text.push(c),
@@ -808,7 +913,11 @@ mod tests {
         let tags = field(&order, "tags", |o| &o.tags);
         assert_eq!(len(&tags).source(), "$count($order.`tag-list`)");
         let id = field(&order, "order_id", |o| &o.order_id);
-        assert_eq!(len(&id).source(), "$length($order.orderId)");
+        assert_eq!(
+            len(&id).source(),
+            r#"$length($replace($encodeUrlComponent($order.orderId), /%[0-9A-F][0-9A-F]/, "-"))"#
+        );
+        assert_eq!(char_count(&id).source(), "$length($order.orderId)");
     }
 
     #[test]

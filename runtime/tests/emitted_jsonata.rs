@@ -114,8 +114,25 @@ fn arithmetic_follows_rust() {
     assert_eq!(eval(&expr::arith(&total, expr::Op::Rem, &two), &order()), Some(json!(-1)));
     let ratio = expr::field(&o, "ratio", |o| &o.ratio);
     assert_eq!(eval(&expr::div(&ratio, &two), &order()), Some(json!(1.375)));
-    // `as` from a float to an integer truncates too.
+    // `as` from a float to an integer truncates and saturates; between integers it wraps.
     assert_eq!(eval(&expr::cast::<f64, u32>(&ratio), &order()), Some(json!(2)));
+    let neg_ratio = json!({"ratio": -2.75, "total": 300});
+    assert_eq!(eval(&expr::cast::<f64, u32>(&ratio), &neg_ratio), Some(json!(0)));
+    assert_eq!(eval(&expr::cast::<i64, u8>(&total), &neg_ratio), Some(json!(44)));
+    assert_eq!(eval(&expr::cast::<i64, u8>(&total), &order()), Some(json!(249)));
+    assert_eq!(eval(&expr::cast::<i64, i8>(&total), &json!({"total": 200})), Some(json!(-56)));
+    assert_eq!(
+        eval(&expr::to_string(&total), &json!({"total": 9007199254740991_i64})),
+        Some(json!("9007199254740991"))
+    );
+    // Strings order by code point: U+FFFF before U+10000 (UTF-16 puts it after).
+    let key = |s: &str| json!({"orderId": s, "note": "\u{10000}"});
+    let note = expr::field(&o, "note", |o| &o.note);
+    let id = expr::field(&o, "order_id", |o| &o.order_id);
+    let ordered = expr::compare(&id, expr::Op::Lt, &expr::some_inner(&note));
+    for (s, less) in [("\u{ffff}", true), ("\u{e000}", true), ("\u{10000}", false), ("", true), ("\u{10001}", false)] {
+        assert_eq!(eval(&ordered, &key(s)), Some(json!(less)), "{s:?}");
+    }
     let id = expr::field(&o, "order_id", |o| &o.order_id);
     let suffix: Expr<&str> = expr::lit(json!("-x"));
     assert_eq!(eval(&expr::add(&id, &suffix), &order()), Some(json!("o-1-x")));
@@ -131,6 +148,11 @@ fn collections_and_options() {
     assert_eq!(eval(&expr::index(&tags, &first), &order()), Some(json!("a")));
     let id = expr::field(&o, "order_id", |o| &o.order_id);
     assert_eq!(eval(&expr::len(&id), &order()), Some(json!(3)));
+    // `len()` counts UTF-8 bytes as Rust does, `chars().count()` characters.
+    let name = json!({"orderId": "Björn 😀%"});
+    assert_eq!(eval(&expr::len(&id), &name), Some(json!("Björn 😀%".len())));
+    assert_eq!(eval(&expr::char_count(&id), &name), Some(json!(8)));
+    assert_eq!(eval(&expr::is_empty(&id), &json!({"orderId": ""})), Some(json!(true)));
     let note = expr::field(&o, "note", |o| &o.note);
     for (doc, some) in [(order(), true), (json!({"note": null}), false), (json!({}), false)] {
         assert_eq!(eval(&expr::is_some(&note), &doc), Some(json!(some)), "{doc}");

@@ -15,6 +15,7 @@ pub mod parallel;
 pub mod returns;
 pub mod semantics;
 pub mod sequential;
+pub mod strings;
 pub mod wait;
 pub mod wait_millis;
 
@@ -40,6 +41,7 @@ pub const CASES: &[Case] = &[
     ("semantics_rebook", <semantics::rebook as Workflow>::definition_json),
     ("semantics_reraise", <semantics::reraise as Workflow>::definition_json),
     ("sequential", <sequential::sequential as Workflow>::definition_json),
+    ("strings", <strings::name_length as Workflow>::definition_json),
     ("wait", <wait::wait as Workflow>::definition_json),
     ("wait_millis", <wait_millis::wait_millis as Workflow>::definition_json),
 ];

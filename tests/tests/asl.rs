@@ -1031,6 +1031,19 @@ fn golden_cases() -> Vec<GoldenCase> {
             &["In parallel", "If hold failed", "Fail hold"],
         )
         .calls(&["reserve", "charge", "notify"]),
+        /* ---- strings: `len()` counts UTF-8 bytes ---- */
+        GoldenCase::new(
+            "NameLength",
+            "Björn: 5 characters but 6 bytes, so `len() > 5` is long natively and in the state machine",
+            json!({"userName": "Björn"}),
+            &["If signup.user_name.len() > 5", "Set size", "Succeed"],
+        ),
+        GoldenCase::new(
+            "NameLength",
+            "Bjorn: 5 bytes, short",
+            json!({"userName": "Bjorn"}),
+            &["If signup.user_name.len() > 5", "Set size 2", "Succeed"],
+        ),
         GoldenCase::new("Sequential", "happy path", golden_order(), SEQUENTIAL).calls(&["reserve", "charge", "notify"]),
         GoldenCase::new(
             "Sequential",
@@ -1870,7 +1883,7 @@ fn checkout_local() -> Local {
 fn golden_local() -> Local {
     use golden::{
         branch_return, callback, catch, child, choice, common, enumerate, join, let_else, map, overrides, parallel,
-        returns, semantics, sequential, wait, wait_millis,
+        returns, semantics, sequential, strings, wait, wait_millis,
     };
     Local::new()
         .host(semantics::reraise {})
@@ -1879,6 +1892,7 @@ fn golden_local() -> Local {
         .host(semantics::book_room {})
         .host(join::join {})
         .host(sequential::sequential {})
+        .host(strings::name_length {})
         .host(catch::catch {})
         .host(choice::choice {})
         .host(parallel::parallel {})

@@ -209,6 +209,7 @@ fn mentions(expr: &Expr, var: VarId, vars: &Vars) -> bool {
         Expr::Not(e)
         | Expr::Neg(e)
         | Expr::Len(e)
+        | Expr::CharCount(e)
         | Expr::IsEmpty(e)
         | Expr::IsSome(e)
         | Expr::IsNone(e)
@@ -750,6 +751,7 @@ fn render(expr: &Expr) -> String {
         Expr::Not(e) => format!("!{}", render(e)),
         Expr::Neg(e) => format!("-{}", render(e)),
         Expr::Len(e) => format!("{}.len()", render(e)),
+        Expr::CharCount(e) => format!("{}.chars().count()", render(e)),
         Expr::IsEmpty(e) => format!("{} is empty", render(e)),
         Expr::IsSome(e) => format!("{} is set", render(e)),
         Expr::IsNone(e) => format!("{} is not set", render(e)),

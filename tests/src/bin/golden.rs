@@ -8,11 +8,12 @@ mod golden;
 
 use golden::{
     branch_return, callback, catch, child, choice, common, enumerate, join, let_else, map, overrides, parallel,
-    returns, semantics, sequential, wait, wait_millis,
+    returns, semantics, sequential, strings, wait, wait_millis,
 };
 
 stepcraft::main!(
     sequential::sequential,
+    strings::name_length,
     catch::catch,
     choice::choice,
     parallel::parallel,

@@ -2,7 +2,7 @@
 //! field access, constructors, operators, the few methods a state machine can compute) into
 //! [`Expr`]s. No states and no control flow are decided here.
 
-use super::rules::{is_number_type, nondeterminism_message, nondeterministic};
+use super::rules::{F32_MESSAGE, is_number_type, nondeterminism_message, nondeterministic, try_from_message};
 use super::*;
 use syn::spanned::Spanned;
 
@@ -158,6 +158,10 @@ impl Parser<'_> {
                 Expr::Unit(span)
             }
             syn::Expr::Cast(c) => match &*c.ty {
+                syn::Type::Path(ty) if ty.qself.is_none() && ty.path.is_ident("f32") => {
+                    self.error(ty, F32_MESSAGE);
+                    Expr::Unit(span)
+                }
                 syn::Type::Path(ty) if ty.qself.is_none() && ty.path.get_ident().is_some_and(is_number_type) => {
                     Expr::Cast(Box::new(self.expr(&c.expr)), (*c.ty).clone())
                 }
@@ -241,6 +245,25 @@ impl Parser<'_> {
             }
             "to_string" => unary(self, Expr::ToString),
             "len" => unary(self, Expr::Len),
+            "count" if matches!(strip(&m.receiver), syn::Expr::MethodCall(inner) if inner.method == "chars") => {
+                let syn::Expr::MethodCall(chars) = strip(&m.receiver) else { unreachable!() };
+                if !m.args.is_empty() || !chars.args.is_empty() {
+                    self.error(&m.args, "`.chars().count()` takes no arguments");
+                }
+                Expr::CharCount(Box::new(self.expr(&chars.receiver)))
+            }
+            "chars" => {
+                self.error(
+                    &m.method,
+                    "a state machine cannot iterate over characters; count them with `.chars().count()`, \
+                     or work on them in an activity",
+                );
+                Expr::Unit(span)
+            }
+            "try_into" => {
+                self.error(&m.method, try_from_message("try_into"));
+                Expr::Unit(span)
+            }
             "is_empty" => unary(self, Expr::IsEmpty),
             "is_some" => unary(self, Expr::IsSome),
             "is_none" => unary(self, Expr::IsNone),
@@ -252,7 +275,7 @@ impl Parser<'_> {
                     &m.method,
                     format!(
                         "`.{name}()` cannot run in a state machine; move this computation into an activity \
-                         (methods a workflow understands: clone, len, is_empty, is_some, is_none, unwrap_or, to_string)"
+                         (methods a workflow understands: clone, len, chars().count(), is_empty, is_some, is_none, unwrap_or, to_string)"
                     ),
                 );
                 Expr::Unit(span)
@@ -279,11 +302,18 @@ impl Parser<'_> {
                 return self.expr(&c.args[0]);
             }
             "Vec::new" | "Vec::with_capacity" => return Expr::Array(Vec::new(), span),
+            "TryFrom::try_from" => {
+                self.error(func, try_from_message("try_from"));
+                return Expr::Unit(span);
+            }
             "Ok" | "Err" => {
                 self.error(c, "`Ok`/`Err` end the workflow: write `return Ok(..)` / `return Err(..)`");
                 return Expr::Unit(span);
             }
             _ => {}
+        }
+        if let Some(conversion) = self.number_conversion(func, c) {
+            return conversion;
         }
         let name = func.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
         self.error(
@@ -294,6 +324,26 @@ impl Parser<'_> {
             ),
         );
         Expr::Unit(span)
+    }
+
+    /// `u64::from(x)` (a lossless conversion: the value itself), `u8::try_from(x)` (refused).
+    fn number_conversion(&mut self, func: &syn::ExprPath, c: &syn::ExprCall) -> Option<Expr> {
+        let [ty, method] = [0, 1].map(|i| func.path.segments.get(i).map(|s| &s.ident));
+        let (ty, method) = (ty?, method?);
+        if func.path.segments.len() != 2 || !is_number_type(ty) {
+            return None;
+        }
+        let span = c.span();
+        match method.to_string().as_str() {
+            "from" if ty == "f32" => self.error(ty, F32_MESSAGE),
+            "from" if c.args.len() == 1 => {
+                let target = syn::Type::Path(syn::TypePath { qself: None, path: ty.clone().into() });
+                return Some(Expr::Cast(Box::new(self.expr(&c.args[0])), target));
+            }
+            "try_from" => self.error(func, try_from_message(&format!("{ty}::try_from"))),
+            _ => return None,
+        }
+        Some(Expr::Unit(span))
     }
 
     pub(super) fn macro_expr(&mut self, mac: &syn::Macro, span: Span) -> Expr {

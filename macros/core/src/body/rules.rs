@@ -143,6 +143,19 @@ pub(super) fn nondeterminism_message(path: &str, what: &str) -> String {
     }
 }
 
+/// Why a workflow computes no `f32`: JSON numbers are doubles, and JSONata cannot round to
+/// single precision as Rust does after every operation.
+pub(super) const F32_MESSAGE: &str =
+    "a state machine computes with `f64` only (JSON numbers are doubles, and JSONata cannot round to `f32`); use `f64`";
+
+/// The refusal of a fallible number conversion: its error would have to be a workflow error.
+pub(super) fn try_from_message(call: &str) -> String {
+    format!(
+        "`{call}` cannot be expressed: its error is not an error of this workflow; test the range with `if` \
+         and convert with `as` (`if n <= 255 {{ let small = n as u8; … }}`), or convert in an activity"
+    )
+}
+
 pub(super) fn is_number_type(ident: &syn::Ident) -> bool {
     matches!(
         ident.to_string().as_str(),

@@ -6,7 +6,7 @@
 //! shadows, so that JSON names, error names and the defaults of called activities are
 //! resolved by the types, where rustc knows them.
 
-use crate::ir::expr::{ArmPat, BinOp, Cond, ErrCatch, Expr, Seconds, VarDef, VarId, Vars};
+use crate::ir::expr::{ArmPat, BinOp, Cond, ErrCatch, Expr, Seconds, VarDef, VarId, Vars, expr_span};
 use crate::ir::{Assign, Catch, Condition, FailWith, Graph, Kind, Machine, Next, StateId, TaskSettings, Value};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
@@ -255,13 +255,18 @@ impl Emitter<'_> {
                 quote!(__E::array::<__E::Any>(::std::vec![#(#items),*]))
             }
             Expr::Binary(op, a, b) => {
+                let span = expr_span(a);
                 let (a, b) = (self.expr(a), self.expr(b));
                 match op {
-                    BinOp::Add => quote!(__E::add(&#a, &#b)),
-                    BinOp::Div => quote!(__E::div(&#a, &#b)),
+                    BinOp::Add => quote_spanned!(span=> __E::add(&#a, &#b)),
+                    BinOp::Div => quote_spanned!(span=> __E::div(&#a, &#b)),
                     BinOp::Sub | BinOp::Mul | BinOp::Rem => {
                         let op = jsonata_op(*op);
-                        quote!(__E::arith(&#a, #op, &#b))
+                        quote_spanned!(span=> __E::arith(&#a, #op, &#b))
+                    }
+                    BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                        let op = jsonata_op(*op);
+                        quote_spanned!(span=> __E::compare(&#a, #op, &#b))
                     }
                     _ => {
                         let op = jsonata_op(*op);
@@ -270,12 +275,22 @@ impl Emitter<'_> {
                 }
             }
             Expr::Not(e) => self.unary(e, quote!(__E::not)),
-            Expr::Neg(e) => self.unary(e, quote!(__E::neg)),
+            Expr::Neg(inner) => {
+                let span = expr_span(inner);
+                let inner = self.expr(inner);
+                quote_spanned!(span=> __E::neg(&#inner))
+            }
             Expr::Len(e) => self.unary(e, quote!(__E::len)),
+            Expr::CharCount(e) => self.unary(e, quote!(__E::char_count)),
             Expr::IsEmpty(e) => self.unary(e, quote!(__E::is_empty)),
             Expr::IsSome(e) => self.unary(e, quote!(__E::is_some)),
             Expr::IsNone(e) => self.unary(e, quote!(__E::is_none)),
-            Expr::ToString(e) => self.unary(e, quote!(__E::to_string)),
+            Expr::ToString(e) => {
+                // Spanned, so that a value JSONata cannot format as Rust does is refused at its tokens.
+                let span = expr_span(e);
+                let e = self.expr(e);
+                quote_spanned!(span=> __E::to_string(&#e))
+            }
             Expr::Some(e) => self.unary(e, quote!(__E::some)),
             Expr::UnwrapOr(a, b) => {
                 let (a, b) = (self.expr(a), self.expr(b));
@@ -290,8 +305,9 @@ impl Emitter<'_> {
                 quote!(__E::concat(::std::vec![#(#pieces),*]))
             }
             Expr::Cast(e, ty) => {
+                let span = expr_span(e);
                 let e = self.expr(e);
-                quote!(__E::cast::<_, #ty>(&#e))
+                quote_spanned!(span=> __E::cast::<_, #ty>(&#e))
             }
             Expr::Unit(_) => quote!(__E::null::<()>()),
             Expr::OutcomeOk(var, span) => {
@@ -531,12 +547,12 @@ impl Emitter<'_> {
             ArmPat::Range { lo, hi, inclusive } => {
                 let lo = lo.as_ref().map(|lo| {
                     let lo = self.lit(lo);
-                    quote!(__E::binary(&#scrutinee, __E::Op::Ge, &#lo))
+                    quote!(__E::compare(&#scrutinee, __E::Op::Ge, &#lo))
                 });
                 let hi = hi.as_ref().map(|hi| {
                     let hi = self.lit(hi);
                     let op = if *inclusive { quote!(__E::Op::Le) } else { quote!(__E::Op::Lt) };
-                    quote!(__E::binary(&#scrutinee, #op, &#hi))
+                    quote!(__E::compare(&#scrutinee, #op, &#hi))
                 });
                 match (lo, hi) {
                     (Some(lo), Some(hi)) => quote!(__E::binary(&#lo, __E::Op::And, &#hi)),
@@ -568,7 +584,7 @@ impl Emitter<'_> {
                 let output = self.output(output);
                 let catch = catch.iter().map(|c| self.catch(c));
                 let next = self.next(*next);
-let overrides = task_overrides(private, &callee, task);
+                let overrides = task_overrides(private, &callee, task);
                 let task_fn = quote!(<#callee as #private::Step>::task);
                 quote! {
                     #private::asl::State::Task({

@@ -88,6 +88,8 @@ pub enum Expr {
     Not(Box<Expr>),
     Neg(Box<Expr>),
     Len(Box<Expr>),
+    /// `value.chars().count()`.
+    CharCount(Box<Expr>),
     IsEmpty(Box<Expr>),
     IsSome(Box<Expr>),
     IsNone(Box<Expr>),
@@ -231,6 +233,7 @@ impl Expr {
             Expr::Not(e) => Expr::Not(Box::new(e.clone_expr())),
             Expr::Neg(e) => Expr::Neg(Box::new(e.clone_expr())),
             Expr::Len(e) => Expr::Len(Box::new(e.clone_expr())),
+            Expr::CharCount(e) => Expr::CharCount(Box::new(e.clone_expr())),
             Expr::IsEmpty(e) => Expr::IsEmpty(Box::new(e.clone_expr())),
             Expr::IsSome(e) => Expr::IsSome(Box::new(e.clone_expr())),
             Expr::IsNone(e) => Expr::IsNone(Box::new(e.clone_expr())),
@@ -273,6 +276,7 @@ pub fn expr_span(expr: &Expr) -> Span {
         | Expr::Not(b)
         | Expr::Neg(b)
         | Expr::Len(b)
+        | Expr::CharCount(b)
         | Expr::IsEmpty(b)
         | Expr::IsSome(b)
         | Expr::IsNone(b)
