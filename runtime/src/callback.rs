@@ -189,9 +189,12 @@ where
         return Err(CallbackError::new(&report.error_type, report.message));
     }
     // Natively nobody sends heartbeats: whichever of the heartbeat and the timeout comes first
-    // ends the wait, as in Step Functions.
-    let config = A::config();
-    let limit = match (config.heartbeat_seconds, config.timeout_seconds) {
+    // ends the wait, as in Step Functions. The Task's, when `native_callback` runs this one.
+    let limits = LIMITS.try_with(|l| *l).unwrap_or_else(|_| {
+        let task = <A as Step>::task(Value::Null);
+        (task.heartbeat_seconds, task.timeout_seconds)
+    });
+    let limit = match limits {
         (Some(h), Some(t)) if h < t => Some((h, "States.HeartbeatTimeout")),
         (Some(h), None) => Some((h, "States.HeartbeatTimeout")),
         (_, Some(t)) => Some((t, "States.Timeout")),
@@ -215,4 +218,45 @@ where
     let value = outcome.map_err(|_| CallbackError::new("States.Runtime", "the callback was dropped"))?;
     let value = value.inspect_err(|e| crate::workflow::record_failure(e.name, &e.cause, Some(e.cause.clone())))?;
     serde_json::from_value(value).map_err(|e| CallbackError::new("States.Runtime", e.to_string()))
+}
+
+tokio::task_local! {
+    /// The `HeartbeatSeconds` and `TimeoutSeconds` of the Task a [`native_callback`] attempt
+    /// runs for.
+    static LIMITS: (Option<u32>, Option<u32>);
+}
+
+/// Runs a workflow's `callback(activity, request)` natively as its `.waitForTaskToken` Task
+/// does: `task` is the Task (the activity's [`Step::task`] with the statement's `#[task(..)]`
+/// overrides); `call(request)` is one attempt ([`callback`]), waiting at most the Task's
+/// `HeartbeatSeconds`/`TimeoutSeconds`; the Task's `Retry` (the activity's rules and the Lambda
+/// service retrier) applies to each failure, `States.Timeout`/`States.HeartbeatTimeout` included,
+/// with the back-off of [`native_call`](crate::workflow::native_call) in `tokio` time.
+pub async fn native_callback<I, O, F, Fut>(
+    task: asl::Task,
+    request: I,
+    copy: Option<fn(&I) -> I>,
+    mut call: F,
+) -> Result<O, CallbackError>
+where
+    F: FnMut(I) -> Fut,
+    Fut: Future<Output = Result<O, CallbackError>>,
+{
+    let limits = (task.heartbeat_seconds, task.timeout_seconds);
+    let mut retries = crate::workflow::Retries::new(&task.retry);
+    let mut request = Some(request);
+    loop {
+        let this = match (copy, &request) {
+            (Some(copy), Some(kept)) if !task.retry.is_empty() => copy(kept),
+            _ => request.take().expect("a request for each attempt"),
+        };
+        let error = match LIMITS.scope(limits, call(this)).await {
+            Ok(output) => return Ok(output),
+            Err(error) => error,
+        };
+        match retries.delay(error.name).filter(|_| request.is_some()) {
+            Some(delay) => tokio::time::sleep(delay).await,
+            None => return Err(error),
+        }
+    }
 }

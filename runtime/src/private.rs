@@ -3,7 +3,7 @@
 
 pub use crate::activity::{Activity, ActivityConfig};
 pub use crate::asl::{self, Jitter, Retrier};
-pub use crate::callback::{CallbackActivity, CallbackError, CallbackInput, callback, callback_task};
+pub use crate::callback::{CallbackActivity, CallbackError, CallbackInput, callback, callback_task, native_callback};
 pub use crate::cli::main;
 pub use crate::data::{Data, Field, Repr, Variant};
 pub use crate::error::{Error, FunctionError};

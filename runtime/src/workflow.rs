@@ -265,6 +265,7 @@ impl std::error::Error for NativeFailure {}
 #[derive(Debug)]
 struct TaskTimedOut {
     step: &'static str,
+    seconds: u32,
 }
 
 /// The failures the tasks of a native run ended with: (name, message, the cause Step Functions
@@ -358,8 +359,7 @@ where
         Done(Result<O, E>),
         TimedOut,
     }
-    let mut counts = vec![0u32; task.retry.len()];
-    let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut retries = Retries::new(&task.retry);
     let mut input = Some(input);
     loop {
         let this = match (copy, &input) {
@@ -382,7 +382,7 @@ where
         };
         if let Some(name) = name
             && input.is_some()
-            && let Some(delay) = retry_delay(&task.retry, &mut counts, name, &mut seed)
+            && let Some(delay) = retries.delay(name)
         {
             tokio::time::sleep(delay).await;
             continue;
@@ -397,8 +397,34 @@ where
                 }
                 Err(error)
             }
-            Attempt::TimedOut => std::panic::panic_any(TaskTimedOut { step }),
+            Attempt::TimedOut => {
+                let timed_out = TaskTimedOut { step, seconds: task.timeout_seconds.unwrap_or_default() };
+                // Under `run_native` the run ends with `States.Timeout`; a direct
+                // `Workflow::run` has no `Result` that can carry it: a panic that says so.
+                match FAILURES.try_with(|_| ()) {
+                    Ok(()) => std::panic::panic_any(timed_out),
+                    Err(_) => panic!("{timed_out}"),
+                }
+            }
         };
+    }
+}
+
+/// The retriers of a native call, and the attempts each has made.
+pub(crate) struct Retries<'a> {
+    retry: &'a [Retrier],
+    counts: Vec<u32>,
+    seed: u64,
+}
+
+impl<'a> Retries<'a> {
+    pub(crate) fn new(retry: &'a [Retrier]) -> Self {
+        Retries { retry, counts: vec![0; retry.len()], seed: 0x9e37_79b9_7f4a_7c15 }
+    }
+
+    /// The back-off before the next attempt after an error named `error` ([`retry_delay`]).
+    pub(crate) fn delay(&mut self, error: &str) -> Option<std::time::Duration> {
+        retry_delay(self.retry, &mut self.counts, error, &mut self.seed)
     }
 }
 
@@ -432,7 +458,14 @@ fn retry_delay(retry: &[Retrier], counts: &mut [u32], error: &str, seed: &mut u6
 
 impl std::fmt::Display for TaskTimedOut {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "`{}` timed out (States.Timeout)", self.step)
+        write!(
+            f,
+            "`{}` timed out natively after its Task's TimeoutSeconds ({} s): the state machine's Task fails \
+             with States.Timeout, which the activity's error type cannot carry, so `Workflow::run` cannot \
+             return it; run the workflow with `stepcraft::workflow::run_native` (its execution then fails \
+             with States.Timeout) or with `stepcraft::local`, or raise the activity's `timeout`",
+            self.step, self.seconds
+        )
     }
 }
 

@@ -39,6 +39,7 @@ pub const CASES: &[Case] = &[
     ("parallel", <parallel::parallel as Workflow>::definition_json),
     ("returns", <returns::returns as Workflow>::definition_json),
     ("semantics_rebook", <semantics::rebook as Workflow>::definition_json),
+    ("semantics_recheck", <semantics::recheck as Workflow>::definition_json),
     ("semantics_reraise", <semantics::reraise as Workflow>::definition_json),
     ("sequential", <sequential::sequential as Workflow>::definition_json),
     ("strings", <strings::name_length as Workflow>::definition_json),

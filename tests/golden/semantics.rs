@@ -107,3 +107,42 @@ pub async fn rebook(trip: Trip) -> Result<Booking, BookingError> {
     let booking = book_room(trip).await?;
     Ok(booking)
 }
+
+#[derive(Debug, thiserror::Error, stepcraft::Error)]
+pub enum DeskError {
+    #[error("the desk is busy")]
+    Busy,
+}
+
+#[derive(Debug, thiserror::Error, stepcraft::Error)]
+pub enum RecheckError {
+    #[error(transparent)]
+    #[stepcraft(transparent)]
+    Callback(#[from] stepcraft::CallbackError),
+}
+
+/// Hands the token to a desk that is `Busy` on the first `busy_times` attempts of a run (counted
+/// as `book_room` counts), then answers at once: a verdict paid by the desk.
+#[activity(callback = Verdict, timeout = "1h")]
+pub async fn ask_desk(trip: Trip, token: TaskToken) -> Result<(), DeskError> {
+    let dir = std::env::temp_dir().join("stepcraft-golden-ask-desk");
+    let _ = std::fs::create_dir_all(&dir);
+    let counter = dir.join(format!("{}-{}", trip.key, std::os::unix::process::parent_id()));
+    let failed: u32 = std::fs::read_to_string(&counter).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(0);
+    if failed < trip.busy_times {
+        let _ = std::fs::write(&counter, (failed + 1).to_string());
+        return Err(DeskError::Busy);
+    }
+    let _ = std::fs::remove_file(&counter);
+    stepcraft::callback::succeed(&token, &Verdict { paid: true, by: "desk".into() });
+    Ok(())
+}
+
+/// The callback's Retry comes from the statement's `#[task(..)]` (an error name: the Task's
+/// errors are the callback's, `CallbackError`, which has no variants): natively too.
+#[workflow]
+pub async fn recheck(trip: Trip) -> Result<Verdict, RecheckError> {
+    #[task(retry(errors = ["Busy"], interval = "1s", max_attempts = 2))]
+    let verdict = callback(ask_desk, trip).await?;
+    Ok(verdict)
+}

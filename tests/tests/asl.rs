@@ -1635,6 +1635,27 @@ fn golden_cases() -> Vec<GoldenCase> {
             &["BookRoom"],
         )
         .calls(&["book_room"]),
+        // The desk is busy on the first attempt of each run: the callback's #[task(..)] Retry
+        // (1 s later) applies natively as in the state machine, and the second attempt's token
+        // is completed (natively and locally by the activity, in the interpreter by the tool).
+        GoldenCase::new(
+            "Recheck",
+            "a callback busy once: its Task's Retry applies natively too, the retry is answered",
+            json!({"key": "desk-busy-once", "busyTimes": 1, "rooms": 1}),
+            &["AskDesk", "Succeed"],
+        )
+        .inject(Injection::callback("ask_desk", json!({"output": {"paid": true, "by": "desk"}})))
+        .calls(&["ask_desk", "ask_desk"])
+        .retries(&[("AskDesk", Exactly(&[1.0]))]),
+        GoldenCase::new(
+            "Recheck",
+            "a callback busy on every attempt: retried twice (1, 2 s), then Busy",
+            json!({"key": "desk-busy-always", "busyTimes": 5, "rooms": 1}),
+            &["AskDesk"],
+        )
+        .inject(Injection::callback("ask_desk", json!({"output": {"paid": true, "by": "desk"}})))
+        .calls(&["ask_desk", "ask_desk", "ask_desk"])
+        .retries(&[("AskDesk", Exactly(&[1.0, 2.0]))]),
     ]
 }
 
@@ -1890,6 +1911,8 @@ fn golden_local() -> Local {
         .host(semantics::ask_adjuster {})
         .host(semantics::rebook {})
         .host(semantics::book_room {})
+        .host(semantics::recheck {})
+        .host(semantics::ask_desk {})
         .host(join::join {})
         .host(sequential::sequential {})
         .host(strings::name_length {})

@@ -33,6 +33,8 @@ stepcraft::main!(
     semantics::ask_adjuster,
     semantics::rebook,
     semantics::book_room,
+    semantics::recheck,
+    semantics::ask_desk,
     common::reserve,
     common::charge,
     common::release,

@@ -254,6 +254,36 @@ impl Native<'_> {
         }})
     }
 
+    /// `callback(activity, request)` (`path` naming `callback`) as `native_callback(task,
+    /// request, copy, ..)`: each attempt a `callback`, with the Retry and timeouts of the
+    /// `.waitForTaskToken` Task.
+    fn native_callback(&mut self, path: &syn::Path, activity: &syn::Path, request: &syn::Expr) -> Option<syn::Expr> {
+        let calls = self.calls.as_ref()?;
+        let written = quote!(#activity).to_string();
+        let (_, step) = calls.callees.iter().find(|(c, _)| *c == written)?;
+        let private = calls.private;
+        let overrides = super::asl::task_overrides(private, step, &self.task.take().unwrap_or_default());
+        Some(syn::parse_quote! {{
+            let __stepcraft_input: <#step as #private::Step>::Input = #request;
+            let __stepcraft_copy = {
+                #[allow(unused_imports)]
+                use #private::{CopyByClone as _, CopyBySerde as _, NoCopy as _};
+                (&&&#private::InputCopy(&__stepcraft_input)).copier()
+            };
+            #private::native_callback(
+                {
+                    #[allow(unused_mut)]
+                    let mut task = <#step as #private::Step>::task(#private::serde_json::Value::Null);
+                    #(#overrides)*
+                    task
+                },
+                __stepcraft_input,
+                __stepcraft_copy,
+                |__stepcraft_request| #path::<#activity, _, _, _>(#activity, __stepcraft_request),
+            )
+        }})
+    }
+
     /// `Err(e)` / `Err(e.into())` of a caught `e`: `e` as the `Fail` state raises it.
     fn rethrow(&self, call: &mut syn::ExprCall) {
         let Some(calls) = &self.calls else { return };
@@ -314,7 +344,10 @@ impl VisitMut for Native<'_> {
             && let syn::Expr::Path(activity) = &call.args[0]
         {
             let (path, activity, request) = (&func.path, &activity.path, &call.args[1]);
-            *expr = syn::parse_quote!(#path::<#activity, _, _, _>(#activity, #request));
+            *expr = match self.native_callback(path, activity, request) {
+                Some(native) => native,
+                None => syn::parse_quote!(#path::<#activity, _, _, _>(#activity, #request)),
+            };
         }
         // The branches of `join!`/`try_join!` are tokens to `syn`: visited here.
         if let syn::Expr::Macro(m) = expr
