@@ -7,7 +7,7 @@ use crate::lambda;
 use serde_json::Value;
 use std::io::Write;
 use std::process::ExitCode;
-use stepcraft_local::options::{Opt, RunOptions};
+use stepcraft_local::options::{Opt, RunOptions, input_arg};
 
 const USAGE: &str = "\
 usage: BINARY <command>
@@ -117,8 +117,13 @@ fn run_command(entries: &[Entry], args: &[String], runtime: &tokio::runtime::Run
         }
         Some("invoke") => {
             let entry = find(entries, args.get(1))?;
-            let options = RunOptions::parse(&args[2..], &[Opt::Input]).map_err(|e| format!("error: {e}\n\n{USAGE}"))?;
-            let input = options.input_bytes(stdin).map_err(|e| format!("error: {e}"))?;
+            // `invoke` is in every Lambda bootstrap: it reads its one option without the full
+            // run-options parser (and the timestamp and mock-configuration code behind it).
+            let input = match &args[2..] {
+                [] => stdin()?,
+                [flag, value] if flag == "--input" => input_arg(value).map_err(|e| format!("error: {e}"))?,
+                _ => return Err(format!("error: expected `--input JSON` or `--input @FILE`\n\n{USAGE}")),
+            };
             // A workflow's waits are virtual from the command line: time is paused and jumps
             // ahead whenever every task waits, so `sleep(1 hour)` returns at once.
             let paused;
