@@ -85,19 +85,8 @@ fn fail(msg: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
-/// The options `stepcraft local` takes.
-const LOCAL_OPTIONS: &[Opt] = &[
-    Opt::Input,
-    Opt::MockConfig,
-    Opt::TestCase,
-    Opt::StateMachine,
-    Opt::Name,
-    Opt::Json,
-    Opt::Html,
-    Opt::Quiet,
-    Opt::Seed,
-    Opt::StartTime,
-];
+/// The options `stepcraft local` takes: all of them.
+const LOCAL_OPTIONS: &[Opt] = &Opt::ALL;
 
 /// `stepcraft local`'s options and its one definition file.
 fn parse_local_args(args: &[String]) -> Result<(String, RunOptions), String> {

@@ -1,40 +1,11 @@
 //! `stepcraft graph` and `stepcraft local --html` end to end: formats, output files, exit
 //! statuses, and names that must stay text.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
-
 use serde_json::{Value, json};
 
-struct Dir(PathBuf);
+mod common;
 
-impl Dir {
-    fn new(name: &str) -> Dir {
-        let p = std::env::temp_dir().join(format!("stepcraft-cli-graph-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&p).unwrap();
-        Dir(p)
-    }
-
-    fn file(&self, name: &str, v: &Value) -> String {
-        let p = self.0.join(name);
-        std::fs::write(&p, serde_json::to_string_pretty(v).unwrap()).unwrap();
-        p.to_string_lossy().into_owned()
-    }
-
-    fn path(&self, name: &str) -> String {
-        self.0.join(name).to_string_lossy().into_owned()
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn stepcraft(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_stepcraft")).args(args).output().unwrap()
-}
+use common::{Dir, stepcraft};
 
 /// A JSONPath machine whose first state is named `<script>`.
 fn machine() -> Value {
@@ -51,7 +22,7 @@ fn machine() -> Value {
 
 #[test]
 fn draws_in_every_format() {
-    let d = Dir::new("formats");
+    let d = Dir::new("graph-formats");
     let def = d.file("m.asl.json", &machine());
     let o = stepcraft(&["graph", &def]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -68,7 +39,7 @@ fn draws_in_every_format() {
 
 #[test]
 fn usage_and_definition_errors() {
-    let d = Dir::new("errors");
+    let d = Dir::new("graph-errors");
     let def = d.file("m.asl.json", &machine());
     assert_eq!(stepcraft(&["graph", &def, "--format", "png"]).status.code(), Some(2));
     assert_eq!(stepcraft(&["graph"]).status.code(), Some(2));
@@ -80,7 +51,7 @@ fn usage_and_definition_errors() {
 
 #[test]
 fn writes_the_html_page_of_a_run() {
-    let d = Dir::new("html");
+    let d = Dir::new("graph-html");
     let def = d.file("m.asl.json", &machine());
     let page = d.path("run.html");
     let o = stepcraft(&["local", &def, "--quiet", "--html", &page]);

@@ -1,36 +1,13 @@
 //! `stepcraft local` end to end: the binary, definition files, mock configurations,
 //! exit statuses and the `--json` shape the conformance adapter reads.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::{Value, json};
 
-struct Dir(PathBuf);
+mod common;
 
-impl Dir {
-    fn new(name: &str) -> Dir {
-        let p = std::env::temp_dir().join(format!("stepcraft-cli-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&p).unwrap();
-        Dir(p)
-    }
-
-    fn file(&self, name: &str, v: &Value) -> String {
-        let p = self.0.join(name);
-        std::fs::write(&p, serde_json::to_string_pretty(v).unwrap()).unwrap();
-        p.to_string_lossy().into_owned()
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn stepcraft(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_stepcraft")).args(args).output().unwrap()
-}
+use common::{Dir, stepcraft};
 
 fn json_out(o: &Output) -> Value {
     serde_json::from_slice(&o.stdout)

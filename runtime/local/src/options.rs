@@ -75,7 +75,8 @@ impl Opt {
         !matches!(self, Opt::Json | Opt::Quiet)
     }
 
-    const ALL: [Opt; 10] = [
+    /// Every option, in the order usage texts list them.
+    pub const ALL: [Opt; 10] = [
         Opt::Input,
         Opt::MockConfig,
         Opt::TestCase,
