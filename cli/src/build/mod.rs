@@ -159,6 +159,8 @@ pub fn build(options: &Options) -> Result<Bundle, BuildError> {
         )));
     }
     let architecture = options.architecture.unwrap_or(host_architecture);
+    // A cross build that cannot happen is refused before anything is built.
+    let cross = if architecture == host_architecture { None } else { Some(cross_target(architecture)?) };
     let out = options.out.clone().unwrap_or_else(|| package.target_directory.join("lambda").join(&package.name));
     prepare_out(&out)?;
 
@@ -166,11 +168,11 @@ pub fn build(options: &Options) -> Result<Bundle, BuildError> {
     let host_built = cargo::build(&options.cargo, &package, &binaries, None, &[], options.locked)?;
     // The binaries run here to tell what they host; for another architecture the ones that
     // ship are built again with the cross linker.
-    let shipped = if architecture == host_architecture {
-        host_built.clone()
-    } else {
-        let (target, config) = cross_target(architecture)?;
-        cargo::build(&options.cargo, &package, &binaries, Some(&target), &config, options.locked)?
+    let shipped = match &cross {
+        None => host_built.clone(),
+        Some((target, config)) => {
+            cargo::build(&options.cargo, &package, &binaries, Some(target), config, options.locked)?
+        }
     };
 
     let mut functions = Vec::new();
