@@ -296,6 +296,70 @@ async fn jsonpath_variables_and_intrinsics() {
     assert_eq!(r.output, Some(json!({"msg": "hi ann x2", "sum": 42})));
 }
 
+// AWS docs, "Choice workflow state", section "Using Assign with Choice states": "These two
+// placements are mutually exclusive at runtime. If a Choice Rule matches, Step Functions
+// evaluates only that rule's `Assign` field and does not evaluate the top-level `Assign`
+// field. Step Functions evaluates the top-level `Assign` only when no Choice Rule matches
+// and the workflow transitions to the `Default` state."
+fn choice_assigning(rule_assign: Option<Value>, state_assign: Value, condition: &str) -> StateMachine {
+    let mut rule = json!({"Condition": condition, "Next": "Show"});
+    if let Some(a) = rule_assign {
+        rule["Assign"] = a;
+    }
+    sm(json!({
+        "QueryLanguage": "JSONata",
+        "StartAt": "Init",
+        "States": {
+            "Init": {"Type": "Pass", "Assign": {"v": 4, "w": 0}, "Next": "Pick"},
+            "Pick": {"Type": "Choice", "Choices": [rule], "Default": "Show", "Assign": state_assign},
+            "Show": {"Type": "Pass", "Output": {"v": "{% $v %}", "w": "{% $w %}"}, "End": true}
+        }
+    }))
+}
+
+#[tokio::test]
+async fn a_matching_rule_without_assign_does_not_run_the_choice_states_assign() {
+    let m = choice_assigning(None, json!({"v": 5}), "{% true %}");
+    let r = Executor::new().run(&m, json!({})).await;
+    assert_eq!(r.output, Some(json!({"v": 4, "w": 0})), "the top-level Assign is not evaluated");
+    let exited = r.history.iter().find(|e| e.event_type == "ChoiceStateExited").unwrap();
+    assert_eq!(exited.to_json()["stateExitedEventDetails"].get("assignedVariables"), None);
+}
+
+#[tokio::test]
+async fn a_matching_rule_runs_only_its_own_assign() {
+    // Evaluating the top-level Assign would fail the execution ($error raises).
+    let m = choice_assigning(Some(json!({"w": 7})), json!({"v": "{% $error('evaluated') %}"}), "{% true %}");
+    let r = Executor::new().run(&m, json!({})).await;
+    assert_eq!(r.status, Status::Succeeded, "{:?}", r.cause);
+    assert_eq!(r.output, Some(json!({"v": 4, "w": 7})));
+}
+
+#[tokio::test]
+async fn the_choice_states_assign_runs_on_the_way_to_default() {
+    let m = choice_assigning(Some(json!({"w": "{% $error('evaluated') %}"})), json!({"v": 5}), "{% false %}");
+    let r = Executor::new().run(&m, json!({})).await;
+    assert_eq!(r.status, Status::Succeeded, "{:?}", r.cause);
+    assert_eq!(r.output, Some(json!({"v": 5, "w": 0})), "no rule matched: only the top-level Assign runs");
+}
+
+#[tokio::test]
+async fn jsonpath_choice_assign_is_exclusive_too() {
+    let m = sm(json!({
+        "StartAt": "Init",
+        "States": {
+            "Init": {"Type": "Pass", "Assign": {"v": 4}, "Next": "Pick"},
+            "Pick": {"Type": "Choice",
+                     "Choices": [{"Variable": "$.go", "BooleanEquals": true, "Next": "Show"}],
+                     "Default": "Show", "Assign": {"v": 5}},
+            "Show": {"Type": "Pass", "Parameters": {"v.$": "$v"}, "End": true}
+        }
+    }));
+    let ex = Executor::new();
+    assert_eq!(ex.run(&m, json!({"go": true})).await.output, Some(json!({"v": 4})), "a rule matched");
+    assert_eq!(ex.run(&m, json!({"go": false})).await.output, Some(json!({"v": 5})), "Default taken");
+}
+
 #[tokio::test]
 async fn no_choice_matched() {
     let m = sm(json!({

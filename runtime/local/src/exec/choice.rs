@@ -29,8 +29,11 @@ impl<'c> Ctx<'c> {
                         break;
                     }
                 }
+                // A matching rule assigns only its own `Assign`; the state's runs only on the
+                // way to `Default` (AWS docs, "Choice workflow state", Using Assign with
+                // Choice states: "These two placements are mutually exclusive at runtime").
                 let (next, assign) = match chosen {
-                    Some(b) => (b.next, b.assign.as_ref().or(state.assign.as_ref())),
+                    Some(b) => (b.next, b.assign.as_ref()),
                     None => match c.default {
                         Some(d) => (d, state.assign.as_ref()),
                         None => return Err(self.no_choice(v)),
@@ -75,9 +78,8 @@ impl<'c> Ctx<'c> {
                     }
                 }
                 let (next, assign, out_t) = match chosen {
-                    Some(b) => {
-                        (b.next, b.assign.as_ref().or(state.assign.as_ref()), b.output.as_ref().or(output.as_ref()))
-                    }
+                    // As above: a matching rule's `Assign`, never the state's.
+                    Some(b) => (b.next, b.assign.as_ref(), b.output.as_ref().or(output.as_ref())),
                     None => match c.default {
                         Some(d) => (d, state.assign.as_ref(), output.as_ref()),
                         None => return Err(self.no_choice(v)),
