@@ -11,7 +11,7 @@ use stepcraft_local::{Mock, Mocks, TaskFailure};
 
 /// A case's mock entry as a [`Mock`].
 /// `{"$repeat": ["a", n]}` (tools/asl's shorthand for a long string) expanded.
-fn expand(v: &Value) -> Value {
+pub fn expand(v: &Value) -> Value {
     match v.get("$repeat").and_then(Value::as_array).map(Vec::as_slice) {
         Some([Value::String(s), n]) => Value::String(s.repeat(n.as_u64().unwrap_or(0) as usize)),
         _ => v.clone(),
