@@ -176,8 +176,8 @@ impl Default for Options {
             role_arn: "arn:aws:iam::111111111111:role/StepFunctionsRole".into(),
             map_concurrency_limit: 40,
             // Standard executions run at most one year, and record at most 25,000 events.
-            max_execution_seconds: 31_536_000,
-            max_history_events: 25_000,
+            max_execution_seconds: crate::limits::MAX_EXECUTION_SECONDS,
+            max_history_events: crate::limits::MAX_HISTORY_EVENTS,
         }
     }
 }

@@ -4,8 +4,7 @@
 
 use serde_json::Value;
 
-/// The payload limit of a state's input, output or a task's result: 256 KiB of UTF-8.
-pub const MAX_PAYLOAD_BYTES: usize = 262_144;
+pub use crate::limits::MAX_PAYLOAD_BYTES;
 
 /// Deep equality with numbers compared by value (`1 == 1.0`).
 pub fn json_eq(a: &Value, b: &Value) -> bool {

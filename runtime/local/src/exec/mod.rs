@@ -255,10 +255,7 @@ impl<'c> Ctx<'c> {
         if self.history_full.load(Ordering::Relaxed) {
             return Err(Failure::new(
                 "States.Runtime",
-                Some(format!(
-                    "The execution reached the maximum number of history events ({}).",
-                    self.core.options.max_history_events
-                )),
+                Some(crate::limits::history_limit_cause(self.core.options.max_history_events)),
             ));
         }
         Ok(())
@@ -424,6 +421,8 @@ impl<'c> Ctx<'c> {
         next: Transition,
         status: TraceStatus,
     ) -> Result<Flow, Failure> {
+        // Every state's output, whatever produced it, is at most 256 KiB (`limits.rs`).
+        crate::limits::check_state_payload(&v.state.name, &output).map_err(|(e, c)| Failure::new(e, Some(c)))?;
         let mut assigned_map = None;
         if !assigned.is_empty() {
             let mut m = Vec::with_capacity(assigned.len());
