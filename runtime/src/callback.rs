@@ -99,6 +99,10 @@ impl Error for CallbackError {
         Vec::new()
     }
 
+    fn __from_states(name: &str, cause: &str) -> Option<Self> {
+        Some(CallbackError::new(name, cause))
+    }
+
     fn __reraised(self) -> Self {
         let name = crate::workflow::reraised_name(self.name).into_owned();
         CallbackError::new(&name, self.cause)

@@ -49,6 +49,19 @@ pub trait Error: fmt::Display + fmt::Debug {
         self
     }
 
+    /// This type's value for a failure named by Step Functions itself (`States.Timeout` when a
+    /// Task's `TimeoutSeconds` passes natively), if the type can hold one: through a
+    /// `#[stepcraft(transparent)]` variant wrapping [`CallbackError`](crate::CallbackError).
+    /// A catch-all `Err(e)` arm then runs natively as its `Catch` (`States.ALL`) does.
+    #[doc(hidden)]
+    fn __from_states(name: &str, cause: &str) -> Option<Self>
+    where
+        Self: Sized,
+    {
+        let _ = (name, cause);
+        None
+    }
+
     /// The message template of variant `variant` (thiserror's `#[error("…")]`), so that a
     /// `Fail` state's cause reads like the error's `Display`.
     #[doc(hidden)]

@@ -207,6 +207,15 @@ impl Local {
     }
 }
 
+thread_local! {
+    /// The tokio runtime activities run on when the executor is driven outside one.
+    static ACTIVITY_RUNTIME: tokio::runtime::Runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .expect("a current-thread tokio runtime builds");
+}
+
 /// The hosted activities, answering Lambda tasks by function name.
 struct Activities {
     entries: Arc<Vec<(&'static str, LocalInvoke)>>,
@@ -250,7 +259,12 @@ impl Activities {
             // A callback activity may complete its own token (in tests, an approver that
             // answers at once): the completion is handed to the executor as the callback.
             let completion = token.as_ref().map(|t| callback::register_local(&TaskToken(t.clone())));
-            let outcome = invoke(request.payload).await;
+            let outcome = match tokio::runtime::Handle::try_current() {
+                Ok(_) => invoke(request.payload).await,
+                // Run outside tokio (`Executor::run_blocking`): activities still get its timers
+                // and I/O, on a runtime of their own whose clock is paused, as under `invoke`.
+                Err(_) => ACTIVITY_RUNTIME.with(|runtime| runtime.block_on(invoke(request.payload))),
+            };
             let callback = completion.and_then(|mut receiver| receiver.try_recv().ok()).map(|outcome| {
                 let callback = match outcome {
                     Ok(value) => Callback::Success(value),

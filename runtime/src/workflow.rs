@@ -266,6 +266,8 @@ impl std::error::Error for NativeFailure {}
 struct TaskTimedOut {
     step: &'static str,
     seconds: u32,
+    /// Whether a `Catch` on `States.ALL` would have caught it.
+    caught_all: bool,
 }
 
 /// The failures the tasks of a native run ended with: (name, message, the cause Step Functions
@@ -343,9 +345,16 @@ pub const RERAISED_PREFIX: &str = "Stepcraft.";
 /// apply to `call(input)`. Back-offs and timeouts are `tokio` timers: virtual under a paused
 /// runtime (`invoke`, `#[tokio::test(start_paused = true)]`). `JitterStrategy: FULL` draws
 /// from a generator with a fixed seed, so a native run always waits the same.
+///
+/// A timed-out attempt is `E`'s value for `States.Timeout` when `E` can hold one
+/// ([`Error::__from_states`]). When it cannot, the run cannot go on as the state machine's
+/// does: under [`run_native`] it ends with `States.Timeout` — unless the call is `caught_all`
+/// (under a catch-all `Err(e)` arm or in a `join!` branch, whose `Catch` on `States.ALL` would
+/// run code that needs an `E`): then it panics, saying how to give `E` room for it.
 pub async fn native_call<I, O, E, F, Fut>(
     task: asl::Task,
     step: &'static str,
+    caught_all: bool,
     input: I,
     copy: Option<fn(&I) -> I>,
     mut call: F,
@@ -398,12 +407,18 @@ where
                 Err(error)
             }
             Attempt::TimedOut => {
-                let timed_out = TaskTimedOut { step, seconds: task.timeout_seconds.unwrap_or_default() };
+                // Step Functions' `TaskTimedOut` event has no cause.
+                if let Some(error) = E::__from_states("States.Timeout", "") {
+                    record_failure(error.name(), &error.to_string(), None);
+                    return Err(error);
+                }
+                let timed_out =
+                    TaskTimedOut { step, seconds: task.timeout_seconds.unwrap_or_default(), caught_all };
                 // Under `run_native` the run ends with `States.Timeout`; a direct
                 // `Workflow::run` has no `Result` that can carry it: a panic that says so.
                 match FAILURES.try_with(|_| ()) {
-                    Ok(()) => std::panic::panic_any(timed_out),
-                    Err(_) => panic!("{timed_out}"),
+                    Ok(()) if !caught_all => std::panic::panic_any(timed_out),
+                    _ => panic!("{timed_out}"),
                 }
             }
         };
@@ -461,11 +476,22 @@ impl std::fmt::Display for TaskTimedOut {
         write!(
             f,
             "`{}` timed out natively after its Task's TimeoutSeconds ({} s): the state machine's Task fails \
-             with States.Timeout, which the activity's error type cannot carry, so `Workflow::run` cannot \
-             return it; run the workflow with `stepcraft::workflow::run_native` (its execution then fails \
-             with States.Timeout) or with `stepcraft::local`, or raise the activity's `timeout`",
+             with States.Timeout, which the activity's error type cannot carry",
             self.step, self.seconds
-        )
+        )?;
+        if self.caught_all {
+            f.write_str(
+                ", so the `Err` arm (or `join!` branch) whose Catch takes it on AWS cannot run natively; give the \
+                 error type a variant for it, `#[error(transparent)] #[stepcraft(transparent)] \
+                 Failed(#[from] stepcraft::CallbackError)`, or raise the activity's `timeout`",
+            )
+        } else {
+            f.write_str(
+                ", so `Workflow::run` cannot return it; run the workflow with `stepcraft::workflow::run_native` \
+                 (its execution then fails with States.Timeout) or with `stepcraft::local`, or give the error \
+                 type a transparent `stepcraft::CallbackError` variant",
+            )
+        }
     }
 }
 

@@ -41,6 +41,7 @@ pub const CASES: &[Case] = &[
     ("semantics_rebook", <semantics::rebook as Workflow>::definition_json),
     ("semantics_recheck", <semantics::recheck as Workflow>::definition_json),
     ("semantics_reraise", <semantics::reraise as Workflow>::definition_json),
+    ("semantics_requote", <semantics::requote as Workflow>::definition_json),
     ("sequential", <sequential::sequential as Workflow>::definition_json),
     ("strings", <strings::name_length as Workflow>::definition_json),
     ("wait", <wait::wait as Workflow>::definition_json),

@@ -1,5 +1,6 @@
 //! What a body means natively and as a state machine alike: a caught `States.Timeout` raised
-//! again (`reraise`), and an activity's Retry applied natively too (`rebook`).
+//! again (`reraise`), an activity's Retry applied natively too (`rebook`), and an activity's
+//! timeout caught by a catch-all arm natively as on AWS (`requote`).
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -145,4 +146,57 @@ pub async fn recheck(trip: Trip) -> Result<Verdict, RecheckError> {
     #[task(retry(errors = ["Busy"], interval = "1s", max_attempts = 2))]
     let verdict = callback(ask_desk, trip).await?;
     Ok(verdict)
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, Data)]
+#[serde(rename_all = "camelCase")]
+pub struct QuoteRequest {
+    pub sku: String,
+    /// How long the supplier takes to answer, in seconds.
+    pub delay_s: u64,
+    /// Whether a missing quote fails the run rather than falling back.
+    pub strict: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, Data)]
+pub struct Quote {
+    pub cents: u64,
+    pub by: String,
+}
+
+/// The supplier's errors, and room for a failure only Step Functions names (its Task's
+/// `States.Timeout`): so a catch-all `Err` arm runs natively on a timeout, as its Catch does.
+#[derive(Debug, thiserror::Error, stepcraft::Error)]
+pub enum QuoteError {
+    #[error("no quote for {0}")]
+    NoQuote(String),
+    #[error(transparent)]
+    #[stepcraft(transparent)]
+    Failed(#[from] stepcraft::CallbackError),
+}
+
+/// Answers after `delay_s` seconds: past its Task's 1 s timeout when above 1.
+#[activity(timeout = "1s")]
+pub async fn ask_supplier(request: QuoteRequest) -> Result<Quote, QuoteError> {
+    stepcraft::tokio::time::sleep(std::time::Duration::from_secs(request.delay_s)).await;
+    if request.sku.is_empty() {
+        return Err(QuoteError::NoQuote(request.sku));
+    }
+    Ok(Quote { cents: 1200, by: "supplier".to_string() })
+}
+
+/// A late supplier's timeout is caught: a strict request raises it again (`Stepcraft.Timeout`),
+/// another falls back to a list price.
+#[workflow]
+pub async fn requote(request: QuoteRequest) -> Result<Quote, QuoteError> {
+    let quote = match ask_supplier(request.clone()).await {
+        Ok(quote) => quote,
+        Err(error) => {
+            if request.strict {
+                return Err(error.into());
+            }
+            Quote { cents: 1500, by: "list".to_string() }
+        }
+    };
+    Ok(quote)
 }

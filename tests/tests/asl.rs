@@ -1610,6 +1610,37 @@ fn golden_cases() -> Vec<GoldenCase> {
             &["AskAdjuster", "If claim.amount_cents > 100000", "Set verdict", "Succeed"],
         )
         .calls(&["ask_adjuster"]),
+        // The supplier answers after 5 s, past its Task's 1 s TimeoutSeconds (2 s, really, in
+        // the interpreter): natively too, the timeout is the activity error type's
+        // `Failed(CallbackError)`, so the catch-all arm runs as the Catch on States.ALL does.
+        GoldenCase::new(
+            "Requote",
+            "the supplier answers in time",
+            json!({"sku": "A-1", "delayS": 0, "strict": false}),
+            &["AskSupplier", "Succeed"],
+        )
+        .calls(&["ask_supplier"]),
+        GoldenCase::new(
+            "Requote",
+            "a timed-out activity caught by the catch-all arm: the list price",
+            json!({"sku": "A-1", "delayS": 5, "strict": false}),
+            &["AskSupplier", "If request.strict", "Set quote", "Succeed"],
+        )
+        .inject(Injection::slow("ask_supplier", 2.0))
+        .calls(&["ask_supplier"]),
+        GoldenCase::new(
+            "Requote",
+            "a timed-out activity caught and raised again: Stepcraft.Timeout",
+            json!({"sku": "A-1", "delayS": 5, "strict": true}),
+            &["AskSupplier", "If request.strict", "Fail"],
+        )
+        .inject(Injection::slow("ask_supplier", 2.0))
+        .calls(&["ask_supplier"])
+        .local_known(
+            "a Fail whose Cause evaluates to \"\": the local executor ends the execution with cause \"\", the \
+             interpreter with none (as in Reraise)",
+            &["local vs interpreter: cause Some(\"\") vs None"],
+        ),
         // The activity is busy on its first attempt of each run: natively too, the Retry
         // (1 s later) gets the room.
         GoldenCase::new(
@@ -1913,6 +1944,8 @@ fn golden_local() -> Local {
         .host(semantics::book_room {})
         .host(semantics::recheck {})
         .host(semantics::ask_desk {})
+        .host(semantics::requote {})
+        .host(semantics::ask_supplier {})
         .host(join::join {})
         .host(sequential::sequential {})
         .host(strings::name_length {})

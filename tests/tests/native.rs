@@ -97,3 +97,74 @@ async fn join_keeps_each_result_for_the_workflow_to_handle() {
     big.items[0].quantity = 500;
     assert_eq!(golden::join::join(big).await.unwrap_err().name(), "OutOfStock");
 }
+
+/// A Task's timeout natively: an activity error type with a transparent `CallbackError`
+/// variant holds `States.Timeout`, so the catch-all arm runs as the Catch on `States.ALL` does;
+/// raised again, it is `Stepcraft.Timeout`, as the Fail state raises it.
+#[tokio::test(start_paused = true)]
+async fn a_timed_out_activity_is_caught_where_its_error_type_can_hold_the_timeout() {
+    use golden::semantics::{QuoteRequest, requote};
+    let request = |delay_s, strict| QuoteRequest { sku: "A-1".into(), delay_s, strict };
+    assert_eq!(requote(request(0, false)).await.unwrap().by, "supplier");
+    assert_eq!(requote(request(5, false)).await.unwrap().by, "list");
+    let raised = stepcraft::workflow::run_native::<requote>(request(5, true)).await.unwrap_err();
+    assert_eq!((raised.error.as_str(), raised.cause.as_deref()), ("Stepcraft.Timeout", Some("")));
+}
+
+mod no_room_for_a_timeout {
+    use schemars::JsonSchema;
+    use serde::{Deserialize, Serialize};
+    use stepcraft::{Data, activity, workflow};
+
+    #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, Data)]
+    pub struct Lookup {
+        pub delay_s: u64,
+    }
+
+    #[derive(Debug, thiserror::Error, stepcraft::Error)]
+    pub enum LookupError {
+        #[error("not found")]
+        NotFound,
+    }
+
+    #[activity(timeout = "1s")]
+    pub async fn slow_lookup(lookup: Lookup) -> Result<u64, LookupError> {
+        stepcraft::tokio::time::sleep(std::time::Duration::from_secs(lookup.delay_s)).await;
+        if lookup.delay_s == 404 {
+            return Err(LookupError::NotFound);
+        }
+        Ok(lookup.delay_s)
+    }
+
+    /// The catch-all arm, which the state machine runs on a timeout, cannot run natively.
+    #[workflow]
+    pub async fn caught(lookup: Lookup) -> Result<u64, LookupError> {
+        let found = match slow_lookup(lookup).await {
+            Ok(found) => found,
+            Err(_) => 0,
+        };
+        Ok(found)
+    }
+
+    /// Nothing catches the timeout: the execution fails with it.
+    #[workflow]
+    pub async fn uncaught(lookup: Lookup) -> Result<u64, LookupError> {
+        let found = slow_lookup(lookup).await?;
+        Ok(found)
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_uncaught_timeout_ends_a_native_run_as_the_execution_ends() {
+    use no_room_for_a_timeout::{Lookup, uncaught};
+    let failed = stepcraft::workflow::run_native::<uncaught>(Lookup { delay_s: 5 }).await.unwrap_err();
+    assert_eq!((failed.error.as_str(), failed.cause), ("States.Timeout", None));
+    assert_eq!(stepcraft::workflow::run_native::<uncaught>(Lookup { delay_s: 0 }).await.unwrap(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+#[should_panic(expected = "the `Err` arm (or `join!` branch) whose Catch takes it on AWS cannot run natively")]
+async fn a_timeout_a_catch_all_arm_would_take_panics_where_the_error_type_cannot_hold_it() {
+    use no_room_for_a_timeout::{Lookup, caught};
+    let _ = stepcraft::workflow::run_native::<caught>(Lookup { delay_s: 5 }).await;
+}

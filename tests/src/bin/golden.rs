@@ -35,6 +35,8 @@ stepcraft::main!(
     semantics::book_room,
     semantics::recheck,
     semantics::ask_desk,
+    semantics::requote,
+    semantics::ask_supplier,
     common::reserve,
     common::charge,
     common::release,

@@ -70,6 +70,37 @@ pub fn emit_error(error: &ErrorType<'_>) -> TokenStream {
         let ident = n.ident.to_string();
         n.message.as_ref().map(|m| quote!(#ident => ::core::option::Option::Some(#m),))
     });
+    // A failure named by Step Functions, and its re-raising, go through transparent variants.
+    let transparent: Vec<_> = error.names.iter().filter_map(|n| n.transparent.map(|ty| (n, ty))).collect();
+    let states = (!transparent.is_empty()).then(|| {
+        let tries = transparent.iter().map(|(n, ty)| {
+            let build = wrap(error, n, quote!(inner));
+            quote! {
+                if let ::core::option::Option::Some(inner) = <#ty as #private::Error>::__from_states(name, cause) {
+                    return ::core::option::Option::Some(#build);
+                }
+            }
+        });
+        let arms = transparent.iter().map(|(n, ty)| {
+            let pat = pattern(n.ident, true);
+            let build = wrap(error, n, quote!(<#ty as #private::Error>::__reraised(inner)));
+            quote!(#pat => #build,)
+        });
+        let rest = (transparent.len() < error.names.len()).then(|| quote!(other => other,));
+        quote! {
+            fn __from_states(name: &str, cause: &str) -> ::core::option::Option<Self> {
+                #(#tries)*
+                ::core::option::Option::None
+            }
+
+            fn __reraised(self) -> Self {
+                match self {
+                    #(#arms)*
+                    #rest
+                }
+            }
+        }
+    });
     let name_body = if error.names.is_empty() { quote!(match *self {}) } else { quote!(match self { #(#name_arms)* }) };
     quote! {
         const _: () = {
@@ -87,6 +118,8 @@ pub fn emit_error(error: &ErrorType<'_>) -> TokenStream {
 
                 #status
 
+                #states
+
                 fn __names_of_variant(variant: &str) -> #private::std::vec::Vec<&'static str> {
                     match variant {
                         #(#variant_arms)*
@@ -102,5 +135,22 @@ pub fn emit_error(error: &ErrorType<'_>) -> TokenStream {
                 }
             }
         };
+    }
+}
+
+/// The value of transparent variant `n` (of a struct: the struct) wrapping `inner`.
+fn wrap(error: &ErrorType<'_>, n: &crate::ast::ErrorName<'_>, inner: TokenStream) -> TokenStream {
+    let path = if error.is_enum {
+        let variant = n.ident;
+        quote!(Self::#variant)
+    } else {
+        quote!(Self)
+    };
+    match n.fields {
+        syn::Fields::Named(named) => {
+            let field = named.named.first().and_then(|f| f.ident.as_ref());
+            quote!(#path { #field: #inner })
+        }
+        _ => quote!(#path(#inner)),
     }
 }

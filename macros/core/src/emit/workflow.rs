@@ -112,17 +112,84 @@ pub fn emit_workflow(workflow: &Workflow<'_>, graph: &Graph) -> TokenStream {
     }
 }
 
-/// The function of a workflow that did not compile, for rustc and IDEs to go on with: as
-/// written, minus stepcraft's statement attributes, its warnings silenced (the errors matter).
-pub fn emit_unchecked(function: &syn::ItemFn) -> TokenStream {
+/// A workflow that did not compile, for rustc and IDEs to go on with: the function as written,
+/// minus stepcraft's statement attributes, its warnings silenced (the errors matter); then the
+/// type and impls a checked workflow has, from what the signature says (`()` where it says
+/// nothing usable), so that `stepcraft::main!` and the workflows calling it add no errors of
+/// their own. The impls never run, as the crate does not compile.
+pub fn emit_unchecked(workflow: &Workflow<'_>) -> TokenStream {
+    let function = workflow.original;
     let mut item = function.clone();
     // The `try_join!` conversions too, so that branches of different error types add no
     // `mismatched types` to the errors reported.
     let error = result_error(&function.sig);
     Native { error: error.as_ref(), ..Native::default() }.visit_item_fn_mut(&mut item);
+    let krate = super::crate_path(workflow.attrs.krate.as_ref());
+    let private = quote!(#krate::__private);
+    let sig = &function.sig;
+    let usable = |ty: &syn::Type| super::is_plain_type(sig, ty).then(|| quote!(#ty));
+    let input = workflow.input.and_then(usable).unwrap_or_else(|| quote!(()));
+    let output = workflow.output.and_then(|(t, _)| usable(t)).unwrap_or_else(|| quote!(()));
+    let error =
+        workflow.output.and_then(|(_, e)| usable(e)).unwrap_or_else(|| quote!(::core::convert::Infallible));
+    let vis = &function.vis;
+    let ident = &sig.ident;
+    let name = workflow.name();
+    let express = workflow.attrs.express.is_some();
     quote! {
         #[allow(unused, unreachable_code)]
         #item
+
+        #[allow(non_camel_case_types, dead_code)]
+        #vis struct #ident {}
+
+        const _: () = {
+            impl #private::Workflow for #ident {
+                type Input = #input;
+                type Output = #output;
+                type Error = #error;
+                const NAME: &'static str = #name;
+                const EXPRESS: bool = #express;
+
+                fn definition() -> #private::asl::StateMachine {
+                    #private::asl::StateMachine::new(#name)
+                }
+
+                fn run(input: #input) -> impl #private::core::future::Future<
+                    Output = #private::core::result::Result<#output, #error>,
+                > + ::core::marker::Send {
+                    let _ = input;
+                    ::core::future::pending()
+                }
+            }
+
+            impl #private::Step for #ident {
+                type Input = #input;
+                type Output = #output;
+                type Error = #error;
+                const CHILD_WORKFLOW: bool = true;
+
+                fn task(payload: #private::serde_json::Value) -> #private::asl::Task {
+                    #private::workflow_task::<Self>(payload)
+                }
+
+                fn result() -> #private::serde_json::Value {
+                    #private::expr::child_result::<#private::expr::Any>().template()
+                }
+            }
+
+            impl #private::Host for #ident {
+                fn entry() -> #private::Entry {
+                    #private::Entry::workflow::<Self>()
+                }
+            }
+        };
+
+        impl #ident {
+            #[doc(hidden)]
+            #[allow(dead_code)]
+            pub fn __stepcraft_calls<__M>() {}
+        }
     }
 }
 
@@ -174,6 +241,12 @@ struct Native<'a> {
     task: Option<TaskSettings>,
     /// The errors caught by the enclosing `Err(e)` arms.
     caught: Vec<syn::Ident>,
+    /// Whether the call being visited is caught on `States.ALL` by its state machine: the
+    /// scrutinee of a `match` with a catch-all `Err` arm, or a `join!` branch.
+    caught_all: bool,
+    /// How many `join!` branches enclose the node being visited: each is caught on `States.ALL`
+    /// whole (a failure becomes its `{"err": …}` result).
+    in_branch: usize,
 }
 
 /// The steps a workflow calls: each callee as written (its tokens as text), and how generated
@@ -207,6 +280,19 @@ fn expr_attrs(expr: &syn::Expr) -> &[syn::Attribute] {
     }
 }
 
+/// Whether `pat` is a catch-all `Err(e)` / `Err(_)`, which the state machine's `Catch` lists as
+/// `States.ALL`.
+fn catches_all(pat: &syn::Pat) -> bool {
+    let syn::Pat::TupleStruct(p) = pat else { return false };
+    p.path.is_ident("Err")
+        && p.elems.len() == 1
+        && match &p.elems[0] {
+            syn::Pat::Wild(_) => true,
+            syn::Pat::Ident(binding) => binding.subpat.is_none() && !binding.ident.to_string().starts_with(char::is_uppercase),
+            _ => false,
+        }
+}
+
 /// The binding of an `Err(e)` pattern.
 fn caught_binding(pat: &syn::Pat) -> Option<&syn::Ident> {
     let syn::Pat::TupleStruct(p) = pat else { return None };
@@ -232,6 +318,7 @@ impl Native<'_> {
         let [input] = call.args.iter().collect::<Vec<_>>()[..] else { return None };
         let private = calls.private;
         let overrides = super::asl::task_overrides(private, step, &self.task.take().unwrap_or_default());
+        let caught_all = self.caught_all || self.in_branch > 0;
         Some(syn::parse_quote! {{
             let __stepcraft_input: <#step as #private::Step>::Input = #input;
             let __stepcraft_copy = {
@@ -247,6 +334,7 @@ impl Native<'_> {
                     task
                 },
                 #written,
+                #caught_all,
                 __stepcraft_input,
                 __stepcraft_copy,
                 #func,
@@ -329,7 +417,26 @@ impl VisitMut for Native<'_> {
             self.task = Some(task);
         }
         strip_expr(expr);
+        // The call a catch-all `Err` arm catches: only the scrutinee's.
+        if let syn::Expr::Match(m) = expr
+            && m.arms.iter().any(|arm| catches_all(&arm.pat))
+        {
+            let outer = std::mem::replace(&mut self.caught_all, true);
+            self.visit_expr_mut(&mut m.expr);
+            self.caught_all = false;
+            for arm in &mut m.arms {
+                self.visit_arm_mut(arm);
+            }
+            self.caught_all = outer;
+            return;
+        }
+        // Down to the call itself (`call(..).await`), and no further (its argument).
+        let here = self.caught_all;
+        if !matches!(expr, syn::Expr::Await(_) | syn::Expr::Paren(_) | syn::Expr::Group(_)) {
+            self.caught_all = false;
+        }
         syn::visit_mut::visit_expr_mut(self, expr);
+        self.caught_all = here;
         if let syn::Expr::Call(call) = expr {
             self.rethrow(call);
             if let Some(native) = self.native_call(call) {
@@ -356,8 +463,11 @@ impl VisitMut for Native<'_> {
             && let Ok(mut branches) =
                 m.mac.parse_body_with(syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
         {
+            // Each branch's result is caught on `States.ALL` (`{"err": …}`).
             for branch in branches.iter_mut() {
+                self.in_branch += 1;
                 self.visit_expr_mut(branch);
+                self.in_branch -= 1;
             }
             let path = &m.mac.path;
             let branches = branches.iter().map(|branch| match self.error {
