@@ -112,84 +112,17 @@ pub fn emit_workflow(workflow: &Workflow<'_>, graph: &Graph) -> TokenStream {
     }
 }
 
-/// A workflow that did not compile, for rustc and IDEs to go on with: the function as written,
-/// minus stepcraft's statement attributes, its warnings silenced (the errors matter); then the
-/// type and impls a checked workflow has, from what the signature says (`()` where it says
-/// nothing usable), so that `stepcraft::main!` and the workflows calling it add no errors of
-/// their own. The impls never run, as the crate does not compile.
-pub fn emit_unchecked(workflow: &Workflow<'_>) -> TokenStream {
-    let function = workflow.original;
+/// The function of a workflow that did not compile, for rustc and IDEs to go on with: as
+/// written, minus stepcraft's statement attributes, its warnings silenced (the errors matter).
+pub fn emit_unchecked(function: &syn::ItemFn) -> TokenStream {
     let mut item = function.clone();
     // The `try_join!` conversions too, so that branches of different error types add no
     // `mismatched types` to the errors reported.
     let error = result_error(&function.sig);
     Native { error: error.as_ref(), ..Native::default() }.visit_item_fn_mut(&mut item);
-    let krate = super::crate_path(workflow.attrs.krate.as_ref());
-    let private = quote!(#krate::__private);
-    let sig = &function.sig;
-    let usable = |ty: &syn::Type| super::is_plain_type(sig, ty).then(|| quote!(#ty));
-    let input = workflow.input.and_then(usable).unwrap_or_else(|| quote!(()));
-    let output = workflow.output.and_then(|(t, _)| usable(t)).unwrap_or_else(|| quote!(()));
-    let error =
-        workflow.output.and_then(|(_, e)| usable(e)).unwrap_or_else(|| quote!(::core::convert::Infallible));
-    let vis = &function.vis;
-    let ident = &sig.ident;
-    let name = workflow.name();
-    let express = workflow.attrs.express.is_some();
     quote! {
         #[allow(unused, unreachable_code)]
         #item
-
-        #[allow(non_camel_case_types, dead_code)]
-        #vis struct #ident {}
-
-        const _: () = {
-            impl #private::Workflow for #ident {
-                type Input = #input;
-                type Output = #output;
-                type Error = #error;
-                const NAME: &'static str = #name;
-                const EXPRESS: bool = #express;
-
-                fn definition() -> #private::asl::StateMachine {
-                    #private::asl::StateMachine::new(#name)
-                }
-
-                fn run(input: #input) -> impl #private::core::future::Future<
-                    Output = #private::core::result::Result<#output, #error>,
-                > + ::core::marker::Send {
-                    let _ = input;
-                    ::core::future::pending()
-                }
-            }
-
-            impl #private::Step for #ident {
-                type Input = #input;
-                type Output = #output;
-                type Error = #error;
-                const CHILD_WORKFLOW: bool = true;
-
-                fn task(payload: #private::serde_json::Value) -> #private::asl::Task {
-                    #private::workflow_task::<Self>(payload)
-                }
-
-                fn result() -> #private::serde_json::Value {
-                    #private::expr::child_result::<#private::expr::Any>().template()
-                }
-            }
-
-            impl #private::Host for #ident {
-                fn entry() -> #private::Entry {
-                    #private::Entry::workflow::<Self>()
-                }
-            }
-        };
-
-        impl #ident {
-            #[doc(hidden)]
-            #[allow(dead_code)]
-            pub fn __stepcraft_calls<__M>() {}
-        }
     }
 }
 
