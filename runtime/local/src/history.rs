@@ -58,6 +58,10 @@ pub enum Details {
         error: Option<String>,
         cause: Option<String>,
     },
+    /// `RedriveExecution`: the how-manieth redrive this is.
+    ExecutionRedriven {
+        redrive_count: u32,
+    },
     StateEntered {
         name: Arc<str>,
         input: Payload,
@@ -216,6 +220,9 @@ impl Event {
             Details::ExecutionAborted { error, cause } => {
                 ("executionAbortedEventDetails", Value::Object(err_cause(error, cause)))
             }
+            Details::ExecutionRedriven { redrive_count } => {
+                ("executionRedrivenEventDetails", json!({"redriveCount": redrive_count}))
+            }
             Details::StateEntered { name, input } => (
                 "stateEnteredEventDetails",
                 json!({"name": &**name, "input": input.json(), "inputDetails": {"truncated": false}}),
@@ -329,20 +336,30 @@ pub struct TraceEntry {
     pub entered_event_id: u64,
 }
 
-/// Renders trace entries as an aligned table; times relative to `start_ms`.
+/// Renders trace entries as an aligned table; times relative to `start_ms`. The state column is
+/// as wide as its longest entry (at least 40 characters), so that state names up to Step
+/// Functions' 80 characters, indented and labelled inside branches and iterations, keep every
+/// column in line.
 pub fn render_trace(entries: &[TraceEntry], start_ms: i64) -> String {
+    let names: Vec<String> = entries
+        .iter()
+        .map(|e| {
+            let mut name = "  ".repeat(e.depth);
+            if let Some(l) = &e.label {
+                let _ = write!(name, "[{l}] ");
+            }
+            name.push_str(&e.state);
+            name
+        })
+        .collect();
+    let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0).max(40);
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<40} {:<9} {:<10} {:>12} {:>12} {:>7}",
+        "{:<width$} {:<9} {:<10} {:>12} {:>12} {:>7}",
         "STATE", "TYPE", "STATUS", "START", "DURATION", "RETRIES"
     );
-    for e in entries {
-        let mut name = "  ".repeat(e.depth);
-        if let Some(l) = &e.label {
-            let _ = write!(name, "[{l}] ");
-        }
-        name.push_str(&e.state);
+    for (e, name) in entries.iter().zip(&names) {
         let status = match e.status {
             TraceStatus::Running => "running",
             TraceStatus::Succeeded => "ok",
@@ -352,7 +369,7 @@ pub fn render_trace(entries: &[TraceEntry], start_ms: i64) -> String {
         };
         let _ = write!(
             out,
-            "{:<40} {:<9} {:<10} {:>12} {:>12} {:>7}",
+            "{:<width$} {:<9} {:<10} {:>12} {:>12} {:>7}",
             name,
             e.state_type,
             status,

@@ -77,16 +77,16 @@ impl fmt::Display for ApiError {
 impl std::error::Error for ApiError {}
 
 /// The checks `StartExecution` makes of its request: the execution's name (when one is given;
-/// AWS generates a valid one otherwise) and the input, as the JSON text sent.
-pub fn start_execution(name: Option<&str>, input: &[u8]) -> Result<(), ApiError> {
+/// AWS generates a valid one otherwise) and the input, as the JSON text sent. Gives the input.
+pub fn start_execution(name: Option<&str>, input: &[u8]) -> Result<Value, ApiError> {
     if let Some(name) = name {
         check_name(name)?;
     }
-    check_execution_input(input)
+    execution_input(input)
 }
 
 /// The execution input as `StartExecution` receives it: at most 256 KiB of UTF-8, and JSON.
-pub fn check_execution_input(input: &[u8]) -> Result<(), ApiError> {
+pub fn execution_input(input: &[u8]) -> Result<Value, ApiError> {
     // The input's "Length Constraints: Maximum length of 262144" are "expressed as bytes in
     // UTF-8 encoding" (API_StartExecution); the API refuses a request breaking a member's
     // constraint with a ValidationException and, the input being sensitive data, without
@@ -100,13 +100,10 @@ pub fn check_execution_input(input: &[u8]) -> Result<(), ApiError> {
             ),
         });
     }
-    if let Err(e) = serde_json::from_slice::<Value>(input) {
-        return Err(ApiError {
-            code: "InvalidExecutionInput",
-            message: format!("Invalid State Machine Execution Input: '{e}'"),
-        });
-    }
-    Ok(())
+    serde_json::from_slice(input).map_err(|e| ApiError {
+        code: "InvalidExecutionInput",
+        message: format!("Invalid State Machine Execution Input: '{e}'"),
+    })
 }
 
 /// An execution's or a state machine's name as `StartExecution` and `CreateStateMachine` check

@@ -2,8 +2,9 @@
 //! `stepcraft local FILE.asl.json` (any state machine) and a stepcraft binary's
 //! `run WORKFLOW` (its own workflows), so that `--input`, `--mock-config` and the rest mean
 //! the same everywhere. Each command says which options it takes; the values are checked
-//! here (a seed is a number, a start time a timestamp Step Functions accepts), the files are
-//! read by [`RunOptions::input`] and [`RunOptions::mock_config`].
+//! here (a seed is a number, a start time a timestamp Step Functions accepts, names and the
+//! input what `StartExecution` and `CreateStateMachine` accept: [`crate::limits`]), the files
+//! are read by [`RunOptions::input`] and [`RunOptions::mock_config`].
 
 use crate::mock::MockConfig;
 use crate::time::parse_timestamp;
@@ -146,8 +147,8 @@ impl RunOptions {
                 Opt::Input => out.input = Some(value()),
                 Opt::MockConfig => out.mock_config = Some(value()),
                 Opt::TestCase => out.test_case = Some(value()),
-                Opt::StateMachine => out.state_machine = Some(value()),
-                Opt::Name => out.name = Some(value()),
+                Opt::StateMachine => out.state_machine = Some(name(flag, "CreateStateMachine", value())?),
+                Opt::Name => out.name = Some(name(flag, "StartExecution", value())?),
                 Opt::Json => out.json = true,
                 Opt::Quiet => out.quiet = true,
                 Opt::Html => out.html = Some(value()),
@@ -176,10 +177,14 @@ impl RunOptions {
         }
     }
 
-    /// The input as JSON (see [`RunOptions::input_bytes`]).
+    /// The input as JSON (see [`RunOptions::input_bytes`]), refused as `StartExecution` refuses
+    /// it: over 256 KiB, or not JSON.
     pub fn input(&self, otherwise: impl FnOnce() -> Result<Vec<u8>, String>) -> Result<Value, String> {
         let bytes = self.input_bytes(otherwise)?;
-        serde_json::from_slice(&bytes).map_err(|e| format!("the input is not valid JSON: {e}"))
+        crate::limits::execution_input(&bytes).map_err(|e| match e.code {
+            "InvalidExecutionInput" => format!("the input is not valid JSON (StartExecution: {e})"),
+            _ => format!("StartExecution refuses the input: {e}"),
+        })
     }
 
     /// The mock configuration and the test case to use: `--test-case`, or the configuration's
@@ -205,6 +210,13 @@ impl RunOptions {
         };
         Ok(Some((config, test_case)))
     }
+}
+
+/// The value of `--name` or `--state-machine`, refused as `api` (`StartExecution`,
+/// `CreateStateMachine`) refuses the name.
+fn name(flag: &str, api: &str, value: String) -> Result<String, String> {
+    crate::limits::check_name(&value).map_err(|e| format!("`{flag}`: {api} refuses the name: {e}"))?;
+    Ok(value)
 }
 
 /// `JSON`, or `@FILE`'s contents.
@@ -258,5 +270,22 @@ mod tests {
         assert!(bad.input(|| unreachable!()).unwrap_err().starts_with("the input is not valid JSON"));
         let missing = RunOptions { input: Some("@/nonexistent/x.json".into()), ..RunOptions::default() };
         assert!(missing.input(|| unreachable!()).unwrap_err().starts_with("cannot read `/nonexistent/x.json`"));
+    }
+
+    #[test]
+    fn names_and_the_input_are_what_step_functions_accepts() {
+        let e = RunOptions::parse(&args(&["--name", "my run"]), ALL).unwrap_err();
+        assert!(e.starts_with("`--name`: StartExecution refuses the name: InvalidName: Invalid Name: 'my run'"), "{e}");
+        let long = "m".repeat(81);
+        let e = RunOptions::parse(&args(&["--state-machine", &long]), ALL).unwrap_err();
+        assert!(e.starts_with("`--state-machine`: CreateStateMachine refuses the name: ValidationException"), "{e}");
+        assert_eq!(RunOptions::parse(&args(&["--name=run-1"]), ALL).unwrap().name.as_deref(), Some("run-1"));
+        let big = RunOptions { input: Some(format!("[{}0]", "0,".repeat(131_072))), ..RunOptions::default() };
+        let e = big.input(|| unreachable!()).unwrap_err();
+        assert!(
+            e.starts_with("StartExecution refuses the input: ValidationException: 1 validation error detected"),
+            "{e}"
+        );
+        assert!(e.ends_with("(the input is 262147 bytes)"), "{e}");
     }
 }

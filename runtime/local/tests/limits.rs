@@ -143,8 +143,8 @@ fn the_25000th_event_ends_the_execution() {
 // \\u007f - \\u009f)." (Step Functions service quotas, general quotas)
 #[test]
 fn start_execution_refuses_bad_names_as_aws_does() {
-    assert_eq!(limits::start_execution(Some("order-42_retry.1"), b"{}"), Ok(()));
-    assert_eq!(limits::start_execution(Some(&"n".repeat(80)), b"{}"), Ok(()));
+    assert_eq!(limits::start_execution(Some("order-42_retry.1"), b"{}").map(drop), Ok(()));
+    assert_eq!(limits::start_execution(Some(&"n".repeat(80)), b"{}").map(drop), Ok(()));
     // StartExecution with an 81-character name: "ValidationException: 1 validation error detected:
     // Value '…' at 'name' failed to satisfy constraint: Member must have length less than or
     // equal to 80", as AWS answered it (github.com/wolfeidau/buildkite-serverless-agent#37).
@@ -198,7 +198,7 @@ fn start_execution_refuses_bad_names_as_aws_does() {
 #[test]
 fn start_execution_refuses_an_input_over_256_kib_in_utf8_bytes() {
     let fits = serde_json::to_vec(&string_of(MAX_PAYLOAD_BYTES)).unwrap();
-    assert_eq!(limits::start_execution(None, &fits), Ok(()));
+    assert_eq!(limits::start_execution(None, &fits).unwrap(), string_of(MAX_PAYLOAD_BYTES));
     let over = serde_json::to_vec(&string_of(MAX_PAYLOAD_BYTES + 1)).unwrap();
     let e = limits::start_execution(None, &over).unwrap_err();
     assert_eq!(e.code, "ValidationException");
