@@ -54,7 +54,7 @@ pub(crate) fn graph(args: &[String]) -> ExitCode {
     let diagram = match Diagram::from_json_str(&text) {
         Ok(d) => d,
         Err(e) => {
-            eprintln!("stepcraft: cannot draw `{}`: {e}", a.file);
+            crate::eprint(&format!("stepcraft: cannot draw `{}`: {e}", a.file));
             return ExitCode::from(3);
         }
     };
@@ -64,10 +64,7 @@ pub(crate) fn graph(args: &[String]) -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => crate::fail(&format!("cannot write `{path}`: {e}")),
         },
-        None => {
-            print!("{rendered}");
-            ExitCode::SUCCESS
-        }
+        None => crate::print_then(&rendered, ExitCode::SUCCESS),
     }
 }
 

@@ -4,12 +4,16 @@
 //! [--json]` runs a state machine with the local executor; every Task is answered from
 //! the mock configuration (AWS Step Functions Local's format).
 //!
-//! Exit status: 0 the execution succeeded, 1 it failed (or timed out), 2 bad usage or
-//! unreadable files, 3 the definition is invalid.
+//! Exit status: 0 the execution succeeded, 1 it failed (or timed out), 2 bad usage, a file
+//! that cannot be read or written (standard output on a full disk included) or a request
+//! Step Functions would refuse (`StartExecution`'s input or name), 3 the definition is invalid,
+//! 141 standard output closed early (`stepcraft local .. | head`), quietly. No command panics on
+//! a closed pipe, a full disk or a missing file.
 
 mod graph;
 mod html;
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use serde_json::{Value, json};
@@ -29,7 +33,8 @@ Runs an Amazon States Language state machine locally, in virtual time.
 options of `local` (the input defaults to {{}}):
 {local}
 
-exit status: 0 succeeded, 1 failed or timed out, 2 usage error, 3 invalid definition",
+exit status: 0 succeeded, 1 failed or timed out, 2 usage error or unreadable/unwritable file,
+3 invalid definition, 141 standard output closed",
         local = stepcraft_local::options::help(LOCAL_OPTIONS)
     )
 }
@@ -41,10 +46,7 @@ fn main() -> ExitCode {
         Some("local") => local(&args[1..]),
         Some("validate") => validate(&args[1..]),
         Some("graph") => graph::graph(&args[1..]),
-        Some("-h" | "--help" | "help") => {
-            println!("{}", usage());
-            ExitCode::SUCCESS
-        }
+        Some("-h" | "--help" | "help") => print_then(&format!("{}\n", usage()), ExitCode::SUCCESS),
         Some(other) => usage_error(&format!("unknown command `{other}`")),
         None => usage_error("a command is required"),
     }
@@ -53,35 +55,51 @@ fn main() -> ExitCode {
 /// `stepcraft build`: exit status 0 built, 1 the build failed, 2 bad usage.
 fn build(args: &[String]) -> ExitCode {
     if args.iter().any(|a| a == "--help" || a == "-h") {
-        println!("{}", stepcraft_cli::build::USAGE);
-        return ExitCode::SUCCESS;
+        return print_then(&format!("{}\n", stepcraft_cli::build::USAGE), ExitCode::SUCCESS);
     }
     let options = match stepcraft_cli::build::Options::parse(args) {
         Ok(options) => options,
         Err(e) => {
-            eprintln!("stepcraft: {e}\n\n{}", stepcraft_cli::build::USAGE);
+            eprint(&format!("stepcraft: {e}\n\n{}", stepcraft_cli::build::USAGE));
             return ExitCode::from(2);
         }
     };
     match stepcraft_cli::build::build(&options) {
-        Ok(bundle) => {
-            println!("{}", bundle.dir.display());
-            ExitCode::SUCCESS
-        }
+        Ok(bundle) => print_then(&format!("{}\n", bundle.dir.display()), ExitCode::SUCCESS),
         Err(e) => {
-            eprintln!("stepcraft: error: {e}");
+            eprint(&format!("stepcraft: error: {e}"));
             ExitCode::FAILURE
         }
     }
 }
 
+/// The status of a command whose standard output was closed before it finished: 128 + SIGPIPE,
+/// what a shell reports for a program a closed pipe stopped (`yes | head`).
+const CLOSED_PIPE: u8 = 141;
+
+/// Writes `text` to standard output, whole, and ends with `status`; a closed pipe ends quietly
+/// with [`CLOSED_PIPE`], another failure (a full disk) with one line on standard error and 2.
+fn print_then(text: &str, status: ExitCode) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Ok(()) => status,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(CLOSED_PIPE),
+        Err(e) => fail(&format!("cannot write to standard output: {e}")),
+    }
+}
+
+/// Lines on standard error; what cannot be written is dropped rather than panicking.
+fn eprint(text: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
+}
+
 fn usage_error(msg: &str) -> ExitCode {
-    eprintln!("stepcraft: {msg}\n\n{}", usage());
+    eprint(&format!("stepcraft: {msg}\n\n{}", usage()));
     ExitCode::from(2)
 }
 
 fn fail(msg: &str) -> ExitCode {
-    eprintln!("stepcraft: {msg}");
+    eprint(&format!("stepcraft: {msg}"));
     ExitCode::from(2)
 }
 
@@ -123,10 +141,8 @@ fn local(args: &[String]) -> ExitCode {
     let machine = match StateMachine::from_json(&definition) {
         Ok(m) => m,
         Err(e) => {
-            eprintln!("stepcraft: `{file}` is not a valid state machine:");
-            for p in &e.problems {
-                eprintln!("  {p}");
-            }
+            let problems: Vec<String> = e.problems.iter().map(|p| format!("  {p}")).collect();
+            eprint(&format!("stepcraft: `{file}` is not a valid state machine:\n{}", problems.join("\n")));
             return ExitCode::from(3);
         }
     };
@@ -160,16 +176,14 @@ fn local(args: &[String]) -> ExitCode {
     if let Some(Err(e)) = a.html.as_ref().map(|path| html::write_report(path, &definition, &result, machine.name())) {
         return fail(&e);
     }
-    if a.json {
-        println!("{}", result_json(&result));
+    let text = if a.json {
+        format!("{}\n", result_json(&result))
+    } else if a.quiet {
+        result_text(&result)
     } else {
-        if !a.quiet {
-            print!("{}", result.trace());
-            println!();
-        }
-        print_result(&result);
-    }
-    if result.succeeded() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+        format!("{}\n{}", result.trace(), result_text(&result))
+    };
+    print_then(&text, if result.succeeded() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 /// `orders.asl.json` → `orders`.
@@ -182,16 +196,21 @@ fn machine_name(file: &str) -> String {
     if cleaned.is_empty() { "StateMachine".into() } else { cleaned.chars().take(80).collect() }
 }
 
-fn print_result(r: &ExecutionResult) {
-    println!("status: {}", r.status);
-    match &r.output {
-        Some(o) => println!("output: {}", serde_json::to_string_pretty(o).unwrap_or_default()),
-        None => {
-            println!("error: {}", r.error.as_deref().unwrap_or("(none)"));
-            println!("cause: {}", r.cause.as_deref().unwrap_or("(none)"));
-        }
-    }
-    println!("virtual duration: {:.3}s, {} events", r.duration().as_secs_f64(), r.history.len());
+fn result_text(r: &ExecutionResult) -> String {
+    let outcome = match &r.output {
+        Some(o) => format!("output: {}", serde_json::to_string_pretty(o).unwrap_or_default()),
+        None => format!(
+            "error: {}\ncause: {}",
+            r.error.as_deref().unwrap_or("(none)"),
+            r.cause.as_deref().unwrap_or("(none)")
+        ),
+    };
+    format!(
+        "status: {}\n{outcome}\nvirtual duration: {:.3}s, {} events\n",
+        r.status,
+        r.duration().as_secs_f64(),
+        r.history.len()
+    )
 }
 
 fn result_json(r: &ExecutionResult) -> Value {
@@ -221,27 +240,28 @@ fn validate(files: &[String]) -> ExitCode {
         return usage_error("`validate` needs at least one definition file");
     }
     let mut worst = 0u8;
+    let mut report = String::new();
     for f in files {
         let v = match read(f).and_then(|t| read_json(&t, &format!("`{f}`"))) {
             Ok(v) => v,
             Err(e) => {
-                eprintln!("stepcraft: {e}");
+                eprint(&format!("stepcraft: {e}"));
                 worst = worst.max(2);
                 continue;
             }
         };
         match StateMachine::from_json(&v) {
-            Ok(_) => println!("{f}: ok"),
+            Ok(_) => report.push_str(&format!("{f}: ok\n")),
             Err(e) => {
-                println!("{f}: invalid");
+                report.push_str(&format!("{f}: invalid\n"));
                 for p in &e.problems {
-                    println!("  {p}");
+                    report.push_str(&format!("  {p}\n"));
                 }
                 worst = worst.max(3);
             }
         }
     }
-    ExitCode::from(worst)
+    print_then(&report, ExitCode::from(worst))
 }
 
 #[cfg(test)]
