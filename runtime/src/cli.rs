@@ -1,5 +1,9 @@
 //! The `main` of every stepcraft binary: under Lambda it serves the function `_HANDLER` names;
 //! anywhere else it is a small command-line tool over the same functions.
+//!
+//! Exit status: 0 done (the execution succeeded), 1 an error (a failed execution or invocation,
+//! bad usage, a file that cannot be read or written), 141 standard output closed early
+//! (`BINARY run .. | head`), quietly. No command panics on a closed pipe or a full disk.
 
 use crate::error::FunctionError;
 use crate::handler::Entry;
@@ -30,12 +34,41 @@ commands:
 
 Under AWS Lambda (AWS_LAMBDA_RUNTIME_API set) the binary serves the function named by _HANDLER.";
 
+/// The status of a command whose standard output was closed before it finished: 128 + SIGPIPE,
+/// what a shell reports for a program a closed pipe stopped (`yes | head`).
+const CLOSED_PIPE: i32 = 141;
+
+/// The usage text, with the binary's own name (argv[0]'s file name) for `BINARY`.
+fn usage() -> String {
+    let program = std::env::args_os()
+        .next()
+        .and_then(|arg0| std::path::Path::new(&arg0).file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "BINARY".to_owned());
+    USAGE.replacen("BINARY", &program, 1)
+}
+
+/// Writes `text` to standard output, whole. A closed pipe ends the process quietly (there is no
+/// one left to tell); any other failure (a full disk) is an error message.
+fn print(text: &str) -> Result<(), String> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(CLOSED_PIPE),
+        Err(e) => Err(format!("error: cannot write to standard output: {e}")),
+    }
+}
+
+/// A line on standard error; one that cannot be written is dropped rather than panicking.
+fn eprint_line(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
 /// Runs the binary: serves on Lambda or answers the command line.
 pub fn main(entries: &[Entry]) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            eprint_line(&format!("error: cannot start the async runtime: {e}"));
             return ExitCode::FAILURE;
         }
     };
@@ -49,7 +82,7 @@ pub fn main(entries: &[Entry]) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             if !message.is_empty() {
-                eprintln!("{message}");
+                eprint_line(&message);
             }
             ExitCode::FAILURE
         }
@@ -96,7 +129,7 @@ fn select(entries: &[Entry], handler: Option<String>) -> Result<&Entry, Function
 }
 
 fn find<'a>(entries: &'a [Entry], name: Option<&String>) -> Result<&'a Entry, String> {
-    let name = name.ok_or_else(|| format!("error: name a function\n\n{USAGE}"))?;
+    let name = name.ok_or_else(|| format!("error: name a function\n\n{}", usage()))?;
     // A workflow is named by its state machine (`CheckOrder`) or its function (`check_order`).
     let normal = |n: &str| n.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase();
     let exact = entries.iter().find(|e| e.name == name.as_str());
@@ -107,14 +140,8 @@ fn find<'a>(entries: &'a [Entry], name: Option<&String>) -> Result<&'a Entry, St
 }
 
 fn run_command(entries: &[Entry], args: &[String], runtime: &tokio::runtime::Runtime) -> Result<(), String> {
-    let mut stdout = std::io::stdout().lock();
     match args.first().map(String::as_str) {
-        Some("list") => {
-            for entry in entries {
-                writeln!(stdout, "{}\t{}", entry.name, entry.kind()).map_err(|e| e.to_string())?;
-            }
-            Ok(())
-        }
+        Some("list") => print(&entries.iter().map(|e| format!("{}\t{}\n", e.name, e.kind())).collect::<String>()),
         Some("invoke") => {
             let entry = find(entries, args.get(1))?;
             // `invoke` is in every Lambda bootstrap: it reads its one option without the full
@@ -122,7 +149,7 @@ fn run_command(entries: &[Entry], args: &[String], runtime: &tokio::runtime::Run
             let input = match &args[2..] {
                 [] => stdin()?,
                 [flag, value] if flag == "--input" => input_arg(value).map_err(|e| format!("error: {e}"))?,
-                _ => return Err(format!("error: expected `--input JSON` or `--input @FILE`\n\n{USAGE}")),
+                _ => return Err(format!("error: expected `--input JSON` or `--input @FILE`\n\n{}", usage())),
             };
             // A workflow's waits are virtual from the command line: time is paused and jumps
             // ahead whenever every task waits, so `sleep(1 hour)` returns at once.
@@ -138,7 +165,7 @@ fn run_command(entries: &[Entry], args: &[String], runtime: &tokio::runtime::Run
                 runtime
             };
             match runtime.block_on((entry.invoke)(input)) {
-                Ok(output) => writeln!(stdout, "{output:#}").map_err(|e| e.to_string()),
+                Ok(output) => print(&format!("{output:#}\n")),
                 Err(error) => {
                     let report = serde_json::json!({ "errorType": error.error_type, "errorMessage": error.message });
                     Err(format!("{report:#}"))
@@ -151,10 +178,15 @@ fn run_command(entries: &[Entry], args: &[String], runtime: &tokio::runtime::Run
             if let Value::Object(details) = (entry.describe)() {
                 description.as_object_mut().expect("an object").extend(details);
             }
-            writeln!(stdout, "{description:#}").map_err(|e| e.to_string())
+            // The task's fields as ASL writes them: an absent `HeartbeatSeconds` is left out, not
+            // `null`.
+            if let Some(Value::Object(task)) = description.get_mut("task") {
+                task.retain(|_, value| !value.is_null());
+            }
+            print(&format!("{description:#}\n"))
         }
         Some("run" | "graph") => {
-            let name = args.get(1).ok_or_else(|| format!("error: name a workflow\n\n{USAGE}"))?;
+            let name = args.get(1).ok_or_else(|| format!("error: name a workflow\n\n{}", usage()))?;
             // Only workflows bring the local executor (and its diagrams) into a binary: a
             // binary hosting none (a Lambda function's bootstrap) carries none of it.
             let workflow = find(entries, Some(name))?;
@@ -164,23 +196,24 @@ fn run_command(entries: &[Entry], args: &[String], runtime: &tokio::runtime::Run
         Some("synth") => {
             let dir = match &args[1..] {
                 [flag, dir] if flag == "--out" => std::path::PathBuf::from(dir),
-                _ => return Err(format!("error: expected `synth --out DIR`\n\n{USAGE}")),
+                _ => return Err(format!("error: expected `synth --out DIR`\n\n{}", usage())),
             };
             std::fs::create_dir_all(&dir).map_err(|e| format!("error: cannot create `{}`: {e}", dir.display()))?;
+            let mut written = String::new();
             for entry in entries {
                 for (name, contents) in (entry.synth)() {
                     let path = dir.join(&name);
                     std::fs::write(&path, contents)
                         .map_err(|e| format!("error: cannot write `{}`: {e}", path.display()))?;
-                    writeln!(stdout, "{}", path.display()).map_err(|e| e.to_string())?;
+                    written.push_str(&format!("{}\n", path.display()));
                 }
             }
-            Ok(())
+            print(&written)
         }
-        Some("manifest") => writeln!(stdout, "{:#}", manifest(entries)).map_err(|e| e.to_string()),
-        Some("help" | "--help" | "-h") => writeln!(stdout, "{USAGE}").map_err(|e| e.to_string()),
-        Some(other) => Err(format!("error: unknown command `{other}`\n\n{USAGE}")),
-        None => Err(USAGE.to_owned()),
+        Some("manifest") => print(&format!("{:#}\n", manifest(entries))),
+        Some("help" | "--help" | "-h") => print(&format!("{}\n", usage())),
+        Some(other) => Err(format!("error: unknown command `{other}`\n\n{}", usage())),
+        None => Err(usage()),
     }
 }
 
@@ -227,10 +260,9 @@ pub(crate) fn run_locally(entries: &[Entry], args: &[String], runtime: &tokio::r
         return graph(entries, &args[1..]);
     }
     let args = &args[1..];
-    let mut stdout = std::io::stdout().lock();
     {
         let name = &args[0];
-        let options = RunOptions::parse(&args[1..], RUN_OPTIONS).map_err(|e| format!("error: {e}\n\n{USAGE}"))?;
+        let options = RunOptions::parse(&args[1..], RUN_OPTIONS).map_err(|e| format!("error: {e}\n\n{}", usage()))?;
         let mut local = crate::local::Local::new().hosting(entries);
         if let Some((config, test_case)) = options.mock_config().map_err(|e| format!("error: {e}"))? {
             local = local.mock_config(config, test_case);
@@ -255,20 +287,18 @@ pub(crate) fn run_locally(entries: &[Entry], args: &[String], runtime: &tokio::r
                 "cause": result.cause,
                 "history": history,
             });
-            writeln!(stdout, "{report}").map_err(|e| e.to_string())?;
+            print(&format!("{report}\n"))?;
         } else {
-            write!(stdout, "{}", result.trace()).map_err(|e| e.to_string())?;
-            match &result.output {
-                Some(output) => writeln!(stdout, "{}\n{output:#}", result.status.as_str()),
-                None => writeln!(
-                    stdout,
-                    "{}: {} {}",
+            let end = match &result.output {
+                Some(output) => format!("{}\n{output:#}\n", result.status.as_str()),
+                None => format!(
+                    "{}: {} {}\n",
                     result.status.as_str(),
                     result.error.as_deref().unwrap_or(""),
                     result.cause.as_deref().unwrap_or("")
                 ),
-            }
-            .map_err(|e| e.to_string())?;
+            };
+            print(&format!("{}{end}", result.trace()))?;
         }
         if result.succeeded() { Ok(()) } else { Err(String::new()) }
     }
@@ -289,11 +319,11 @@ fn graph(entries: &[Entry], args: &[String]) -> Result<(), String> {
     let (mut format, mut out) = (None, None);
     let mut rest = args[1..].iter();
     while let Some(arg) = rest.next() {
-        let mut value = || rest.next().cloned().ok_or_else(|| format!("error: `{arg}` needs a value\n\n{USAGE}"));
+        let mut value = || rest.next().cloned().ok_or_else(|| format!("error: `{arg}` needs a value\n\n{}", usage()));
         match arg.as_str() {
             "--format" => format = Some(value()?.parse::<Format>().map_err(|e| format!("error: {e}"))?),
             "--out" => out = Some(value()?),
-            other => return Err(format!("error: unknown option `{other}`\n\n{USAGE}")),
+            other => return Err(format!("error: unknown option `{other}`\n\n{}", usage())),
         }
     }
     let (name, definition) = workflow_definition(entries, &args[0])?;
@@ -302,7 +332,7 @@ fn graph(entries: &[Entry], args: &[String]) -> Result<(), String> {
     let text = diagram.render(format);
     match out {
         Some(path) => std::fs::write(&path, text).map_err(|e| format!("error: cannot write `{path}`: {e}")),
-        None => std::io::stdout().lock().write_all(text.as_bytes()).map_err(|e| e.to_string()),
+        None => print(&text),
     }
 }
 

@@ -36,6 +36,7 @@ impl Drop for Dir {
 }
 
 /// Runs `stepcraft` with `args`.
+#[allow(dead_code)]
 pub fn stepcraft(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_stepcraft")).args(args).output().unwrap()
 }
