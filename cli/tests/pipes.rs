@@ -126,19 +126,22 @@ fn a_missing_file_is_one_line_naming_it() {
     let def = dir.file("small.asl.json", &json!({"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}));
     let missing = dir.path("missing.json");
     let input = format!("@{missing}");
-    let cases: [&[&str]; 5] = [
+    let cases: [&[&str]; 6] = [
         &["local", &missing],
         &["local", &def, "--input", &input],
         &["local", &def, "--mock-config", &missing],
         &["graph", &missing],
         &["validate", &missing],
+        &["build", "--manifest-path", &missing],
     ];
     for args in cases {
         let o = command(args).stdout(Stdio::piped()).output().unwrap();
-        assert_exit(&o, 2);
+        // `build` fails as a build does (status 1, `stepcraft: error: ..`); the others as usage.
+        let (code, prefix) = if args[0] == "build" { (1, "error: ") } else { (2, "") };
+        assert_exit(&o, code);
         assert_eq!(
             stderr(&o),
-            format!("stepcraft: cannot read `{missing}`: No such file or directory (os error 2)\n"),
+            format!("stepcraft: {prefix}cannot read `{missing}`: No such file or directory (os error 2)\n"),
             "`stepcraft {}`",
             args.join(" ")
         );

@@ -63,6 +63,12 @@ pub fn cargo(cargo: &Path, manifest_path: Option<&Path>, args: &[&str]) -> Comma
 
 /// The package `-p` names, or the one `--manifest-path` (or the current directory) is.
 pub fn package(cargo_bin: &Path, manifest_path: Option<&Path>, name: Option<&str>) -> Result<Package, BuildError> {
+    // A missing manifest is named in one line, rather than by cargo's error and then ours.
+    if let Some(path) = manifest_path
+        && let Err(e) = std::fs::metadata(path)
+    {
+        return Err(BuildError(format!("cannot read `{}`: {e}", path.display())));
+    }
     let output = cargo(cargo_bin, manifest_path, &["metadata", "--format-version", "1", "--no-deps"])
         .stderr(Stdio::inherit())
         .output()
