@@ -15,11 +15,11 @@ use serde_json::Value;
 
 use crate::callback::{CallbackError, Callbacks, PendingCallback};
 use crate::check::{DefinitionError, check};
-use crate::exec::{Ctx, End, ExecInfo, Rng};
+use crate::exec::{Begin, Ctx, End, ExecInfo, Resume, Rng, Stop};
 use crate::history::{Event, TraceEntry, render_trace};
 use crate::mock::{Mock, Mocks};
 use crate::model::Machine;
-use crate::rt::{Clock, DriverWake, lock};
+use crate::rt::{Clock, DriverWake, Signal, lock};
 use crate::task::TaskHandler;
 
 /// A checked state machine definition, ready to run many times. Cheap to clone.
@@ -111,9 +111,65 @@ pub struct ExecutionResult {
     /// One entry per state visited, for [`ExecutionResult::trace`].
     pub trace: Vec<TraceEntry>,
     pub execution_name: String,
-    /// Virtual start and stop, milliseconds since the epoch.
+    /// Virtual start and stop, milliseconds since the epoch. A redriven execution keeps
+    /// the start of its first attempt.
     pub start_ms: i64,
     pub stop_ms: i64,
+    /// How many times the execution was redriven (`RedriveCount`).
+    pub redrive_count: u32,
+    /// Where [`Executor::redrive`] continues an execution that did not succeed.
+    pub(crate) redrive: Option<Arc<RedrivePoint>>,
+}
+
+/// What a redrive needs of an execution that did not succeed.
+#[derive(Debug)]
+pub(crate) struct RedrivePoint {
+    machine: StateMachine,
+    input: Value,
+    resume: Resume,
+}
+
+/// A refused API call, with the error code Step Functions answers it with
+/// (`ExecutionNotRedrivable`, `ValidationException`) and its message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl ApiError {
+    fn new(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError { code, message: message.into() }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// A redrive is refused this long after the execution stopped (AWS docs, "Restarting
+/// state machine executions with redrive", Redrive eligibility: "The workflow execution
+/// hasn't exceeded the redrivable period of 14 days").
+const REDRIVABLE_PERIOD_MS: i64 = 14 * 86_400_000;
+
+/// `StopExecution`'s length constraints on `error` (256) and `cause` (32,768).
+fn check_stop(error: Option<&str>, cause: Option<&str>) -> Result<Stop, ApiError> {
+    let too_long = |what: &str, s: Option<&str>, max: usize| match s {
+        Some(s) if s.chars().count() > max => Err(ApiError::new(
+            "ValidationException",
+            format!(
+                "1 validation error detected: Value at '{what}' failed to satisfy constraint: Member must have length less than or equal to {max}"
+            ),
+        )),
+        _ => Ok(()),
+    };
+    too_long("error", error, 256)?;
+    too_long("cause", cause, 32_768)?;
+    Ok(Stop { error: error.map(str::to_owned), cause: cause.map(str::to_owned) })
 }
 
 impl ExecutionResult {
@@ -390,20 +446,82 @@ impl Executor {
 
     /// Starts an execution with a given name.
     pub fn start_named(&self, machine: &StateMachine, input: Value, name: &str) -> Execution {
-        let core = self.core.clone();
-        let sm = machine.clone();
-        let (clock, manual) = match &core.options.clock {
-            Some(c) => (c.clone(), c.is_manual()),
-            None => (Clock::automatic(core.options.start_ms), false),
+        let clock = match &self.core.options.clock {
+            Some(c) => c.clone(),
+            None => Clock::automatic(self.core.options.start_ms),
         };
+        let start_ms = clock.now_ms();
+        self.launch(Launch { machine: machine.clone(), input, name: Arc::from(name), clock, start_ms, redrive: None })
+    }
+
+    /// `RedriveExecution`: continues an execution that failed, timed out or was
+    /// stopped, from where it stopped, with the same definition, name and input. The
+    /// states that succeeded do not run again; the state that failed (or was running)
+    /// is entered again with the input it had, with its retry count and timeout reset;
+    /// a Parallel or Map there reruns only the branches and iterations that failed or
+    /// were aborted (all of them if it failed with `States.DataLimitExceeded`). The
+    /// history continues the previous one after an `ExecutionRedriven` event;
+    /// `$$.Execution.RedriveCount` counts the redrives.
+    ///
+    /// The redrive happens at the time of the executor's shared [`Executor::clock`],
+    /// else right when the execution stopped. Refused (`ExecutionNotRedrivable`) for a
+    /// succeeded execution, more than 14 days after it stopped, once it has been open a
+    /// year, or with 24,999 events or more in its history.
+    pub fn redrive(&self, previous: &ExecutionResult) -> Result<Execution, ApiError> {
+        let refuse = |why: &str| Err(ApiError::new("ExecutionNotRedrivable", why));
+        if previous.status == Status::Succeeded {
+            return refuse("Execution is SUCCEEDED and cannot be redriven.");
+        }
+        let Some(point) = previous.redrive.clone() else {
+            return refuse("Execution stopped before entering a state and cannot be redriven.");
+        };
+        let opts = &self.core.options;
+        let clock = match &opts.clock {
+            Some(c) => c.clone(),
+            None => Clock::automatic(previous.stop_ms),
+        };
+        let now = clock.now_ms();
+        if now - previous.stop_ms > REDRIVABLE_PERIOD_MS {
+            return refuse("Execution redrivable period exceeded.");
+        }
+        if now - previous.start_ms >= (opts.max_execution_seconds as i64).saturating_mul(1000) {
+            return refuse("Execution has exceeded the max execution time.");
+        }
+        // Room for `ExecutionRedriven` and one more event.
+        if previous.history.len() as u64 >= opts.max_history_events.saturating_sub(1) {
+            return refuse("Execution history event limit exceeded.");
+        }
+        Ok(self.launch(Launch {
+            machine: point.machine.clone(),
+            input: point.input.clone(),
+            name: Arc::from(previous.execution_name.as_str()),
+            clock,
+            start_ms: previous.start_ms,
+            redrive: Some(Redriven {
+                count: previous.redrive_count + 1,
+                at_ms: now,
+                point,
+                history: previous.history.clone(),
+                trace: previous.trace.clone(),
+            }),
+        }))
+    }
+
+    fn launch(&self, l: Launch) -> Execution {
+        let core = self.core.clone();
+        let manual = l.clock.is_manual();
+        let clock = l.clock.clone();
         let inflight = Arc::new(AtomicUsize::new(0));
-        let name: Arc<str> = Arc::from(name);
-        let seed = core.options.seed ^ (self.core.counter.load(Ordering::Relaxed)).wrapping_mul(0x2545_F491_4F6C_DD1D);
+        let name = l.name.clone();
+        // A redrive draws other numbers (task tokens, UUIDs) than the attempt before it.
+        let attempt = l.redrive.as_ref().map_or(0, |r| u64::from(r.count));
+        let seed = core.options.seed
+            ^ (self.core.counter.load(Ordering::Relaxed)).wrapping_mul(0x2545_F491_4F6C_DD1D)
+            ^ attempt.wrapping_mul(0x9E37_79B9_7F4A_7C15);
         let shared = Shared::default();
-        let fut = run(core.clone(), sm, input, name.clone(), clock.clone(), inflight.clone(), seed, shared.clone());
+        let fut = run(core.clone(), l, inflight.clone(), seed, shared.clone());
         Execution {
             shared,
-            start_ms: clock.now_ms(),
             fut: Some(Box::pin(fut)),
             done: None,
             driver: DriverWake::new(),
@@ -430,23 +548,32 @@ impl Executor {
 /// What an execution shares with its [`Execution`] handle.
 #[derive(Clone, Default)]
 struct Shared {
-    history: Arc<Mutex<Vec<Event>>>,
-    trace: Arc<Mutex<Vec<TraceEntry>>>,
+    stop: Arc<Signal<Stop>>,
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn run(
-    core: Arc<Core>,
-    sm: StateMachine,
+/// What an execution is started with.
+struct Launch {
+    machine: StateMachine,
     input: Value,
     name: Arc<str>,
     clock: Clock,
-    inflight: Arc<AtomicUsize>,
-    seed: u64,
-    shared: Shared,
-) -> ExecutionResult {
+    /// The start of its first attempt.
+    start_ms: i64,
+    redrive: Option<Redriven>,
+}
+
+/// A redriven execution: its count, when, where it resumes, and the previous attempts.
+struct Redriven {
+    count: u32,
+    at_ms: i64,
+    point: Arc<RedrivePoint>,
+    history: Vec<Event>,
+    trace: Vec<TraceEntry>,
+}
+
+async fn run(core: Arc<Core>, l: Launch, inflight: Arc<AtomicUsize>, seed: u64, shared: Shared) -> ExecutionResult {
     let opts = &core.options;
-    let start_ms = clock.now_ms();
+    let Launch { machine: sm, input, name, clock, start_ms, redrive } = l;
     let sm_name = sm.name.clone();
     let info = ExecInfo {
         arn: Arc::from(format!("arn:aws:states:{}:{}:execution:{sm_name}:{name}", opts.region, opts.account)),
@@ -456,23 +583,33 @@ async fn run(
         name: name.clone(),
         start_ms,
         input,
+        redrive_count: redrive.as_ref().map_or(0, |r| r.count),
+        redrive_ms: redrive.as_ref().map(|r| r.at_ms),
+    };
+    let (history, trace, last_event) = match &redrive {
+        Some(r) => (r.history.clone(), r.trace.clone(), r.history.last().map_or(0, |e| e.id)),
+        None => (Vec::new(), Vec::new(), 0),
     };
     let ctx = Ctx {
         machine: sm.machine(),
         core: &core,
         info: &info,
         clock: clock.clone(),
-        history: shared.history.clone(),
-        trace: shared.trace.clone(),
+        history: Arc::new(Mutex::new(history)),
+        trace: Arc::new(Mutex::new(trace)),
         rng: Mutex::new(Rng::new(seed)),
         inflight,
         mock_counters: Mutex::new(HashMap::new()),
         invocations: Mutex::new(HashMap::new()),
-        next_id: AtomicU64::new(1),
+        next_id: AtomicU64::new(last_event + 1),
         history_full: std::sync::atomic::AtomicBool::new(false),
         child_depth: 0,
     };
-    let end = ctx.run_execution().await;
+    let begin = match &redrive {
+        Some(r) => Begin::Redrive { resume: &r.point.resume, last_event },
+        None => Begin::Start,
+    };
+    let (end, resume) = ctx.run_execution(begin, &shared.stop).await;
     let stop_ms = clock.now_ms();
     let history = std::mem::take(&mut *lock(&ctx.history));
     let trace = std::mem::take(&mut *lock(&ctx.trace));
@@ -480,7 +617,10 @@ async fn run(
         End::Succeeded(v) => (Status::Succeeded, Some(v), None, None),
         End::Failed(f) => (Status::Failed, None, if f.error.is_empty() { None } else { Some(f.error) }, f.cause),
         End::TimedOut => (Status::TimedOut, None, Some("States.Timeout".to_string()), None),
+        End::Aborted(error, cause) => (Status::Aborted, None, error, cause),
     };
+    let redrive_point =
+        resume.map(|resume| Arc::new(RedrivePoint { machine: sm.clone(), input: info.input.clone(), resume }));
     ExecutionResult {
         status,
         output,
@@ -491,6 +631,32 @@ async fn run(
         execution_name: name.to_string(),
         start_ms,
         stop_ms,
+        redrive_count: info.redrive_count,
+        redrive: redrive_point,
+    }
+}
+
+/// Stops one execution (`StopExecution`) from wherever it is held; see
+/// [`Execution::stopper`].
+#[derive(Clone)]
+pub struct Stopper {
+    stop: Arc<Signal<Stop>>,
+}
+
+impl fmt::Debug for Stopper {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Stopper").finish_non_exhaustive()
+    }
+}
+
+impl Stopper {
+    /// Asks the execution to stop with this error and cause: it ends `ABORTED` as soon
+    /// as it is polled (awaiting it gives the result). No effect once it has ended, or
+    /// after a first stop. Refused (`ValidationException`) for an error over 256
+    /// characters or a cause over 32,768.
+    pub fn stop(&self, error: Option<&str>, cause: Option<&str>) -> Result<(), ApiError> {
+        self.stop.set(check_stop(error, cause)?);
+        Ok(())
     }
 }
 
@@ -507,7 +673,6 @@ enum Drive {
 pub struct Execution {
     fut: Option<Pin<Box<dyn Future<Output = ExecutionResult> + Send>>>,
     shared: Shared,
-    start_ms: i64,
     done: Option<ExecutionResult>,
     driver: Arc<DriverWake>,
     clock: Clock,
@@ -538,45 +703,27 @@ impl Execution {
         &self.clock
     }
 
-    /// `StopExecution`: ends the execution now with status `ABORTED` (tasks in
-    /// flight are dropped) and returns its result. The result of an execution that
-    /// already ended is returned unchanged.
-    pub fn stop(mut self, error: Option<&str>, cause: Option<&str>) -> ExecutionResult {
+    /// `StopExecution`: ends the execution now with status `ABORTED`, this error and
+    /// cause, and an `ExecutionAborted` event (tasks in flight are dropped, their task
+    /// tokens die), and returns its result, which [`Executor::redrive`] can continue
+    /// from the states that were running. The result of an execution that already ended
+    /// is returned unchanged. Refused (`ValidationException`) for an error over 256
+    /// characters or a cause over 32,768.
+    pub fn stop(mut self, error: Option<&str>, cause: Option<&str>) -> Result<ExecutionResult, ApiError> {
+        let stop = check_stop(error, cause)?;
         if let Some(done) = self.done.take() {
-            return done;
+            return Ok(done);
         }
-        // Dropping the future cancels every branch, task and timer of the execution.
-        self.fut = None;
-        let mut history = std::mem::take(&mut *lock(&self.shared.history));
-        let mut trace = std::mem::take(&mut *lock(&self.shared.trace));
-        let now = self.clock.now_ms();
-        for e in trace.iter_mut().filter(|e| e.status == crate::history::TraceStatus::Running) {
-            e.status = crate::history::TraceStatus::Aborted;
-            e.end_ms = now;
-        }
-        let id = history.last().map(|e| e.id + 1).unwrap_or(1);
-        let prev = history.last().map(|e| e.id).unwrap_or(0);
-        history.push(Event {
-            id,
-            previous_event_id: prev,
-            timestamp_ms: now,
-            event_type: "ExecutionAborted",
-            details: crate::history::Details::ExecutionAborted {
-                error: error.map(str::to_owned),
-                cause: cause.map(str::to_owned),
-            },
-        });
-        ExecutionResult {
-            status: Status::Aborted,
-            output: None,
-            error: error.map(str::to_owned),
-            cause: cause.map(str::to_owned),
-            history,
-            trace,
-            execution_name: self.name.to_string(),
-            start_ms: self.start_ms,
-            stop_ms: now,
-        }
+        self.shared.stop.set(stop);
+        // The run ends at its next poll, before anything else moves.
+        let _ = crate::rt::block_on(std::future::poll_fn(|cx| self.poll_drive(cx, Drive::ToEnd)));
+        Ok(self.done.take().expect("a stopped execution has ended"))
+    }
+
+    /// A handle that stops this execution from elsewhere (another task or thread),
+    /// for an execution spawned on a runtime.
+    pub fn stopper(&self) -> Stopper {
+        Stopper { stop: self.shared.stop.clone() }
     }
 
     /// Moves this execution's virtual time forward (firing timeouts, waits, …).

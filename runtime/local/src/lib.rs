@@ -57,7 +57,7 @@ mod value;
 
 pub use callback::{CallbackError, Callbacks, PendingCallback};
 pub use check::{DefinitionError, Problem};
-pub use executor::{Execution, ExecutionResult, Executor, StateMachine, Status};
+pub use executor::{ApiError, Execution, ExecutionResult, Executor, StateMachine, Status, Stopper};
 pub use history::{Details, Event, TraceEntry, TraceStatus};
 pub use mock::{Mock, MockConfig, Mocks};
 // The runtime's native retries match error names as the executor does.

@@ -315,6 +315,51 @@ pub(crate) async fn select<A: Future, B: Future>(a: A, b: B) -> Either<A::Output
     .await
 }
 
+/// A value set at most once, from anywhere (a `StopExecution` request), that a future
+/// of the execution awaits.
+#[derive(Debug)]
+pub(crate) struct Signal<T> {
+    slot: Mutex<(Option<T>, Option<Waker>)>,
+}
+
+impl<T> Default for Signal<T> {
+    fn default() -> Self {
+        Signal { slot: Mutex::new((None, None)) }
+    }
+}
+
+impl<T: Clone> Signal<T> {
+    /// Sets the value and wakes the waiter; `false` (and no change) if it was set already.
+    pub(crate) fn set(&self, value: T) -> bool {
+        let waker = {
+            let mut g = lock(&self.slot);
+            if g.0.is_some() {
+                return false;
+            }
+            g.0 = Some(value);
+            g.1.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+        true
+    }
+
+    /// The value, once set.
+    pub(crate) fn wait(&self) -> impl Future<Output = T> + '_ {
+        std::future::poll_fn(move |cx| {
+            let mut g = lock(&self.slot);
+            if let Some(v) = &g.0 {
+                return Poll::Ready(v.clone());
+            }
+            if !g.1.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                g.1 = Some(cx.waker().clone());
+            }
+            Poll::Pending
+        })
+    }
+}
+
 /// The waker an execution's driver polls its future with: it records that something
 /// woke (so the driver polls again instead of moving time) and wakes the caller.
 pub(crate) struct DriverWake {

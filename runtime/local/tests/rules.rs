@@ -695,7 +695,7 @@ async fn stop_aborts_a_running_execution() {
     let ex = Executor::new().mock_function("ask", Mock::returns(json!(null)));
     let mut exec = ex.start(&m, json!({"q": "?"}));
     let cb = exec.next_callback().await.unwrap();
-    let r = exec.stop(Some("Cancelled"), Some("by the test"));
+    let r = exec.stop(Some("Cancelled"), Some("by the test")).unwrap();
     assert_eq!((r.status, r.error.as_deref()), (Status::Aborted, Some("Cancelled")));
     assert_eq!(r.history.last().unwrap().event_type, "ExecutionAborted");
     assert!(ex.send_task_success(&cb.token, json!(1)).is_err(), "the token died with the execution");

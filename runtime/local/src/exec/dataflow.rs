@@ -203,17 +203,19 @@ impl<'c> Ctx<'c> {
             state.insert("RetryCount".into(), json!(v.retry_count));
         }
         let mut m = Map::new();
-        m.insert(
-            "Execution".into(),
-            json!({
-                "Id": &*self.info.arn,
-                "Input": if with_input { self.info.input.clone() } else { Value::Null },
-                "StartTime": format_timestamp(self.info.start_ms),
-                "Name": &*self.info.name,
-                "RoleArn": &*self.info.role_arn,
-                "RedriveCount": 0,
-            }),
-        );
+        let mut execution = json!({
+            "Id": &*self.info.arn,
+            "Input": if with_input { self.info.input.clone() } else { Value::Null },
+            "StartTime": format_timestamp(self.info.start_ms),
+            "Name": &*self.info.name,
+            "RoleArn": &*self.info.role_arn,
+            "RedriveCount": self.info.redrive_count,
+        });
+        // `RedriveTime` exists only once the execution was redriven.
+        if let Some(t) = self.info.redrive_ms {
+            execution["RedriveTime"] = Value::String(format_timestamp(t));
+        }
+        m.insert("Execution".into(), execution);
         m.insert("StateMachine".into(), json!({"Id": &*self.info.sm_arn, "Name": &*self.info.sm_name}));
         m.insert("State".into(), Value::Object(state));
         if let Some(t) = &v.token {

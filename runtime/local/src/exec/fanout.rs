@@ -13,10 +13,14 @@ use std::sync::Mutex;
 use serde_json::Value;
 
 use super::dataflow::MapInputs;
+use super::redrive::{Branch, Fanout, Progress};
 use super::{Assigned, Ctx, Failure, Scope, Thread, Visit};
 use crate::history::{Details, Event, TraceStatus};
 use crate::model::*;
 use crate::rt::{Group, lock};
+
+/// A branch's end: its output and last event id, or its failure.
+type Branched = Result<(Value, u64), Failure>;
 
 impl<'c> Ctx<'c> {
     pub(super) async fn parallel_attempt(
@@ -26,33 +30,53 @@ impl<'c> Ctx<'c> {
         input: &Value,
         p: &Parallel,
     ) -> Result<(Value, Assigned), Failure> {
+        // A redriven Parallel keeps the branches that succeeded and resumes the others
+        // where they failed or were aborted (AWS docs, "Restarting state machine
+        // executions with redrive", Redrive behavior of individual states).
+        let redrive = v.redrive.take();
         let branch_input = self.arguments(v, th, input)?;
         self.emit(th, "ParallelStateStarted", Details::None);
         let started_id = th.prev;
         let depth = th.depth + 1;
+        let mut fanout = Fanout::new(&th.progress, p.branches.len());
         let results = {
             let scope: &Scope<'_> = &th.scope;
-            let mut group: Group<'_, Result<(Value, u64), Failure>> = Group::new();
+            let mut group: Group<'_, (usize, Branched)> = Group::new();
+            let mut results: Vec<Option<Value>> = vec![None; p.branches.len()];
             for (i, b) in p.branches.iter().enumerate() {
+                let resume = match redrive.and_then(|r| r.get(i)) {
+                    Some(Branch::Done(out)) => {
+                        fanout.done(i, out);
+                        results[i] = Some(out.clone());
+                        continue;
+                    }
+                    Some(Branch::Resume(r)) => Some(r),
+                    _ => None,
+                };
+                let progress = match resume {
+                    Some(r) => fanout.resume(i, r),
+                    None => fanout.start(i),
+                };
                 let bi = branch_input.clone();
                 group.push(Box::pin(async move {
-                    let mut bt = Thread {
-                        scope: Scope::child(scope),
-                        prev: started_id,
-                        depth,
-                        label: Some(format!("branch {i}")),
+                    let label = Some(format!("branch {i}"));
+                    let mut bt = Thread::new(Scope::child(scope), started_id, depth, label, progress);
+                    let out = match resume {
+                        Some(r) => self.run_resumed(b, r, &mut bt).await,
+                        None => self.run_set(b, bi, &mut bt).await,
                     };
-                    let out = self.run_set(b, bi, &mut bt).await?;
-                    Ok((out, bt.prev))
+                    (i, out.map(|o| (o, bt.prev)))
                 }));
             }
             // The first branch to fail fails the state; dropping the group stops the
             // others (AWS docs, "Parallel workflow state", Error handling).
-            let mut results: Vec<Option<Value>> = vec![None; p.branches.len()];
             let mut failure = None;
-            while let Some((i, r)) = group.next().await {
+            while let Some((_, (i, r))) = group.next().await {
                 match r {
-                    Ok((out, _)) => results[i] = Some(out),
+                    Ok((out, _)) => {
+                        fanout.done(i, &out);
+                        results[i] = Some(out);
+                    }
                     Err(f) => {
                         failure = Some(f);
                         break;
@@ -68,7 +92,9 @@ impl<'c> Ctx<'c> {
         match results {
             Ok(values) => {
                 self.emit(th, "ParallelStateSucceeded", Details::None);
-                self.finish_result(v, th, input, Value::Array(values))
+                let done = self.finish_result(v, th, input, Value::Array(values))?;
+                fanout.succeeded();
+                Ok(done)
             }
             Err(f) => {
                 self.abort_running_trace(depth);
@@ -111,6 +137,7 @@ impl<'c> Ctx<'c> {
         m: &MapState,
     ) -> Result<(Value, Assigned), Failure> {
         let state = v.state;
+        let redrive = v.redrive.take();
         if m.item_reader {
             return Err(self.runtime(
                 v,
@@ -149,6 +176,9 @@ impl<'c> Ctx<'c> {
             let by_pct = tolerated_percentage.is_some_and(|p| n > 0 && (failed as f64) * 100.0 / (n as f64) <= p);
             distributed && (by_count || by_pct)
         };
+        // A redriven Map keeps the iterations that succeeded and resumes the others where
+        // they failed or were aborted; those never started start now.
+        let mut fanout = Fanout::new(&th.progress, n);
         {
             let mut group: Group<'_, (usize, Result<Value, Failure>, u64)> = Group::new();
             let mut started_ids: Vec<u64> = vec![0; n];
@@ -159,22 +189,36 @@ impl<'c> Ctx<'c> {
                     let idx = next_item;
                     next_item += 1;
                     let item = item_iter.next().unwrap_or(Value::Null);
-                    let it_input = match self.item_input(v, scope, m, idx, item, &effective) {
+                    let resume = match redrive.and_then(|r| r.get(idx)) {
+                        Some(Branch::Done(out)) => {
+                            fanout.done(idx, out);
+                            results[idx] = Some(out.clone());
+                            continue;
+                        }
+                        Some(Branch::Resume(r)) => Some(r),
+                        _ => None,
+                    };
+                    let progress = match resume {
+                        Some(r) => fanout.resume(idx, r),
+                        None => fanout.start(idx),
+                    };
+                    let it_input = match resume {
+                        // A resumed iteration starts from its own record, not from its item.
+                        Some(_) => Ok(Ok(Value::Null)),
+                        None => self.item_input(v, scope, m, idx, item, &effective),
+                    };
+                    let it_input = match it_input {
                         Ok(Ok(x)) => x,
                         Ok(Err(e)) => {
-                            let mut t = Thread {
-                                scope: Scope::default(),
-                                prev: th_prev_or(map_prev, &self.history),
-                                depth: 0,
-                                label: None,
-                            };
+                            let prev = th_prev_or(map_prev, &self.history);
+                            let mut t = Thread::new(Scope::default(), prev, 0, None, Progress::new_ref());
                             return Err(self.ata_failure(&mut t, v, e));
                         }
                         Err(f) => return Err(f),
                     };
                     if distributed {
                         group.push(Box::pin(async move {
-                            let r = self.run_isolated(&m.processor, it_input).await;
+                            let r = self.run_isolated(&m.processor, it_input, progress, resume).await;
                             (idx, r, 0)
                         }));
                         continue;
@@ -186,13 +230,12 @@ impl<'c> Ctx<'c> {
                     );
                     started_ids[idx] = started;
                     group.push(Box::pin(async move {
-                        let mut it = Thread {
-                            scope: Scope::child(scope),
-                            prev: started,
-                            depth,
-                            label: Some(format!("item {idx}")),
+                        let label = Some(format!("item {idx}"));
+                        let mut it = Thread::new(Scope::child(scope), started, depth, label, progress);
+                        let r = match resume {
+                            Some(r) => self.run_resumed(&m.processor, r, &mut it).await,
+                            None => self.run_set(&m.processor, it_input, &mut it).await,
                         };
-                        let r = self.run_set(&m.processor, it_input, &mut it).await;
                         (idx, r, it.prev)
                     }));
                 }
@@ -206,6 +249,7 @@ impl<'c> Ctx<'c> {
                                 Details::MapIteration { name: state.name.clone(), index: idx },
                             );
                         }
+                        fanout.done(idx, &out);
                         results[idx] = Some(out);
                     }
                     Err(f) => {
@@ -254,7 +298,9 @@ impl<'c> Ctx<'c> {
         }
         self.emit(th, if distributed { "MapRunSucceeded" } else { "MapStateSucceeded" }, Details::None);
         let values: Vec<Value> = results.into_iter().map(Option::unwrap_or_default).collect();
-        self.finish_result(v, th, input, Value::Array(values))
+        let done = self.finish_result(v, th, input, Value::Array(values))?;
+        fanout.succeeded();
+        Ok(done)
     }
 }
 

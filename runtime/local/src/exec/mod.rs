@@ -24,6 +24,7 @@
 mod choice;
 mod dataflow;
 mod fanout;
+mod redrive;
 mod retry;
 mod simple;
 mod task;
@@ -37,8 +38,10 @@ use serde_json::{Value, json};
 use crate::executor::Core;
 use crate::history::{Details, Event, Payload, TraceEntry, TraceStatus};
 use crate::model::*;
-use crate::rt::{BoxFuture, Clock, Either, lock, select};
+use crate::rt::{BoxFuture, Clock, Either, Signal, lock, select};
 
+pub(crate) use redrive::Resume;
+use redrive::{Branch, Progress, ProgressRef};
 pub(crate) use task::placeholder;
 
 /// An error that ends a state: its name and cause.
@@ -75,6 +78,10 @@ pub(crate) struct ExecInfo {
     pub(crate) role_arn: Arc<str>,
     pub(crate) start_ms: i64,
     pub(crate) input: Value,
+    /// `Execution.RedriveCount`: how many times the execution was redriven.
+    pub(crate) redrive_count: u32,
+    /// `Execution.RedriveTime`: when it was last redriven (only once it was).
+    pub(crate) redrive_ms: Option<i64>,
 }
 
 /// A small, seedable generator (SplitMix64) for jitter, `States.MathRandom`,
@@ -164,6 +171,14 @@ pub(crate) struct Thread<'s> {
     depth: usize,
     /// Label of the first state's trace entry (`branch 1`, `item 0`).
     label: Option<String>,
+    /// How far this line got, for a redrive.
+    progress: ProgressRef,
+}
+
+impl<'s> Thread<'s> {
+    fn new(scope: Scope<'s>, prev: u64, depth: usize, label: Option<String>, progress: ProgressRef) -> Thread<'s> {
+        Thread { scope, prev, depth, label, progress }
+    }
 }
 
 /// One visit of one state.
@@ -174,6 +189,9 @@ struct Visit<'v> {
     retry_count: u32,
     token: Option<String>,
     trace_idx: usize,
+    /// For the first attempt of a redriven Parallel or Map: what its branches or
+    /// iterations keep.
+    redrive: Option<&'v [Branch]>,
 }
 
 /// Execution-wide state shared by every thread of one execution.
@@ -198,6 +216,26 @@ pub(crate) enum End {
     Succeeded(Value),
     Failed(Failure),
     TimedOut,
+    /// `StopExecution`, with its error and cause.
+    Aborted(Option<String>, Option<String>),
+}
+
+/// A `StopExecution` request: its error and cause.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Stop {
+    pub(crate) error: Option<String>,
+    pub(crate) cause: Option<String>,
+}
+
+/// How an execution begins: from its first state, or (`RedriveExecution`) where the
+/// previous attempt stopped.
+pub(crate) enum Begin<'r> {
+    Start,
+    Redrive {
+        resume: &'r Resume,
+        /// The previous attempts' last event id.
+        last_event: u64,
+    },
 }
 
 /// Variables a state assigns, applied when it exits.
@@ -304,31 +342,53 @@ impl<'c> Ctx<'c> {
         }
     }
 
-    /// Runs the whole execution.
-    pub(crate) async fn run_execution(&self) -> End {
-        let input = self.info.input.clone();
-        self.emit_with_prev(
-            0,
-            "ExecutionStarted",
-            Details::ExecutionStarted { input: self.payload(&input), role_arn: self.info.role_arn.clone() },
-        );
-        // The first state's `*StateEntered` points back at 0, as on AWS.
-        let mut th = Thread { scope: Scope::default(), prev: 0, depth: 0, label: None };
-        let timeout_s = self.machine.timeout_seconds.unwrap_or(self.core.options.max_execution_seconds);
-        let deadline = self.info.start_ms.saturating_add((timeout_s as i64).saturating_mul(1000));
-        let run = self.run_set(&self.machine.root, input, &mut th);
-        let outcome = select(run, self.clock.sleep_until(deadline)).await;
+    /// Runs the whole execution (or, redriven, the rest of it) until it ends, times out
+    /// or `stop` is set; with where a redrive would resume it, unless it succeeded.
+    pub(crate) async fn run_execution(&self, begin: Begin<'_>, stop: &Signal<Stop>) -> (End, Option<Resume>) {
+        let opts = &self.core.options;
+        let mut th = Thread::new(Scope::default(), 0, 0, None, Progress::new_ref());
+        let max_ms = (opts.max_execution_seconds as i64).saturating_mul(1000);
+        let (run, deadline) = match begin {
+            Begin::Start => {
+                let input = self.info.input.clone();
+                self.emit_with_prev(
+                    0,
+                    "ExecutionStarted",
+                    Details::ExecutionStarted { input: self.payload(&input), role_arn: self.info.role_arn.clone() },
+                );
+                // The first state's `*StateEntered` points back at 0, as on AWS.
+                let timeout_s = self.machine.timeout_seconds.unwrap_or(opts.max_execution_seconds);
+                let deadline = self.info.start_ms.saturating_add((timeout_s as i64).saturating_mul(1000));
+                (self.run_set(&self.machine.root, input, &mut th), deadline)
+            }
+            Begin::Redrive { resume, last_event } => {
+                th.prev = self.emit_with_prev(
+                    last_event,
+                    "ExecutionRedriven",
+                    Details::ExecutionRedriven { redrive_count: self.info.redrive_count },
+                );
+                // "When you redrive an execution, the state machine level timeout, if
+                // defined, is reset to 0"; the year an execution may stay open is not.
+                let open_until = self.info.start_ms.saturating_add(max_ms);
+                let deadline = match self.machine.timeout_seconds {
+                    Some(t) => self.clock.now_ms().saturating_add((t as i64).saturating_mul(1000)).min(open_until),
+                    None => open_until,
+                };
+                (self.run_resumed(&self.machine.root, resume, &mut th), deadline)
+            }
+        };
+        let outcome = select(stop.wait(), select(run, self.clock.sleep_until(deadline))).await;
         let prev = lock(&self.history).last().map(|e| e.id).unwrap_or(0);
-        match outcome {
-            Either::Left(Ok(output)) => {
+        let end = match outcome {
+            Either::Right(Either::Left(Ok(output))) => {
                 self.emit_with_prev(
                     prev,
                     "ExecutionSucceeded",
                     Details::ExecutionSucceeded { output: self.payload(&output) },
                 );
-                End::Succeeded(output)
+                return (End::Succeeded(output), None);
             }
-            Either::Left(Err(f)) => {
+            Either::Right(Either::Left(Err(f))) => {
                 self.emit_with_prev(
                     prev,
                     "ExecutionFailed",
@@ -336,13 +396,8 @@ impl<'c> Ctx<'c> {
                 );
                 End::Failed(f)
             }
-            Either::Right(()) => {
-                let mut t = lock(&self.trace);
-                for e in t.iter_mut().filter(|e| e.status == TraceStatus::Running) {
-                    e.status = TraceStatus::Aborted;
-                    e.end_ms = self.clock.now_ms();
-                }
-                drop(t);
+            Either::Right(Either::Right(())) => {
+                self.abort_trace();
                 self.emit_with_prev(
                     0,
                     "ExecutionTimedOut",
@@ -350,6 +405,25 @@ impl<'c> Ctx<'c> {
                 );
                 End::TimedOut
             }
+            Either::Left(Stop { error, cause }) => {
+                self.abort_trace();
+                self.emit_with_prev(
+                    prev,
+                    "ExecutionAborted",
+                    Details::ExecutionAborted { error: error.clone(), cause: cause.clone() },
+                );
+                End::Aborted(error, cause)
+            }
+        };
+        (end, Progress::freeze(&th.progress))
+    }
+
+    /// Marks the trace entries still running as aborted.
+    fn abort_trace(&self) {
+        let mut t = lock(&self.trace);
+        for e in t.iter_mut().filter(|e| e.status == TraceStatus::Running) {
+            e.status = TraceStatus::Aborted;
+            e.end_ms = self.clock.now_ms();
         }
     }
 
@@ -362,34 +436,89 @@ impl<'c> Ctx<'c> {
     where
         'c: 'a,
     {
+        self.run_from(set, set.start, input, None, th)
+    }
+
+    /// Runs a line again from where a redrive resumes it: its own variables restored,
+    /// the state it stopped in entered again with the same input.
+    fn run_resumed<'a, 's: 'a>(
+        &'a self,
+        set: &'a StateSet,
+        resume: &'a Resume,
+        th: &'a mut Thread<'s>,
+    ) -> BoxFuture<'a, Result<Value, Failure>>
+    where
+        'c: 'a,
+    {
+        for (k, v) in &resume.vars {
+            th.scope.set(k.clone(), v.clone());
+        }
+        Progress::set_vars(&th.progress, &resume.vars);
+        self.run_from(set, resume.idx, resume.input.clone(), resume.inner.as_deref(), th)
+    }
+
+    fn run_from<'a, 's: 'a>(
+        &'a self,
+        set: &'a StateSet,
+        start: usize,
+        input: Value,
+        redrive: Option<&'a [Branch]>,
+        th: &'a mut Thread<'s>,
+    ) -> BoxFuture<'a, Result<Value, Failure>>
+    where
+        'c: 'a,
+    {
         Box::pin(async move {
-            let mut idx = set.start;
+            let mut idx = start;
             let mut input = input;
+            let mut redrive = redrive;
             loop {
                 self.check_history()?;
                 let state = &set.states[idx];
-                let flow = self.run_state(state, input, th).await;
+                Progress::enter(&th.progress, idx, &input);
+                let flow = self.run_state(state, input, redrive.take(), th).await;
                 self.check_history()?;
-                match flow? {
-                    Flow::Next(n, out) => {
+                match flow {
+                    Ok(Flow::Next(n, out)) => {
                         idx = n;
                         input = out;
                     }
-                    Flow::End(out) => return Ok(out),
+                    Ok(Flow::End(out)) => return Ok(out),
+                    Err(f) => {
+                        // A Parallel or Map that failed on the size of its result reruns
+                        // whole (AWS docs, redrive, "Redrive behavior of individual states").
+                        if f.error == "States.DataLimitExceeded" {
+                            Progress::forget_inner(&th.progress);
+                        }
+                        return Err(f);
+                    }
                 }
             }
         })
     }
 
-    async fn run_state(&self, state: &State, input: Value, th: &mut Thread<'_>) -> Result<Flow, Failure> {
+    async fn run_state(
+        &self,
+        state: &State,
+        input: Value,
+        redrive: Option<&[Branch]>,
+        th: &mut Thread<'_>,
+    ) -> Result<Flow, Failure> {
         let entered_id = self.emit(
             th,
             entered_type(&state.kind),
             Details::StateEntered { name: state.name.clone(), input: self.payload(&input) },
         );
         let trace_idx = self.trace_start(th, state, entered_id);
-        let mut v =
-            Visit { state, entered_id, entered_ms: self.clock.now_ms(), retry_count: 0, token: None, trace_idx };
+        let mut v = Visit {
+            state,
+            entered_id,
+            entered_ms: self.clock.now_ms(),
+            retry_count: 0,
+            token: None,
+            trace_idx,
+            redrive,
+        };
         let r = match &state.kind {
             Kind::Pass { result } => self.pass(&v, th, input, result.as_ref()),
             Kind::Choice(c) => self.choice(&v, th, input, c),
@@ -438,6 +567,7 @@ impl<'c> Ctx<'c> {
                 if self.core.options.record_payloads {
                     m.push((k.clone(), self.payload(&val)));
                 }
+                Progress::assign(&th.progress, &k, &val);
                 th.scope.set(k, val);
             }
             if self.core.options.record_payloads {
@@ -476,11 +606,23 @@ impl<'c> Ctx<'c> {
         }
     }
 
-    /// Runs states as a separate execution would: own history, no outer variables.
-    async fn run_isolated(&self, set: &StateSet, input: Value) -> Result<Value, Failure> {
+    /// Runs states as a separate execution would: own history, no outer variables; from
+    /// where `resume` says, if given.
+    async fn run_isolated(
+        &self,
+        set: &StateSet,
+        input: Value,
+        progress: ProgressRef,
+        resume: Option<&Resume>,
+    ) -> Result<Value, Failure> {
         let child = self.isolated(self.machine, self.info);
-        let mut th = Thread { scope: Scope::default(), prev: 0, depth: 0, label: None };
-        let fut: BoxFuture<'_, Result<Value, Failure>> = Box::pin(async { child.run_set(set, input, &mut th).await });
+        let mut th = Thread::new(Scope::default(), 0, 0, None, progress);
+        let fut: BoxFuture<'_, Result<Value, Failure>> = Box::pin(async {
+            match resume {
+                Some(r) => child.run_resumed(set, r, &mut th).await,
+                None => child.run_set(set, input, &mut th).await,
+            }
+        });
         fut.await
     }
 }
@@ -506,6 +648,8 @@ fn with_visit<R>(definition: Value, f: impl FnOnce(&Ctx<'_>, &Visit<'_>, &mut Th
         role_arn: Arc::from("arn:aws:iam::111111111111:role/r"),
         start_ms: 0,
         input: json!({"in": true}),
+        redrive_count: 0,
+        redrive_ms: None,
     };
     let ctx = Ctx {
         machine: &machine,
@@ -523,8 +667,8 @@ fn with_visit<R>(definition: Value, f: impl FnOnce(&Ctx<'_>, &Visit<'_>, &mut Th
         child_depth: 0,
     };
     let state = &machine.root.states[machine.root.start];
-    let visit = Visit { state, entered_id: 2, entered_ms: 0, retry_count: 1, token: None, trace_idx: 0 };
-    let mut th = Thread { scope: Scope::default(), prev: 0, depth: 0, label: None };
+    let visit = Visit { state, entered_id: 2, entered_ms: 0, retry_count: 1, token: None, trace_idx: 0, redrive: None };
+    let mut th = Thread::new(Scope::default(), 0, 0, None, Progress::new_ref());
     f(&ctx, &visit, &mut th)
 }
 

@@ -10,11 +10,11 @@ use std::task::Poll;
 
 use serde_json::{Map, Value, json};
 
-use super::{Assigned, Ctx, End, ExecInfo, Failure, Thread, Visit};
+use super::{Assigned, Begin, Ctx, End, ExecInfo, Failure, Thread, Visit};
 use crate::callback::{Callbacks, PendingCallback};
 use crate::history::Details;
 use crate::model::*;
-use crate::rt::{BoxFuture, Either, lock, select};
+use crate::rt::{BoxFuture, Either, Signal, lock, select};
 use crate::task::{Callback, TaskFailure, TaskKind, TaskRequest, TaskResponse};
 use crate::time::format_timestamp;
 use crate::value::{MAX_PAYLOAD_BYTES, exceeds, to_json_string};
@@ -388,10 +388,14 @@ impl<'c> Ctx<'c> {
             role_arn: self.info.role_arn.clone(),
             start_ms: start,
             input: input.clone(),
+            redrive_count: 0,
+            redrive_ms: None,
         };
         let child = self.isolated(machine.machine(), &info);
-        let end: BoxFuture<'_, End> = Box::pin(child.run_execution());
-        let end = end.await;
+        // A child execution ends with its parent's task: nothing else stops it.
+        let never = Signal::default();
+        let end: BoxFuture<'_, (End, _)> = Box::pin(child.run_execution(Begin::Start, &never));
+        let (end, _) = end.await;
         let stop = self.clock.now_ms();
         let v2 = pattern == Pattern::Sync { v2: true };
         let data = |v: &Value| if v2 { v.clone() } else { Value::String(to_json_string(v)) };
@@ -423,6 +427,10 @@ impl<'c> Ctx<'c> {
             }
             End::TimedOut => {
                 desc["Status"] = json!("TIMED_OUT");
+                TaskResponse::fail(TaskFailure::new("States.TaskFailed", to_json_string(&desc)))
+            }
+            End::Aborted(..) => {
+                desc["Status"] = json!("ABORTED");
                 TaskResponse::fail(TaskFailure::new("States.TaskFailed", to_json_string(&desc)))
             }
         })
