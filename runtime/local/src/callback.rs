@@ -1,10 +1,12 @@
-//! Task tokens of `.waitForTaskToken` tasks and the `SendTask*` calls that complete
-//! them. One registry per [`crate::Executor`], like the account-wide API.
+//! Task tokens of `.waitForTaskToken` tasks and of activity tasks, and the calls that
+//! complete them: `SendTaskSuccess`, `SendTaskFailure`, `SendTaskHeartbeat`, and for
+//! activities the workers' `GetActivityTask`. One registry per [`crate::Executor`], like
+//! the account-wide API.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
-use std::task::Waker;
+use std::task::{Poll, Waker};
 
 use serde_json::Value;
 
@@ -43,6 +45,22 @@ impl fmt::Display for CallbackError {
 
 impl std::error::Error for CallbackError {}
 
+/// A task of an activity (`GetActivityTask`'s answer): the token to answer with and the
+/// task's input.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActivityTask {
+    pub task_token: String,
+    /// The effective input of the Task state (`GetActivityTask` gives it as JSON text).
+    pub input: Value,
+}
+
+/// An activity task in the registry: which activity, and the worker that took it.
+#[derive(Debug)]
+struct ActivitySlot {
+    arn: String,
+    worker: Option<String>,
+}
+
 #[derive(Debug)]
 pub(crate) struct Slot {
     pub(crate) info: PendingCallback,
@@ -51,20 +69,78 @@ pub(crate) struct Slot {
     pub(crate) waker: Option<Waker>,
     /// Order of registration, for `pending()`.
     seq: u64,
+    activity: Option<ActivitySlot>,
 }
 
 /// The token registry.
 #[derive(Debug, Default)]
 pub struct Callbacks {
     slots: Mutex<(u64, HashMap<String, Slot>)>,
+    /// Workers waiting in [`Callbacks::poll_activity_task`].
+    pollers: Mutex<Vec<Waker>>,
 }
 
 impl Callbacks {
     pub(crate) fn register(&self, info: PendingCallback) {
+        self.insert(info, None);
+    }
+
+    fn insert(&self, info: PendingCallback, activity: Option<ActivitySlot>) {
         let mut g = lock(&self.slots);
         g.0 += 1;
         let seq = g.0;
-        g.1.insert(info.token.clone(), Slot { info, outcome: None, heartbeats: 0, waker: None, seq });
+        g.1.insert(info.token.clone(), Slot { info, outcome: None, heartbeats: 0, waker: None, seq, activity });
+    }
+
+    /// Schedules a task of the activity `arn`: it waits for a worker to take it.
+    pub(crate) fn schedule_activity(&self, info: PendingCallback, arn: &str) {
+        self.insert(info, Some(ActivitySlot { arn: arn.to_string(), worker: None }));
+        for w in std::mem::take(&mut *lock(&self.pollers)) {
+            w.wake();
+        }
+    }
+
+    /// The worker that took the activity task `token`, once one did.
+    pub(crate) fn activity_worker(&self, token: &str) -> Option<String> {
+        let g = lock(&self.slots);
+        g.1.get(token)?.activity.as_ref()?.worker.clone()
+    }
+
+    /// `GetActivityTask`: the oldest task of the activity `activity_arn` that no worker
+    /// has taken yet, now taken by `worker_name`; `None` when there is none (AWS answers
+    /// an empty `taskToken` then).
+    pub fn get_activity_task(&self, activity_arn: &str, worker_name: Option<&str>) -> Option<ActivityTask> {
+        let (task, waker) = {
+            let mut g = lock(&self.slots);
+            let slot =
+                g.1.values_mut()
+                    .filter(|s| s.outcome.is_none())
+                    .filter(|s| s.activity.as_ref().is_some_and(|a| a.arn == activity_arn && a.worker.is_none()))
+                    .min_by_key(|s| s.seq)?;
+            if let Some(a) = slot.activity.as_mut() {
+                a.worker = Some(worker_name.unwrap_or_default().to_string());
+            }
+            let task = ActivityTask { task_token: slot.info.token.clone(), input: slot.info.payload.clone() };
+            (task, slot.waker.clone())
+        };
+        // The execution records `ActivityStarted` and starts the heartbeat clock.
+        if let Some(w) = waker {
+            w.wake();
+        }
+        Some(task)
+    }
+
+    /// `GetActivityTask`, long-polling: completes when a task of the activity is there.
+    pub async fn poll_activity_task(&self, activity_arn: &str, worker_name: Option<&str>) -> ActivityTask {
+        std::future::poll_fn(|cx| {
+            // The waker goes in before the look, so that a task scheduled in between wakes it.
+            lock(&self.pollers).push(cx.waker().clone());
+            match self.get_activity_task(activity_arn, worker_name) {
+                Some(t) => Poll::Ready(t),
+                None => Poll::Pending,
+            }
+        })
+        .await
     }
 
     pub(crate) fn remove(&self, token: &str) {
@@ -130,17 +206,28 @@ impl Callbacks {
         Ok(())
     }
 
-    /// Tasks waiting for an answer, oldest first.
+    /// `.waitForTaskToken` tasks waiting for an answer, oldest first.
     pub fn pending(&self) -> Vec<PendingCallback> {
         let g = lock(&self.slots);
         let mut v: Vec<(&u64, &PendingCallback)> =
-            g.1.values().filter(|s| s.outcome.is_none()).map(|s| (&s.seq, &s.info)).collect();
+            g.1.values().filter(|s| s.outcome.is_none() && s.activity.is_none()).map(|s| (&s.seq, &s.info)).collect();
         v.sort_by_key(|(seq, _)| **seq);
         v.into_iter().map(|(_, i)| i.clone()).collect()
     }
 
-    /// Whether a task of `execution` waits for an answer.
+    /// Whether a `.waitForTaskToken` task of `execution` waits for an answer.
     pub(crate) fn has_pending_for(&self, execution: &str) -> bool {
-        lock(&self.slots).1.values().any(|s| s.outcome.is_none() && &*s.info.execution_name == execution)
+        lock(&self.slots)
+            .1
+            .values()
+            .any(|s| s.outcome.is_none() && s.activity.is_none() && &*s.info.execution_name == execution)
+    }
+
+    /// Whether an activity task of `execution` waits for a worker or its answer.
+    pub(crate) fn has_activity_for(&self, execution: &str) -> bool {
+        lock(&self.slots)
+            .1
+            .values()
+            .any(|s| s.outcome.is_none() && s.activity.is_some() && &*s.info.execution_name == execution)
     }
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::callback::{CallbackError, Callbacks, PendingCallback};
+use crate::callback::{ActivityTask, CallbackError, Callbacks, PendingCallback};
 use crate::check::{DefinitionError, check};
 use crate::exec::{Begin, Ctx, End, ExecInfo, Resume, Rng, Stop};
 use crate::history::{Event, TraceEntry, render_trace};
@@ -438,6 +438,17 @@ impl Executor {
         self.core.callbacks.send_task_heartbeat(token)
     }
 
+    /// `GetActivityTask`: the oldest task of the activity `activity_arn` that no worker
+    /// has taken yet, now taken by `worker_name`; `None` when there is none.
+    pub fn get_activity_task(&self, activity_arn: &str, worker_name: Option<&str>) -> Option<ActivityTask> {
+        self.core.callbacks.get_activity_task(activity_arn, worker_name)
+    }
+
+    /// `GetActivityTask`, long-polling: completes when a task of the activity is there.
+    pub async fn poll_activity_task(&self, activity_arn: &str, worker_name: Option<&str>) -> ActivityTask {
+        self.core.callbacks.poll_activity_task(activity_arn, worker_name).await
+    }
+
     /// Starts an execution; it runs when polled (await it, or spawn it).
     pub fn start(&self, machine: &StateMachine, input: Value) -> Execution {
         let n = self.core.counter.fetch_add(1, Ordering::Relaxed);
@@ -802,6 +813,11 @@ impl Execution {
                 return Poll::Pending;
             }
             if self.core.options.hold_for_callbacks && self.core.callbacks.has_pending_for(&self.name) {
+                return Poll::Pending;
+            }
+            // An activity's worker lives outside virtual time: time stands still while a
+            // task waits for one, or for its answer (move it with `advance`).
+            if self.core.callbacks.has_activity_for(&self.name) {
                 return Poll::Pending;
             }
             if !self.clock.advance_to_next() {

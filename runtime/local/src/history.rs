@@ -105,6 +105,27 @@ pub enum Details {
         error: Option<String>,
         cause: Option<String>,
     },
+    ActivityScheduled {
+        resource: Arc<str>,
+        input: Payload,
+        timeout: Option<u64>,
+        heartbeat: Option<u64>,
+    },
+    ActivityStarted {
+        /// The `workerName` the worker gave `GetActivityTask`; none for a handler.
+        worker: Option<String>,
+    },
+    ActivitySucceeded {
+        output: Payload,
+    },
+    ActivityFailed {
+        error: Option<String>,
+        cause: Option<String>,
+    },
+    ActivityTimedOut {
+        error: Option<String>,
+        cause: Option<String>,
+    },
     LambdaFunctionScheduled {
         resource: Arc<str>,
         input: Payload,
@@ -166,7 +187,8 @@ impl Event {
         match &self.details {
             Details::ExecutionStarted { input, .. }
             | Details::StateEntered { input, .. }
-            | Details::LambdaFunctionScheduled { input, .. } => input.value(),
+            | Details::LambdaFunctionScheduled { input, .. }
+            | Details::ActivityScheduled { input, .. } => input.value(),
             Details::TaskScheduled { parameters, .. } => parameters.value(),
             _ => None,
         }
@@ -179,7 +201,8 @@ impl Event {
             | Details::StateExited { output, .. }
             | Details::TaskSubmitted { output, .. }
             | Details::TaskSucceeded { output, .. }
-            | Details::LambdaFunctionSucceeded { output } => output.value(),
+            | Details::LambdaFunctionSucceeded { output }
+            | Details::ActivitySucceeded { output } => output.value(),
             _ => None,
         }
     }
@@ -268,6 +291,34 @@ impl Event {
                 d.insert("resourceType".into(), json!(&**resource_type));
                 d.insert("resource".into(), json!(&**resource));
                 ("taskTimedOutEventDetails", Value::Object(d))
+            }
+            Details::ActivityScheduled { resource, input, timeout, heartbeat } => {
+                let mut d =
+                    json!({"resource": &**resource, "input": input.json(), "inputDetails": {"truncated": false}});
+                if let Some(t) = timeout {
+                    d["timeoutInSeconds"] = json!(t);
+                }
+                if let Some(h) = heartbeat {
+                    d["heartbeatInSeconds"] = json!(h);
+                }
+                ("activityScheduledEventDetails", d)
+            }
+            Details::ActivityStarted { worker } => {
+                let mut d = Map::new();
+                if let Some(w) = worker {
+                    d.insert("workerName".into(), json!(w));
+                }
+                ("activityStartedEventDetails", Value::Object(d))
+            }
+            Details::ActivitySucceeded { output } => (
+                "activitySucceededEventDetails",
+                json!({"output": output.json(), "outputDetails": {"truncated": false}}),
+            ),
+            Details::ActivityFailed { error, cause } => {
+                ("activityFailedEventDetails", Value::Object(err_cause(error, cause)))
+            }
+            Details::ActivityTimedOut { error, cause } => {
+                ("activityTimedOutEventDetails", Value::Object(err_cause(error, cause)))
             }
             Details::LambdaFunctionScheduled { resource, input, timeout } => {
                 let mut d =

@@ -55,7 +55,7 @@ mod template;
 mod time;
 mod value;
 
-pub use callback::{CallbackError, Callbacks, PendingCallback};
+pub use callback::{ActivityTask, CallbackError, Callbacks, PendingCallback};
 pub use check::{DefinitionError, Problem};
 pub use executor::{ApiError, Execution, ExecutionResult, Executor, StateMachine, Status, Stopper};
 pub use history::{Details, Event, TraceEntry, TraceStatus};

@@ -45,7 +45,20 @@ impl<'c> Ctx<'c> {
             |d: &Option<Dynamic<u64>>, x: Option<u64>| if matches!(d, Some(Dynamic::Lit(_))) { x } else { None };
         let (resource_type, resource) = (t.event_resource_type.clone(), t.event_resource.clone());
         let is_function = matches!(t.resource, Resource::LambdaFunction { .. });
-        if is_function {
+        let is_activity = matches!(t.resource, Resource::Activity { .. });
+        if is_activity {
+            // `ActivityStarted` follows when a worker (or a handler) takes the task.
+            self.emit(
+                th,
+                "ActivityScheduled",
+                Details::ActivityScheduled {
+                    resource: t.event_resource.clone(),
+                    input: self.payload(&params),
+                    timeout: literal(&t.timeout, timeout),
+                    heartbeat: literal(&t.heartbeat, heartbeat),
+                },
+            );
+        } else if is_function {
             self.emit(
                 th,
                 "LambdaFunctionScheduled",
@@ -80,6 +93,15 @@ impl<'c> Ctx<'c> {
         let outcome = self.invoke(v, th, t, params, deadline, heartbeat).await;
         let fail_event = |this: &Self, th: &mut Thread<'_>, f: &Failure, timed_out: bool| {
             let (error, cause) = (Some(f.error.clone()), f.cause.clone());
+            if is_activity {
+                let (ty, details) = if timed_out {
+                    ("ActivityTimedOut", Details::ActivityTimedOut { error, cause })
+                } else {
+                    ("ActivityFailed", Details::ActivityFailed { error, cause })
+                };
+                this.emit(th, ty, details);
+                return;
+            }
             let details = match (is_function, timed_out) {
                 (true, false) => Details::LambdaFunctionFailed { error, cause },
                 (true, true) => Details::LambdaFunctionTimedOut { error, cause },
@@ -120,7 +142,9 @@ impl<'c> Ctx<'c> {
                     fail_event(self, th, &f, false);
                     return Err(f);
                 }
-                if is_function {
+                if is_activity {
+                    self.emit(th, "ActivitySucceeded", Details::ActivitySucceeded { output: self.payload(&result) });
+                } else if is_function {
                     self.emit(
                         th,
                         "LambdaFunctionSucceeded",
@@ -218,7 +242,7 @@ impl<'c> Ctx<'c> {
         };
 
         // The call itself, raced against TimeoutSeconds.
-        let call: BoxFuture<'_, Result<TaskResponse, Failure>> = Box::pin(self.call_resource(v, t, req));
+        let call: BoxFuture<'_, Result<Answered, Failure>> = Box::pin(self.call_resource(v, th, t, req));
         let response = match deadline {
             Some(d) => match select(call, self.clock.sleep_until(d)).await {
                 Either::Left(r) => r,
@@ -227,7 +251,23 @@ impl<'c> Ctx<'c> {
             None => call.await,
         };
         let response = match response {
-            Ok(r) => r,
+            Ok(Answered::Response(r)) => r,
+            Ok(Answered::Nobody(req)) => {
+                if let Resource::Activity { arn } = &t.resource {
+                    // No mock or handler: the task waits for a worker of the activity.
+                    let wait: BoxFuture<'_, Invoked> = Box::pin(self.activity_task(th, arn, req, deadline, heartbeat));
+                    return wait.await;
+                }
+                return Invoked::Failed(self.runtime(
+                    v,
+                    &format!(
+                        "Nothing answers the task: no mock or handler for the state '{}' (resource '{}'{}).",
+                        req.state_name,
+                        req.resource,
+                        req.function_name.as_deref().map(|f| format!(", function '{f}'")).unwrap_or_default()
+                    ),
+                ));
+            }
             Err(f) => return Invoked::Failed(f),
         };
         let TaskResponse { outcome, raw, duration, callback } = response;
@@ -262,8 +302,19 @@ impl<'c> Ctx<'c> {
     }
 
     /// Answers a request: mocks first, then registered state machines (child
-    /// executions), then handlers.
-    async fn call_resource(&self, v: &Visit<'_>, t: &Task, req: TaskRequest) -> Result<TaskResponse, Failure> {
+    /// executions), then handlers; or nobody does.
+    async fn call_resource(
+        &self,
+        v: &Visit<'_>,
+        th: &mut Thread<'_>,
+        t: &Task,
+        req: TaskRequest,
+    ) -> Result<Answered, Failure> {
+        let started = |th: &mut Thread<'_>| {
+            if matches!(t.resource, Resource::Activity { .. }) {
+                self.emit(th, "ActivityStarted", Details::ActivityStarted { worker: None });
+            }
+        };
         let mocked = {
             let mut counters = lock(&self.mock_counters);
             self.core.mocks.answer(&req, &mut counters)
@@ -274,28 +325,88 @@ impl<'c> Ctx<'c> {
             {
                 return Err(self.runtime(v, f.cause.as_deref().unwrap_or_default()));
             }
-            return Ok(r);
+            started(th);
+            return Ok(Answered::Response(r));
         }
         if let Resource::StartExecution { pattern } = t.resource
             && let Some(r) = self.child_execution(&req, pattern).await
         {
-            return Ok(r);
+            return Ok(Answered::Response(r));
         }
         for h in &self.core.handlers {
             if let Some(fut) = h.call(req.clone()) {
+                started(th);
                 let _guard = InFlight::start(&self.inflight);
-                return Ok(fut.await);
+                return Ok(Answered::Response(fut.await));
             }
         }
-        Err(self.runtime(
-            v,
-            &format!(
-                "Nothing answers the task: no mock or handler for the state '{}' (resource '{}'{}).",
-                req.state_name,
-                req.resource,
-                req.function_name.as_deref().map(|f| format!(", function '{f}'")).unwrap_or_default()
-            ),
-        ))
+        Ok(Answered::Nobody(req))
+    }
+
+    /// A task of an activity answered by a worker: scheduled in the registry until a
+    /// worker takes it (`GetActivityTask`, recorded as `ActivityStarted` with the worker's
+    /// name), then waiting for `SendTaskSuccess`/`SendTaskFailure`, under `TimeoutSeconds`
+    /// from the scheduling and `HeartbeatSeconds` from the start and each heartbeat.
+    async fn activity_task(
+        &self,
+        th: &mut Thread<'_>,
+        arn: &str,
+        req: TaskRequest,
+        deadline: Option<i64>,
+        heartbeat: Option<u64>,
+    ) -> Invoked {
+        let callbacks: &Callbacks = &self.core.callbacks;
+        let token = format!("{}-activity-{:016x}", self.info.name, lock(&self.rng).next_u64());
+        callbacks.schedule_activity(
+            PendingCallback {
+                token: token.clone(),
+                state_name: req.state_name.clone(),
+                execution_name: self.info.name.clone(),
+                payload: req.payload,
+            },
+            arn,
+        );
+        let _unregister = Unregister(callbacks, token.clone());
+        let mut timeout_sleep = deadline.map(|d| Box::pin(self.clock.sleep_until(d)));
+        let hb_ms = heartbeat.map(|h| (h as i64) * 1000);
+        let mut hb_sleep = None;
+        let mut started = false;
+        let mut seen_heartbeats = 0u64;
+        let outcome = std::future::poll_fn(|cx| {
+            let polled = callbacks.poll(&token, cx.waker());
+            if !started && let Some(worker) = callbacks.activity_worker(&token) {
+                started = true;
+                self.emit(th, "ActivityStarted", Details::ActivityStarted { worker: Some(worker) });
+                hb_sleep = hb_ms.map(|ms| Box::pin(self.clock.sleep_ms(ms)));
+            }
+            match polled {
+                Ok(c) => return Poll::Ready(Ok(c)),
+                Err(hb) if hb != seen_heartbeats => {
+                    seen_heartbeats = hb;
+                    if started && let Some(ms) = hb_ms {
+                        hb_sleep = Some(Box::pin(self.clock.sleep_ms(ms)));
+                    }
+                }
+                Err(_) => {}
+            }
+            if let Some(s) = timeout_sleep.as_mut()
+                && s.as_mut().poll(cx).is_ready()
+            {
+                return Poll::Ready(Err("States.Timeout"));
+            }
+            if let Some(s) = hb_sleep.as_mut()
+                && s.as_mut().poll(cx).is_ready()
+            {
+                return Poll::Ready(Err("States.HeartbeatTimeout"));
+            }
+            Poll::Pending
+        })
+        .await;
+        match outcome {
+            Ok(Callback::Success(v)) => Invoked::Ok(v),
+            Ok(Callback::Failure(f)) => Invoked::Failed(Failure::new(f.error, f.cause)),
+            Err(e) => Invoked::TimedOut(Failure::new(e, None)),
+        }
     }
 
     /// Waits for the answer to a task token (registered by the caller), under
@@ -460,6 +571,13 @@ impl Drop for Unregister<'_> {
     fn drop(&mut self) {
         self.0.remove(&self.1);
     }
+}
+
+/// Who answered a request.
+enum Answered {
+    Response(TaskResponse),
+    /// No mock, child machine or handler: an activity's workers may, else nothing does.
+    Nobody(TaskRequest),
 }
 
 /// What a call produced.
