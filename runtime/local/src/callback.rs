@@ -100,6 +100,29 @@ impl Callbacks {
         }
     }
 
+    /// `GetActivityTask` on a thread, long-polling: blocks until a task of the activity
+    /// is there, or `timeout` has passed (then `None`).
+    pub fn wait_activity_task(
+        &self,
+        activity_arn: &str,
+        worker_name: Option<&str>,
+        timeout: std::time::Duration,
+    ) -> Option<ActivityTask> {
+        let deadline = std::time::Instant::now() + timeout;
+        let waker = Waker::from(Arc::new(crate::rt::ThreadWake(std::thread::current())));
+        loop {
+            lock(&self.pollers).push(waker.clone());
+            if let Some(t) = self.get_activity_task(activity_arn, worker_name) {
+                return Some(t);
+            }
+            let now = std::time::Instant::now();
+            if now >= deadline {
+                return None;
+            }
+            std::thread::park_timeout(deadline - now);
+        }
+    }
+
     /// The worker that took the activity task `token`, once one did.
     pub(crate) fn activity_worker(&self, token: &str) -> Option<String> {
         let g = lock(&self.slots);

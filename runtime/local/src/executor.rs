@@ -438,6 +438,11 @@ impl Executor {
         self.core.callbacks.send_task_heartbeat(token)
     }
 
+    /// The task-token registry, to share with another thread (the activity endpoint).
+    pub(crate) fn shared_callbacks(&self) -> Arc<Callbacks> {
+        self.core.callbacks.clone()
+    }
+
     /// `GetActivityTask`: the oldest task of the activity `activity_arn` that no worker
     /// has taken yet, now taken by `worker_name`; `None` when there is none.
     pub fn get_activity_task(&self, activity_arn: &str, worker_name: Option<&str>) -> Option<ActivityTask> {

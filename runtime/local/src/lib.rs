@@ -39,6 +39,7 @@ mod ata;
 mod callback;
 mod check;
 pub mod diagram;
+mod endpoint;
 mod exec;
 mod executor;
 mod history;
@@ -57,6 +58,7 @@ mod value;
 
 pub use callback::{ActivityTask, CallbackError, Callbacks, PendingCallback};
 pub use check::{DefinitionError, Problem};
+pub use endpoint::{ActivityEndpoint, LONG_POLL};
 pub use executor::{ApiError, Execution, ExecutionResult, Executor, StateMachine, Status, Stopper};
 pub use history::{Details, Event, TraceEntry, TraceStatus};
 pub use mock::{Mock, MockConfig, Mocks};

@@ -393,7 +393,8 @@ impl Wake for DriverWake {
     }
 }
 
-struct ThreadWake(std::thread::Thread);
+/// Wakes a thread parked in [`block_on`] (or any `park`).
+pub(crate) struct ThreadWake(pub(crate) std::thread::Thread);
 
 impl Wake for ThreadWake {
     fn wake(self: Arc<Self>) {

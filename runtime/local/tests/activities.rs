@@ -180,3 +180,115 @@ async fn a_handler_answers_an_activity_before_workers() {
     assert_eq!(event(&r, "ActivityStarted").unwrap()["activityStartedEventDetails"], json!({}));
     assert!(event(&r, "ActivitySucceeded").is_some());
 }
+
+/// One call of the Step Functions JSON protocol over a fresh connection: status and body.
+fn call(addr: std::net::SocketAddr, action: &str, body: Value) -> (u16, Value) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    let body = body.to_string();
+    write!(
+        s,
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-amz-json-1.0\r\nX-Amz-Target: AWSStepFunctions.{action}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").expect("an HTTP response");
+    assert!(head.contains("Content-Type: application/x-amz-json-1.0"), "{head}");
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, serde_json::from_str(body).unwrap())
+}
+
+// GetActivityTask, Request Syntax `{"activityArn": "string", "workerName": "string"}`,
+// Response Syntax `{"input": "string", "taskToken": "string"}`; SendTaskSuccess
+// `{"output": "string", "taskToken": "string"}`; errors as `__type` (TaskDoesNotExist,
+// InvalidOutput). Spoken over HTTP on loopback, as an AWS SDK client would.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_http_endpoint_speaks_the_step_functions_json_protocol() {
+    let m = approval(json!({"HeartbeatSeconds": 30}));
+    let ex = Executor::new();
+    let endpoint = stepcraft_local::ActivityEndpoint::bind(&ex, "127.0.0.1:0", Duration::from_secs(5)).unwrap();
+    assert!(endpoint.url().starts_with("http://127.0.0.1:"));
+    let addr = endpoint.addr();
+    let execution = tokio::spawn(ex.start(&m, json!({"order": "o-9"})));
+    let worker = tokio::task::spawn_blocking(move || {
+        // The long poll holds the request until the execution schedules its task.
+        let (status, task) = call(addr, "GetActivityTask", json!({"activityArn": ARN, "workerName": "python-1"}));
+        assert_eq!(status, 200, "{task}");
+        let token = task["taskToken"].as_str().unwrap().to_string();
+        assert_eq!(task["input"], json!("{\"order\":\"o-9\"}"), "the input is JSON text");
+        assert_eq!(call(addr, "SendTaskHeartbeat", json!({"taskToken": token})), (200, json!({})));
+        let (status, err) = call(addr, "SendTaskSuccess", json!({"taskToken": token, "output": "{not json"}));
+        assert_eq!((status, err["__type"].as_str()), (400, Some("InvalidOutput")));
+        let (status, err) = call(addr, "SendTaskSuccess", json!({"taskToken": "nope", "output": "{}"}));
+        assert_eq!((status, err["__type"].as_str()), (400, Some("TaskDoesNotExist")));
+        let (status, err) = call(addr, "StartExecution", json!({}));
+        assert_eq!((status, err["__type"].as_str()), (400, Some("UnknownOperationException")));
+        assert_eq!(
+            call(addr, "SendTaskSuccess", json!({"taskToken": token, "output": "{\"approved\":true}"})),
+            (200, json!({}))
+        );
+        token
+    });
+    let token = worker.await.unwrap();
+    let r = execution.await.unwrap();
+    assert_eq!(r.output, Some(json!({"approved": true})));
+    assert_eq!(event(&r, "ActivityStarted").unwrap()["activityStartedEventDetails"], json!({"workerName": "python-1"}));
+    let (status, err) =
+        tokio::task::spawn_blocking(move || call(addr, "SendTaskFailure", json!({"taskToken": token}))).await.unwrap();
+    assert_eq!((status, err["__type"].as_str()), (400, Some("TaskDoesNotExist")), "the task is over");
+}
+
+// "If no task is available within 60 seconds, the poll returns a taskToken with a null
+// string." (GetActivityTask; the endpoint's poll is shortened here.)
+#[test]
+fn a_poll_with_no_task_returns_no_token() {
+    let ex = Executor::new();
+    let endpoint = stepcraft_local::ActivityEndpoint::bind(&ex, "127.0.0.1:0", Duration::from_millis(50)).unwrap();
+    let (status, body) = call(endpoint.addr(), "GetActivityTask", json!({"activityArn": ARN}));
+    assert_eq!((status, body), (200, json!({})));
+    let (status, err) = call(endpoint.addr(), "GetActivityTask", json!({}));
+    assert_eq!((status, err["__type"].as_str()), (400, Some("ValidationException")));
+}
+
+/// A worker written with the AWS SDK for Python (boto3), if it is installed: it polls the
+/// endpoint for one task and answers it with its input's order doubled.
+const BOTO3_WORKER: &str = r#"
+import json, sys, boto3
+sfn = boto3.client("stepfunctions", endpoint_url=sys.argv[1], region_name="us-east-1",
+                   aws_access_key_id="local", aws_secret_access_key="local")
+task = sfn.get_activity_task(activityArn=sys.argv[2], workerName="boto3")
+order = json.loads(task["input"])["order"]
+sfn.send_task_heartbeat(taskToken=task["taskToken"])
+sfn.send_task_success(taskToken=task["taskToken"], output=json.dumps({"doubled": order * 2}))
+try:
+    sfn.send_task_success(taskToken=task["taskToken"], output="{}")
+except sfn.exceptions.TaskDoesNotExist:
+    print("answered once")
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_boto3_worker_answers_through_the_endpoint() {
+    let has_boto3 =
+        std::process::Command::new("python3").args(["-c", "import boto3"]).output().is_ok_and(|o| o.status.success());
+    if !has_boto3 {
+        eprintln!("notice: python3 with boto3 is not installed; the boto3 worker test is skipped");
+        return;
+    }
+    let m = approval(json!({}));
+    let ex = Executor::new();
+    let endpoint = stepcraft_local::ActivityEndpoint::start(&ex).unwrap();
+    let url = endpoint.url();
+    let execution = tokio::spawn(ex.start(&m, json!({"order": 21})));
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("python3").args(["-c", BOTO3_WORKER, &url, ARN]).output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "answered once");
+    let r = execution.await.unwrap();
+    assert_eq!(r.output, Some(json!({"doubled": 42})));
+    assert_eq!(event(&r, "ActivityStarted").unwrap()["activityStartedEventDetails"], json!({"workerName": "boto3"}));
+}
