@@ -487,3 +487,61 @@ async fn stopping_an_ended_execution_changes_nothing() {
     let r = exec.stop(Some("Late"), None).unwrap();
     assert_eq!((r.status, r.output), (Status::Succeeded, Some(json!({"a": 1}))));
 }
+
+// The rule holds at every depth: in a Map iteration, a Parallel that failed keeps its
+// succeeded branch; the iterations that succeeded are kept whole.
+#[tokio::test]
+async fn redrive_keeps_what_succeeded_inside_nested_branches_and_iterations() {
+    let m = sm(json!({"StartAt": "Each", "States": {"Each": {"Type": "Map", "End": true,
+        "ItemProcessor": {"StartAt": "Fork", "States": {"Fork": {"Type": "Parallel", "End": true, "Branches": [
+            {"StartAt": "Left", "States": {"Left": {"Type": "Task", "Resource": lambda("left"), "End": true}}},
+            {"StartAt": "Right", "States": {"Right": {"Type": "Task", "Resource": lambda("right"), "End": true}}}]}}}}}}));
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let s = seen.clone();
+    let ex = Executor::new().handler(move |req: TaskRequest| {
+        let f = req.function_name.clone().unwrap_or_default();
+        let call = format!("{f}({})", req.payload);
+        let again = s.lock().unwrap().contains(&call);
+        s.lock().unwrap().push(call);
+        async move {
+            if f == "right" && req.payload == json!(2) && !again {
+                Err(TaskFailure::new("Oops", "right of 2"))
+            } else {
+                Ok(json!(format!("{f}{}", req.payload)))
+            }
+        }
+    });
+    let first = ex.run(&m, json!([1, 2])).await;
+    assert_eq!(first.error.as_deref(), Some("Oops"));
+    let before = seen.lock().unwrap().len();
+    let r = ex.redrive(&first).unwrap().await;
+    assert_eq!(r.status, Status::Succeeded, "{:?}", r.cause);
+    assert_eq!(r.output, Some(json!([["left1", "right1"], ["left2", "right2"]])));
+    assert_eq!(seen.lock().unwrap()[before..], ["right(2)".to_string()], "only the failed branch ran again");
+    assert_eq!(entered_on_redrive(&r), ["Each", "Fork", "Right"]);
+}
+
+// Distributed Map state: "redrives the unsuccessful child workflow executions in a Map Run."
+#[tokio::test]
+async fn a_redriven_distributed_map_reruns_only_its_unsuccessful_children() {
+    let m = sm(json!({"StartAt": "Each", "States": {"Each": {"Type": "Map", "End": true,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": lambda("work"), "End": true}}}}}}));
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let s2 = seen.clone();
+    let ex = Executor::new().handler(move |req: TaskRequest| {
+        let item = req.payload.clone();
+        let again = s2.lock().unwrap().contains(&item);
+        s2.lock().unwrap().push(item.clone());
+        async move { if item == json!("b") && !again { Err(TaskFailure::new("Flaky", "")) } else { Ok(item) } }
+    });
+    let first = ex.run(&m, json!(["a", "b", "c"])).await;
+    assert_eq!(first.error.as_deref(), Some("Flaky"));
+    let before = seen.lock().unwrap().clone();
+    let r = ex.redrive(&first).unwrap().await;
+    assert_eq!(r.output, Some(json!(["a", "b", "c"])), "{:?} {:?}", r.error, r.cause);
+    let after = seen.lock().unwrap().clone();
+    let rerun: Vec<&Value> = after[before.len()..].iter().collect();
+    assert!(rerun.contains(&&json!("b")) && !rerun.contains(&&json!("a")), "a succeeded and is kept: {rerun:?}");
+    assert_eq!(after.iter().filter(|x| **x == json!("c")).count(), 1, "c runs once, in whichever attempt");
+}
