@@ -575,6 +575,26 @@ async fn child_executions_run_registered_machines() {
 }
 
 #[tokio::test]
+async fn child_executions_sync_give_output_as_text_and_fire_and_forget_gives_the_arn() {
+    let child = sm(json!({"StartAt": "Out", "States": {"Out": {"Type": "Pass", "Result": {"n": 1}, "End": true}}}))
+        .named("child");
+    let parent = |resource: &str| {
+        sm(json!({"StartAt": "Run", "States": {"Run": {
+            "Type": "Task", "Resource": resource,
+            "Parameters": {"StateMachineArn": "arn:aws:states:us-east-1:111111111111:stateMachine:child", "Name": "kid"},
+            "End": true}}}))
+    };
+    let ex = Executor::new().register(child);
+    let r = ex.run(&parent("arn:aws:states:::states:startExecution.sync"), json!({})).await;
+    let out = r.output.unwrap();
+    assert_eq!((out["Status"].clone(), out["Output"].clone()), (json!("SUCCEEDED"), json!("{\"n\":1}")));
+    let r = ex.run(&parent("arn:aws:states:::states:startExecution"), json!({})).await;
+    let out = r.output.unwrap();
+    assert_eq!(out["ExecutionArn"], json!("arn:aws:states:us-east-1:111111111111:execution:child:kid"));
+    assert!(out.get("Output").is_none(), "fire and forget does not wait: {out}");
+}
+
+#[tokio::test]
 async fn results_over_256_kib_exceed_the_data_limit() {
     let m = sm(json!({"StartAt": "Call", "States": {
         "Call": {"Type": "Task", "Resource": lambda("big"), "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}], "End": true},
