@@ -56,6 +56,7 @@ pub mod http;
 mod lambda;
 pub mod local;
 mod log;
+mod retry_names;
 pub mod workflow;
 
 pub use activity::{Activity, ActivityConfig};

@@ -15,6 +15,7 @@ pub use crate::handler::{
 };
 pub use crate::http::{Cors, FromHttpRequest, IntoHttpResponse};
 pub use crate::lambda::BoxFuture;
+pub use crate::retry_names::{ErrorNames, NameTable, RetryErrors, check_retry_name, check_retry_variant};
 pub use crate::workflow::{
     CopyByClone, CopyBySerde, ExpressStep, InputCopy, NoCopy, Step, Workflow, activity_task, error_name, error_names,
     native_call, reraised, workflow_task,

@@ -260,6 +260,13 @@ impl<'a> Workflow<'a> {
             })
             .collect();
         let mut input = None;
+        // The names of rejected arguments stay known to the body, so that their uses add no
+        // errors to the one about the signature.
+        let mut rejected = Vec::new();
+        let first = |one: &'a syn::PatType| match &*one.pat {
+            syn::Pat::Ident(p) if p.subpat.is_none() && p.by_ref.is_none() => Ok((&p.ident, &*one.ty)),
+            other => Err(other),
+        };
         match typed.as_slice() {
             [] if item.sig.receiver().is_none() => cx.error_at(
                 item.sig.paren_token.span.join(),
@@ -268,18 +275,26 @@ impl<'a> Workflow<'a> {
                      write `async fn {name}(input: MyInput)`"
                 ),
             ),
-            [one] => match &*one.pat {
-                syn::Pat::Ident(p) if p.subpat.is_none() && p.by_ref.is_none() => input = Some((&p.ident, &*one.ty)),
-                other => cx.error_spanned_by(other, "bind the workflow's input to a name: `order: Order`"),
+            [one] => match first(one) {
+                Ok(binding) => input = Some(binding),
+                Err(other) => {
+                    cx.error_spanned_by(other, "bind the workflow's input to a name: `order: Order`");
+                    rejected.push(other);
+                }
             },
-            [_, rest @ ..] => {
+            [one, rest @ ..] => {
+                match first(one) {
+                    Ok(binding) => input = Some(binding),
+                    Err(other) => rejected.push(other),
+                }
+                rejected.extend(rest.iter().map(|arg| &*arg.pat));
                 let rest = quote::quote!(#(#rest)*);
                 cx.error_spanned_by(rest, "`#[workflow]` functions take exactly one argument, the input; gather these values into one input struct");
             }
             [] => {}
         }
         let output = result_types(cx, item, FnKind::Workflow);
-        let body = Parser::parse(cx, item, input);
+        let body = Parser::parse(cx, item, input, &rejected);
         Workflow { original: item, attrs, input: input.map(|(_, ty)| ty), output, body }
     }
 

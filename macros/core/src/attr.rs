@@ -107,8 +107,12 @@ pub struct RetryAttr {
 pub enum ErrorRef {
     /// A variant of the activity's error type, by identifier: `GatewayDown`.
     Variant(syn::Ident),
-    /// An error name as Step Functions sees it: `"Lambda.ServiceException"`, `"States.Timeout"`.
+    /// An error name as Step Functions sees it: `"Lambda.ServiceException"`, `"States.Timeout"`;
+    /// checked at compile time against the names the called function can fail with.
     Name(LitStr),
+    /// `other = "Vendor.Error"`: a name the compile-time check cannot see (another error type's,
+    /// a name given to `SendTaskFailure`), taken as written.
+    Other(LitStr),
 }
 
 /// `#[handler(..)]`.
@@ -190,8 +194,9 @@ pub fn parse_options(
     accepted: &[Symbol],
     tokens: TokenStream,
     mut on: impl FnMut(Symbol, &ParseNestedMeta<'_>) -> syn::Result<()>,
-) {
+) -> Keys {
     let mut seen: Vec<String> = Vec::new();
+    let mut unknown = false;
     let parser = syn::meta::parser(|meta| {
         let Some(key) = meta.path.get_ident() else {
             cx.error_spanned_by(&meta.path, format!("expected a `{what}` option, found a path"));
@@ -205,6 +210,7 @@ pub fn parse_options(
                 key,
                 format!("unknown `{what}` option `{key_str}`{hint}; supported options are: {}", names.join(", ")),
             );
+            unknown = true;
             return skip_value(&meta);
         };
         if seen.contains(&key_str) && symbol != RETRY {
@@ -214,9 +220,20 @@ pub fn parse_options(
         seen.push(key_str);
         on(symbol, &meta)
     });
-    if let Err(e) = syn::parse::Parser::parse2(parser, tokens) {
+    let parsed = syn::parse::Parser::parse2(parser, tokens);
+    if let Err(e) = parsed {
         cx.syn_error(e);
+        unknown = true;
     }
+    Keys { all_known: !unknown }
+}
+
+/// What [`parse_options`] found about the keys themselves.
+#[derive(Clone, Copy)]
+pub struct Keys {
+    /// No key was unknown (a misspelt key may be the required one: a rule that a key is missing
+    /// is then not checked, as it would repeat the error).
+    pub all_known: bool,
 }
 
 /// Consumes whatever follows a key: `= value`, `(..)`, or nothing.
@@ -608,7 +625,7 @@ impl RetryAttr {
             jitter: None,
         };
         let mut has_errors = false;
-        parse_options(cx, "retry", RETRY_OPTIONS, tokens, |key, meta| {
+        let keys = parse_options(cx, "retry", RETRY_OPTIONS, tokens, |key, meta| {
             let example = match key {
                 ERRORS => "retry(errors = [GatewayDown, \"Lambda.ServiceException\"])",
                 INTERVAL => "retry(interval = \"5s\")",
@@ -631,7 +648,7 @@ impl RetryAttr {
             }
             Ok(())
         });
-        if !has_errors {
+        if !has_errors && keys.all_known {
             cx.error_at(
                 span,
                 "`retry` needs `errors`, the errors to retry, e.g. `retry(errors = [GatewayDown], max_attempts = 3)`",
@@ -655,6 +672,19 @@ fn error_refs(cx: &Ctxt, expr: &Expr, example: &str) -> Vec<ErrorRef> {
             Expr::Path(p) if p.qself.is_none() && p.path.get_ident().is_some() => {
                 out.push(ErrorRef::Variant(p.path.get_ident().cloned().expect("checked")));
             }
+            Expr::Assign(assign) if matches!(&*assign.left, Expr::Path(p) if p.path == OTHER) => {
+                match lit(&assign.right) {
+                    Some(Lit::Str(s)) => {
+                        if check_error_name(cx, s) {
+                            out.push(ErrorRef::Other(s.clone()));
+                        }
+                    }
+                    _ => cx.error_spanned_by(
+                        &assign.right,
+                        "`other` names an error by its string, e.g. `errors = [other = \"Vendor.Timeout\"]`",
+                    ),
+                }
+            }
             _ => match lit(element) {
                 Some(Lit::Str(s)) => {
                     if check_error_name(cx, s) {
@@ -664,7 +694,8 @@ fn error_refs(cx: &Ctxt, expr: &Expr, example: &str) -> Vec<ErrorRef> {
                 _ => cx.error_spanned_by(
                     element,
                     format!(
-                        "`errors` expects a variant of the activity's error type or an error name string, e.g. `{example}`"
+                        "`errors` expects a variant of the activity's error type, an error name string, or \
+                         `other = \"Name\"` for a name of another type, e.g. `{example}`"
                     ),
                 ),
             },
@@ -958,7 +989,7 @@ fn s3_event_type(cx: &Ctxt, event: &LitStr) -> bool {
 impl EventBridgeAttr {
     fn from_syn(cx: &Ctxt, span: Span, tokens: TokenStream) -> Self {
         let mut attr = EventBridgeAttr { source: Vec::new(), detail_type: Vec::new() };
-        parse_options(cx, "eventbridge", EVENTBRIDGE_OPTIONS, tokens, |key, meta| {
+        let keys = parse_options(cx, "eventbridge", EVENTBRIDGE_OPTIONS, tokens, |key, meta| {
             let example = if key == SOURCE {
                 "eventbridge(source = [\"shop.orders\"])"
             } else {
@@ -979,7 +1010,7 @@ impl EventBridgeAttr {
             Ok(())
         });
         // A rule without a pattern would send the function every event of the bus.
-        if attr.source.is_empty() && attr.detail_type.is_empty() {
+        if attr.source.is_empty() && attr.detail_type.is_empty() && keys.all_known {
             cx.error_at(
                 span,
                 "`eventbridge` needs `source` or `detail_type` to select the events, \
@@ -998,7 +1029,7 @@ impl CorsAttr {
     fn from_syn(cx: &Ctxt, span: Span, tokens: TokenStream) -> Self {
         let mut cors = CorsAttr::default();
         let mut origins_span = None;
-        parse_options(cx, "cors", CORS_OPTIONS, tokens, |key, meta| {
+        let keys = parse_options(cx, "cors", CORS_OPTIONS, tokens, |key, meta| {
             let example = match key {
                 ORIGINS => "cors(origins = [\"https://app.example.com\"])",
                 METHODS => "cors(methods = [\"GET\", \"POST\"])",
@@ -1054,7 +1085,7 @@ impl CorsAttr {
             }
             Ok(())
         });
-        if cors.origins.is_empty() && origins_span.is_none() {
+        if cors.origins.is_empty() && origins_span.is_none() && keys.all_known {
             cx.error_at(span, "`cors` needs `origins`, e.g. `cors(origins = [\"https://app.example.com\"])`, or write `cors` alone to allow any origin");
         }
         // Browsers refuse `Access-Control-Allow-Origin: *` with credentials, and reflecting any

@@ -38,6 +38,12 @@ impl Ctxt {
         self.errors.borrow().as_ref().is_some_and(|e| !e.is_empty())
     }
 
+    /// How many errors have been recorded so far: a caller compares counts to learn whether
+    /// the parts it read were in error, and reports only the innermost mistake.
+    pub fn error_count(&self) -> usize {
+        self.errors.borrow().as_ref().map_or(0, Vec::len)
+    }
+
     /// Consumes the context: `Ok` if no error was recorded, else all of them combined.
     pub fn check(self) -> syn::Result<()> {
         let mut errors = self.errors.take().expect("Ctxt checked twice").into_iter();

@@ -11,7 +11,8 @@
 //!
 //! `limits` and `naming` hold facts several stages read. Errors are collected in a
 //! [`ctxt::Ctxt`] so every mistake of an item is reported at once; on error the user's item is
-//! emitted unchanged, followed by the errors.
+//! emitted unchanged with the type and impls the attribute would have added (from the
+//! signature alone), followed by the errors, so that no use of the item adds errors of its own.
 
 #![allow(missing_debug_implementations)]
 // The compiler's trees live for one expansion; boxing their large variants buys nothing.
@@ -47,7 +48,7 @@ pub fn expand_activity(args: TokenStream, item: TokenStream) -> TokenStream {
     let activity = ast::Activity::from_syn(&cx, attrs, &function);
     match cx.check() {
         Ok(()) => emit::activity::emit_activity(&activity),
-        Err(error) => item_with_errors(item, error),
+        Err(error) => item_with_errors(emit::activity::emit_unchecked(&activity), error),
     }
 }
 
@@ -90,13 +91,13 @@ pub fn expand_workflow(args: TokenStream, item: TokenStream) -> TokenStream {
     // the user sees is about their own code.
     if cx.has_errors() {
         let error = cx.check().expect_err("has errors");
-        return item_with_errors(emit::workflow::emit_unchecked(&function), error);
+        return item_with_errors(emit::workflow::emit_unchecked(&workflow), error);
     }
     check::check_workflow(&cx, &workflow);
     let graph = lower::lower_workflow(&cx, &workflow);
     match cx.check() {
         Ok(()) => emit::workflow::emit_workflow(&workflow, &graph),
-        Err(error) => item_with_errors(emit::workflow::emit_unchecked(&function), error),
+        Err(error) => item_with_errors(emit::workflow::emit_unchecked(&workflow), error),
     }
 }
 
@@ -118,7 +119,11 @@ pub fn expand_error(item: TokenStream) -> TokenStream {
     let cx = Ctxt::new();
     let error = ast::ErrorType::from_syn(&cx, &input);
     match cx.check() {
-        Ok(()) => emit::error::emit_error(&error),
+        Ok(()) => {
+            let mut tokens = emit::error::emit_error(&error);
+            tokens.extend(emit::error_names::emit_error_names(&error));
+            tokens
+        }
         Err(error) => error.into_compile_error(),
     }
 }

@@ -118,7 +118,8 @@ pub fn lower_retry(rule: &RetryAttr) -> Retry {
             .iter()
             .map(|e| match e {
                 ErrorRef::Variant(v) => RetryError::Variant(v.clone()),
-                ErrorRef::Name(s) => RetryError::Name(s.value()),
+                ErrorRef::Name(s) => RetryError::Name(s.value(), s.span()),
+                ErrorRef::Other(s) => RetryError::Other(s.value()),
             })
             .collect(),
         interval_seconds: rule.interval.map(|v| v as u32),

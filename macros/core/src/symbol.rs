@@ -20,6 +20,8 @@ pub const MAX_ATTEMPTS: Symbol = Symbol("max_attempts");
 pub const BACKOFF_RATE: Symbol = Symbol("backoff_rate");
 pub const MAX_DELAY: Symbol = Symbol("max_delay");
 pub const JITTER: Symbol = Symbol("jitter");
+/// `errors = [other = "Vendor.Error"]`: an error name the compile-time check cannot see.
+pub const OTHER: Symbol = Symbol("other");
 
 pub const INIT: Symbol = Symbol("init");
 pub const HTTP: Symbol = Symbol("http");

@@ -2,7 +2,9 @@
 //! field access, constructors, operators, the few methods a state machine can compute) into
 //! [`Expr`]s. No states and no control flow are decided here.
 
-use super::rules::{F32_MESSAGE, is_number_type, nondeterminism_message, nondeterministic, try_from_message};
+use super::rules::{
+    F32_MESSAGE, Plain, is_number_type, nondeterminism_message, nondeterministic, plain_constructor, try_from_message,
+};
 use super::*;
 use syn::spanned::Spanned;
 
@@ -94,17 +96,28 @@ impl Parser<'_> {
                     syn::BinOp::And(_) => BinOp::And,
                     syn::BinOp::Or(_) => BinOp::Or,
                     other => {
-                        let what = match other {
+                        let assigns = matches!(
+                            other,
                             syn::BinOp::AddAssign(_)
-                            | syn::BinOp::SubAssign(_)
-                            | syn::BinOp::MulAssign(_)
-                            | syn::BinOp::DivAssign(_)
-                            | syn::BinOp::RemAssign(_) => {
+                                | syn::BinOp::SubAssign(_)
+                                | syn::BinOp::MulAssign(_)
+                                | syn::BinOp::DivAssign(_)
+                                | syn::BinOp::RemAssign(_)
+                                | syn::BinOp::BitAndAssign(_)
+                                | syn::BinOp::BitOrAssign(_)
+                                | syn::BinOp::BitXorAssign(_)
+                                | syn::BinOp::ShlAssign(_)
+                                | syn::BinOp::ShrAssign(_)
+                        );
+                        // A change of a `let mut` variable is the mistake reported at its `mut`.
+                        if !(assigns && self.is_declared_mutable(&b.left)) {
+                            let what = if assigns {
                                 "workflow variables cannot change; bind a new name with `let`"
-                            }
-                            _ => "bitwise operators have no JSONata form; compute this in an activity",
-                        };
-                        self.error(other, what);
+                            } else {
+                                "bitwise operators have no JSONata form; compute this in an activity"
+                            };
+                            self.error(other, what);
+                        }
                         return Expr::Unit(span);
                     }
                 };
@@ -271,6 +284,11 @@ impl Parser<'_> {
                 Expr::UnwrapOr(Box::new(self.expr(receiver())), Box::new(self.expr(&m.args[0])))
             }
             _ => {
+                // The innermost mistake is the one to report: `std::env::var("X").unwrap_or_default()`
+                // is an environment read before it is a method.
+                if self.reads_in_error(std::iter::once(&*m.receiver).chain(&m.args)) {
+                    return Expr::Unit(span);
+                }
                 self.error(
                     &m.method,
                     format!(
@@ -312,10 +330,51 @@ impl Parser<'_> {
             }
             _ => {}
         }
+        if let Some(plain) = plain_constructor(&path) {
+            return match plain {
+                Plain::EmptyString => Expr::Lit(syn::Lit::Str(syn::LitStr::new("", span))),
+                Plain::EmptyArray => Expr::Array(Vec::new(), span),
+                Plain::False => Expr::Lit(syn::Lit::Bool(syn::LitBool::new(false, span))),
+                Plain::None => Expr::None(span),
+                Plain::Zero("f32") => {
+                    self.error(func, F32_MESSAGE);
+                    Expr::Unit(span)
+                }
+                Plain::Zero(ty) => {
+                    let zero = match ty {
+                        "f64" => syn::Lit::Float(syn::LitFloat::new("0.0", span)),
+                        _ => syn::Lit::Int(syn::LitInt::new("0", span)),
+                    };
+                    let ty = syn::Type::Path(syn::TypePath { qself: None, path: Ident::new(ty, span).into() });
+                    Expr::Cast(Box::new(Expr::Lit(zero)), ty)
+                }
+                Plain::Refused(message) => {
+                    self.error(func, message);
+                    Expr::Unit(span)
+                }
+            };
+        }
         if let Some(conversion) = self.number_conversion(func, c) {
             return conversion;
         }
+        // The innermost mistake is the one to report.
+        if self.reads_in_error(&c.args) {
+            return Expr::Unit(span);
+        }
         let name = func.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+        let segments = &func.path.segments;
+        // `Order::new(..)`: a function of a type, not one the user could make an activity of.
+        if segments.len() >= 2 && starts_upper(&segments[segments.len() - 2].ident) {
+            let ty = &segments[segments.len() - 2].ident;
+            self.error(
+                func,
+                format!(
+                    "`{ty}::{name}(..)` runs code of `{ty}`, which a state machine cannot; build the value with a \
+                     struct literal (`{ty} {{ .. }}`) from the workflow's values, or in an activity"
+                ),
+            );
+            return Expr::Unit(span);
+        }
         self.error(
             func,
             format!(
@@ -324,6 +383,15 @@ impl Parser<'_> {
             ),
         );
         Expr::Unit(span)
+    }
+
+    /// Reads `exprs` (reporting their errors) and says whether any of them was in error.
+    fn reads_in_error<'e>(&mut self, exprs: impl IntoIterator<Item = &'e syn::Expr>) -> bool {
+        let before = self.cx.error_count();
+        for expr in exprs {
+            self.expr(expr);
+        }
+        self.cx.error_count() > before
     }
 
     /// `u64::from(x)` (a lossless conversion: the value itself), `u8::try_from(x)` (refused).

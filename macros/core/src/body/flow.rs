@@ -122,6 +122,7 @@ impl Parser<'_> {
         let task = self.statement_attrs(&local.attrs);
         let Some(init) = &local.init else {
             self.error(local, "declare workflow variables with a value: `let x = …;`");
+            self.bind_rejected(&local.pat);
             return None;
         };
         let pat = strip_pat_type(&local.pat);
@@ -129,6 +130,7 @@ impl Parser<'_> {
             return self.let_else(pat, &init.expr, otherwise);
         }
         // `let mut collected = Vec::new();` before a `for` loop that pushes into it.
+        let mut declared_mut = false;
         if let syn::Pat::Ident(p) = pat
             && p.mutability.is_some()
         {
@@ -144,7 +146,8 @@ impl Parser<'_> {
                 "workflow variables cannot change: a state machine has no mutation; bind a new name instead \
                  (`let total2 = …`), or collect a `for` loop's results with `let mut all = Vec::new();` and `all.push(…)`",
             );
-            return None;
+            // Read on as `let`, so that neither the variable's uses nor its changes add errors.
+            declared_mut = true;
         }
         let flow = self.flow(&init.expr, task);
         let pat = match pat {
@@ -162,6 +165,7 @@ impl Parser<'_> {
                             &local.pat,
                             "`try_join!` and `join!` give a tuple: bind it with `let (a, b) = try_join!(..)?;`",
                         );
+                        self.bind_rejected(&local.pat);
                         return None;
                     }
                     Flow::Unwrap { var, span } => VarDef::Alias(Expr::OutcomeOk(*var, *span)),
@@ -173,11 +177,16 @@ impl Parser<'_> {
                                 "this does not produce a value that can be bound; bind the result of an activity call, \
                                  or a value computed from the workflow's variables",
                             );
+                            self.bind_rejected(&local.pat);
                             return None;
                         }
                     },
                 };
-                LetPat::Var(self.bind(&p.ident, def))
+                let id = self.bind(&p.ident, def);
+                if declared_mut {
+                    self.mutable.push(id);
+                }
+                LetPat::Var(id)
             }
             syn::Pat::Wild(_) => LetPat::Wild,
             syn::Pat::Tuple(tuple) if matches!(flow, Flow::Pure(Expr::Unit(_))) => {
@@ -195,6 +204,7 @@ impl Parser<'_> {
                         tuple,
                         "tuple patterns bind the results of `try_join!(..)?`; bind other values one by one",
                     );
+                    self.bind_rejected(pat);
                     return None;
                 };
                 if tuple.elems.len() != branches.len() {
@@ -206,6 +216,7 @@ impl Parser<'_> {
                             tuple.elems.len()
                         ),
                     );
+                    self.bind_rejected(pat);
                     return None;
                 }
                 let mut ids = Vec::new();
@@ -225,6 +236,7 @@ impl Parser<'_> {
                         }
                         other => {
                             self.error(other, "bind each result of `try_join!` to a name or `_`");
+                            self.bind_rejected(other);
                             ids.push(None);
                         }
                     }
@@ -236,6 +248,7 @@ impl Parser<'_> {
                     other,
                     "bind workflow values to a name (`let x = …`), `_`, or a tuple of names for `try_join!`",
                 );
+                self.bind_rejected(other);
                 return None;
             }
         };
@@ -254,6 +267,7 @@ impl Parser<'_> {
                 syn::Pat::Wild(_) => None,
                 other => {
                     self.error(other, "bind the value to a name: `let Some(coupon) = order.coupon else { .. };`");
+                    self.bind_rejected(other);
                     return None;
                 }
             },
@@ -263,6 +277,7 @@ impl Parser<'_> {
                     "`let … else` tests `Some(x)`; for enum variants use `match`, e.g. \
                      `let x = match v { Enum::Variant(x) => x, _ => return Err(..) };`",
                 );
+                self.bind_rejected(other);
                 return None;
             }
         };
@@ -272,6 +287,7 @@ impl Parser<'_> {
                 "`let … else` tests a value; bind the call's result first: \
                  `let found = lookup(id).await?; let Some(x) = found else { .. };`",
             );
+            self.bind_rejected(pat);
             return None;
         }
         let value = self.expr(value);
@@ -401,10 +417,12 @@ impl Parser<'_> {
                 Flow::Pure(Expr::Unit(c.span()))
             }
             syn::Expr::Assign(a) => {
-                self.error(
-                    a,
-                    "workflow variables cannot change: a state machine has no mutation; bind a new name with `let`",
-                );
+                if !self.is_declared_mutable(&a.left) {
+                    self.error(
+                        a,
+                        "workflow variables cannot change: a state machine has no mutation; bind a new name with `let`",
+                    );
+                }
                 Flow::Pure(Expr::Unit(a.span()))
             }
             syn::Expr::Macro(m) if macro_name(&m.mac) == "join" => self.join(&m.mac, m.span()),
@@ -1031,6 +1049,7 @@ impl Parser<'_> {
                         syn::Pat::Wild(_) => None,
                         other => {
                             self.error(other, "bind the value to a name: `if let Some(coupon) = order.coupon`");
+                            self.bind_rejected(other);
                             None
                         }
                     };
@@ -1038,6 +1057,7 @@ impl Parser<'_> {
                 }
                 other => {
                     self.error(other, "`if let` tests `Some(x)`; for enum variants use `match`");
+                    self.bind_rejected(other);
                     Cond::Bool(Expr::Unit(other.span()))
                 }
             };
@@ -1091,6 +1111,7 @@ impl Parser<'_> {
             Some(syn::Pat::Wild(_)) | None => None,
             Some(other) => {
                 self.error(other, "bind each item to a name: `for item in items`");
+                self.bind_rejected(other);
                 None
             }
         };

@@ -182,16 +182,33 @@ pub struct Parser<'a> {
     /// Parsing the tail of the function (or of a branch of it): `Ok(..)`/`Err(..)` end the
     /// workflow there.
     tail_ctx: bool,
+    /// The variables declared `let mut` (already reported): changing them is the same mistake.
+    mutable: Vec<VarId>,
 }
 
 impl<'a> Parser<'a> {
     /// Parses the body of `function`, whose argument `input` (a pattern binding one name) has
-    /// type `ty`.
-    pub fn parse(cx: &'a Ctxt, function: &syn::ItemFn, input: Option<(&Ident, &syn::Type)>) -> Body {
-        let mut parser =
-            Parser { cx, vars: Vars::default(), scopes: vec![HashMap::new()], nested: Vec::new(), tail_ctx: false };
+    /// type `ty`; the names `rejected` binds (arguments the signature stage reported) are known
+    /// but have no value.
+    pub fn parse(
+        cx: &'a Ctxt,
+        function: &syn::ItemFn,
+        input: Option<(&Ident, &syn::Type)>,
+        rejected: &[&syn::Pat],
+    ) -> Body {
+        let mut parser = Parser {
+            cx,
+            vars: Vars::default(),
+            scopes: vec![HashMap::new()],
+            nested: Vec::new(),
+            tail_ctx: false,
+            mutable: Vec::new(),
+        };
         if let Some((ident, ty)) = input {
             parser.bind(ident, VarDef::Input(ty.clone()));
+        }
+        for pat in rejected {
+            parser.bind_rejected(pat);
         }
         let block = parser.block(&function.block, true);
         for var in &parser.vars.list {
@@ -220,6 +237,40 @@ impl<'a> Parser<'a> {
         }
         self.scopes.last_mut().expect("a scope").insert(rust, id);
         id
+    }
+
+    /// Declares every name `pat` binds as a variable without a value: the pattern was reported,
+    /// and uses of its names are not errors of their own.
+    fn bind_rejected(&mut self, pat: &syn::Pat) {
+        struct Names<'p>(Vec<&'p Ident>);
+        impl<'p> syn::visit::Visit<'p> for Names<'p> {
+            fn visit_pat_ident(&mut self, p: &'p syn::PatIdent) {
+                if !starts_upper(&p.ident) {
+                    self.0.push(&p.ident);
+                }
+                syn::visit::visit_pat_ident(self, p);
+            }
+        }
+        let mut names = Names(Vec::new());
+        syn::visit::Visit::visit_pat(&mut names, pat);
+        for ident in names.0 {
+            self.bind(ident, VarDef::Alias(Expr::Unit(ident.span())));
+        }
+    }
+
+    /// Whether `expr` (the target of an assignment) is, or is inside, a variable declared
+    /// `let mut`, which was reported at its declaration.
+    fn is_declared_mutable(&self, expr: &syn::Expr) -> bool {
+        match strip(expr) {
+            syn::Expr::Path(p) => p
+                .path
+                .get_ident()
+                .and_then(|i| self.lookup(&i.to_string()))
+                .is_some_and(|id| self.mutable.contains(&id)),
+            syn::Expr::Field(f) => self.is_declared_mutable(&f.base),
+            syn::Expr::Index(i) => self.is_declared_mutable(&i.expr),
+            _ => false,
+        }
     }
 
     fn define(&mut self, id: VarId, def: VarDef) {
@@ -372,7 +423,7 @@ mod tests {
         let cx = Ctxt::new();
         let ident: Ident = syn::parse_quote!(order);
         let ty: syn::Type = syn::parse_quote!(Order);
-        let body = Parser::parse(&cx, &function, Some((&ident, &ty)));
+        let body = Parser::parse(&cx, &function, Some((&ident, &ty)), &[]);
         let errors = match cx.check() {
             Ok(()) => Vec::new(),
             Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
@@ -513,6 +564,73 @@ mod tests {
         let [Stmt::Flow(Flow::For(f))] = body.block.stmts.as_slice() else { panic!("expected a `for` loop") };
         assert!(matches!(body.vars.list[f.index.expect("an index")].def, VarDef::ItemIndex));
         assert!(matches!(body.vars.list[f.item.expect("an item")].def, VarDef::ItemOf(_)));
+    }
+
+    #[test]
+    fn plain_constructors_are_values_and_others_are_refused_with_their_own_hint() {
+        let (body, errors) = parse(syn::parse_quote! {
+            async fn checkout(order: Order) -> Result<(), E> {
+                let note = String::new();
+                let items = Vec::new();
+                let count = u64::default();
+                let flag = bool::default();
+                Ok(())
+            }
+        });
+        assert!(errors.is_empty(), "{errors:?}");
+        let def = |name: &str| &body.vars.list.iter().find(|v| v.rust == name).expect("bound").def;
+        assert!(matches!(def("note"), VarDef::Alias(Expr::Lit(syn::Lit::Str(s))) if s.value().is_empty()));
+        assert!(matches!(def("items"), VarDef::Alias(Expr::Array(a, _)) if a.is_empty()));
+        assert!(matches!(def("count"), VarDef::Alias(Expr::Cast(..))));
+        assert!(matches!(def("flag"), VarDef::Alias(Expr::Lit(syn::Lit::Bool(b))) if !b.value));
+        for (call, hint) in [
+            (quote::quote!(Default::default()), "does not know which type it builds"),
+            (quote::quote!(Order::default()), "write the value with every field (`Order { .. }`)"),
+            (quote::quote!(Order::new(order.id)), "`Order::new(..)` runs code of `Order`"),
+            (quote::quote!(HashMap::new()), "build the collection in an activity"),
+        ] {
+            let function: syn::ItemFn = syn::parse_quote! {
+                async fn checkout(order: Order) -> Result<(), E> {
+                    let value = #call;
+                    Ok(())
+                }
+            };
+            let (_, errors) = parse(function);
+            assert_eq!(errors.len(), 1, "{call}: {errors:?}");
+            assert!(errors[0].contains(hint), "{call}: {errors:?}");
+            assert!(!errors[0].contains("#[activity]"), "{call}: {errors:?}");
+        }
+    }
+
+    #[test]
+    fn the_innermost_forbidden_call_is_the_one_reported() {
+        let (_, errors) = parse(syn::parse_quote! {
+            async fn checkout(order: Order) -> Result<(), E> {
+                let region = std::env::var("REGION").unwrap_or_default();
+                let total = helper(std::time::SystemTime::now());
+                Ok(())
+            }
+        });
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors[0].contains("`std::env::var` reads the environment"), "{errors:?}");
+        assert!(errors[1].contains("`std::time::SystemTime::now` reads the clock"), "{errors:?}");
+    }
+
+    #[test]
+    fn rejected_bindings_stay_known() {
+        let (_, errors) = parse(syn::parse_quote! {
+            async fn checkout(order: Order) -> Result<(), E> {
+                let mut total = order.total;
+                total += 1;
+                total = total * 2;
+                let Order { id, .. } = order.clone();
+                let label = format!("{id}-{total}");
+                Ok(())
+            }
+        });
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors[0].starts_with("workflow variables cannot change"), "{errors:?}");
+        assert!(errors[1].starts_with("bind workflow values to a name"), "{errors:?}");
     }
 
     #[test]

@@ -143,6 +143,54 @@ pub(super) fn nondeterminism_message(path: &str, what: &str) -> String {
     }
 }
 
+/// What a constructor of a plain value (`String::new()`, `u64::default()`) builds, by the last
+/// two segments of its path.
+pub(super) enum Plain {
+    /// `""`
+    EmptyString,
+    /// `[]`
+    EmptyArray,
+    /// `0` of the number type named.
+    Zero(&'static str),
+    /// `false`
+    False,
+    /// `None`
+    None,
+    /// Refused, with the reason and what to write instead.
+    Refused(String),
+}
+
+pub(super) fn plain_constructor(path: &str) -> Option<Plain> {
+    let segments: Vec<&str> = path.rsplit("::").take(2).collect();
+    let [function, ty] = segments.as_slice() else { return None };
+    let plain = match (*ty, *function) {
+        ("String", "new" | "default") => Plain::EmptyString,
+        ("Vec", "new" | "default" | "with_capacity") => Plain::EmptyArray,
+        ("bool", "default") => Plain::False,
+        ("Option", "default") => Plain::None,
+        (number, "default") if NUMBER_TYPES.contains(&number) => {
+            Plain::Zero(NUMBER_TYPES.iter().find(|n| **n == number).expect("listed"))
+        }
+        ("HashMap" | "BTreeMap" | "HashSet" | "BTreeSet" | "IndexMap" | "VecDeque", "new" | "default") => {
+            Plain::Refused(format!(
+                "`{ty}::{function}()` cannot be built in a state machine: a workflow builds vectors (`Vec::new()`, \
+                 `vec![..]`) and structs; build the collection in an activity"
+            ))
+        }
+        ("Default", "default") => Plain::Refused(
+            "`Default::default()` cannot be expressed: the state machine does not know which type it builds; \
+             write the value itself (`0`, `false`, `String::new()`, `Vec::new()`, `None`, a struct literal)"
+                .to_owned(),
+        ),
+        (ty, "default") if ty.starts_with(char::is_uppercase) => Plain::Refused(format!(
+            "`{ty}::default()` cannot be expressed: the state machine does not run `{ty}`'s `Default`; write the \
+             value with every field (`{ty} {{ .. }}`), or build it in an activity"
+        )),
+        _ => return None,
+    };
+    Some(plain)
+}
+
 /// Why a workflow computes no `f32`: JSON numbers are doubles, and JSONata cannot round to
 /// single precision as Rust does after every operation.
 pub(super) const F32_MESSAGE: &str =
@@ -156,23 +204,12 @@ pub(super) fn try_from_message(call: &str) -> String {
     )
 }
 
+/// The number types a cast or a conversion may name.
+const NUMBER_TYPES: &[&str] =
+    &["u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize", "f32", "f64"];
+
 pub(super) fn is_number_type(ident: &syn::Ident) -> bool {
-    matches!(
-        ident.to_string().as_str(),
-        "u8" | "u16"
-            | "u32"
-            | "u64"
-            | "u128"
-            | "usize"
-            | "i8"
-            | "i16"
-            | "i32"
-            | "i64"
-            | "i128"
-            | "isize"
-            | "f32"
-            | "f64"
-    )
+    NUMBER_TYPES.contains(&ident.to_string().as_str())
 }
 
 #[cfg(test)]

@@ -11,24 +11,78 @@ use syn::Type;
 
 /// The expansion of a checked `#[activity]`.
 pub fn emit_activity(activity: &Activity<'_>) -> TokenStream {
+    let (Some(input), Some((output, error))) = (activity.input, activity.output) else {
+        unreachable!("checked by the parse stage")
+    };
+    let error_ty = quote!(#error);
+    let krate = super::crate_path(activity.attrs.krate.as_ref());
+    let private = quote!(#krate::__private);
+    let retry = activity.attrs.retry.iter().map(|rule| emit_retrier(&private, &lower_retry(rule), &error_ty)).collect();
+    let mut checks: Vec<TokenStream> =
+        activity.attrs.retry.iter().flat_map(|r| &r.errors).filter_map(|e| variant_check(e, error)).collect();
+    let rules: Vec<Retry> = activity.attrs.retry.iter().map(lower_retry).collect();
+    let owner = RetryOwner { error: &error_ty, lambda: quote!(true), name: &activity.original.sig.ident.to_string() };
+    checks.extend(name_checks(&private, &rules, &owner));
+    expand(
+        activity,
+        Types { input: quote!(#input), output: quote!(#output), error: error_ty },
+        Parts { retry, checks, checked: true },
+    )
+}
+
+/// The expansion of an `#[activity]` that did not compile, for rustc and IDEs to go on with:
+/// the function as written, followed by the type and impls a checked activity has, from what
+/// the signature says (`()` where it says nothing usable), so that `stepcraft::main!` and the
+/// workflows calling it add no errors of their own. Nothing declared in the attribute is
+/// applied; the impls never run, as the crate does not compile.
+pub fn emit_unchecked(activity: &Activity<'_>) -> TokenStream {
+    let sig = &activity.original.sig;
+    // A method sits in an `impl` block, where no type can be declared: the function alone.
+    if sig.receiver().is_some() {
+        let item = activity.original;
+        return quote!(#item);
+    }
+    let usable = |ty: &syn::Type| super::is_plain_type(sig, ty).then(|| quote!(#ty));
+    let types = Types {
+        input: activity.input.and_then(usable).unwrap_or_else(|| quote!(())),
+        output: activity.output.and_then(|(t, _)| usable(t)).unwrap_or_else(|| quote!(())),
+        error: activity.output.and_then(|(_, e)| usable(e)).unwrap_or_else(|| quote!(::core::convert::Infallible)),
+    };
+    expand(activity, types, Parts { retry: Vec::new(), checks: Vec::new(), checked: false })
+}
+
+/// The types an activity's impls name.
+struct Types {
+    input: TokenStream,
+    output: TokenStream,
+    error: TokenStream,
+}
+
+/// What a checked activity has and an unchecked one does not.
+struct Parts {
+    /// The retriers of `Activity::config`.
+    retry: Vec<TokenStream>,
+    /// Checks that the names in `retry(errors = [..])` exist.
+    checks: Vec<TokenStream>,
+    /// Whether `Activity::run` calls the function (else it is a future that never ends).
+    checked: bool,
+}
+
+fn expand(activity: &Activity<'_>, types: Types, parts: Parts) -> TokenStream {
     let krate = super::crate_path(activity.attrs.krate.as_ref());
     let private = quote!(#krate::__private);
     let item = activity.original;
     let vis = &item.vis;
     let ident = &item.sig.ident;
     let name = activity.name();
-    let (Some(input), Some((output, error))) = (activity.input, activity.output) else {
-        unreachable!("checked by the parse stage")
-    };
+    let Types { input, output, error } = &types;
+    let Parts { retry, checks: variant_checks, checked } = parts;
     let doc = format!("The activity [`{ident}`](fn@{ident}): what `stepcraft::main!` hosts and workflows call.");
     let timeout = option(activity.attrs.timeout.as_ref().map(|t| t.value));
     let heartbeat = option(activity.attrs.heartbeat.as_ref().map(|t| t.value));
     let memory = option(activity.attrs.memory);
     // A callback task's timeout is the wait for the token; its function returns at once.
     let function_timeout = if activity.attrs.callback.is_some() { option(None) } else { timeout.clone() };
-    let error_ty = quote!(#error);
-    let retry = activity.attrs.retry.iter().map(|rule| emit_retrier(&private, &lower_retry(rule), &error_ty));
-    let variant_checks = activity.attrs.retry.iter().flat_map(|r| &r.errors).filter_map(|e| variant_check(e, error));
     // A callback activity receives `{"input": …, "taskToken": …}`; its task waits for the
     // callback, whose result has the type `callback = …` names.
     let (lambda_input, run, step) = match &activity.attrs.callback {
@@ -68,6 +122,14 @@ pub fn emit_activity(activity: &Activity<'_>) -> TokenStream {
                 }
             },
         ),
+    };
+    let run = if checked {
+        run
+    } else {
+        quote!({
+            let _ = input;
+            ::core::future::pending()
+        })
     };
     let callback_impl = activity.attrs.callback.as_ref().map(|_| {
         quote! {
@@ -123,6 +185,10 @@ pub fn emit_activity(activity: &Activity<'_>) -> TokenStream {
                 #step
             }
 
+            impl #private::RetryErrors for #ident {
+                type Error = #error;
+            }
+
             #callback_impl
 
             #(#variant_checks)*
@@ -151,7 +217,7 @@ pub fn option(value: Option<u64>) -> TokenStream {
 /// A retrier, with variant names resolved through `error`'s `stepcraft::Error` impl.
 pub fn emit_retrier(private: &TokenStream, rule: &Retry, error: &TokenStream) -> TokenStream {
     let names = rule.errors.iter().map(|e| match e {
-        RetryError::Name(s) => quote!(names.push(#private::std::string::String::from(#s));),
+        RetryError::Name(s, _) | RetryError::Other(s) => quote!(names.push(#private::std::string::String::from(#s));),
         RetryError::Variant(v) => {
             let variant = v.to_string();
             quote!(names.extend(#private::error_names::<#error>(#variant));)
@@ -185,6 +251,39 @@ pub fn emit_retrier(private: &TokenStream, rule: &Retry, error: &TokenStream) ->
         #(#settings)*
         rule
     }}
+}
+
+/// Whose errors a retry rule names, for the compile-time checks of its strings.
+pub struct RetryOwner<'a> {
+    /// The error type the called function fails with.
+    pub error: &'a TokenStream,
+    /// A `bool` constant expression: whether the call is a Lambda task (which may also fail
+    /// with the glue's and Lambda's errors).
+    pub lambda: TokenStream,
+    /// The called function, as the message names it.
+    pub name: &'a str,
+}
+
+/// A `const` item per error name a rule writes as a string, failing the compilation at the
+/// string when the called function cannot fail with that name (`check_retry_name`).
+pub fn name_checks(private: &TokenStream, rules: &[Retry], owner: &RetryOwner<'_>) -> Vec<TokenStream> {
+    let RetryOwner { error, lambda, name } = owner;
+    rules
+        .iter()
+        .flat_map(|rule| &rule.errors)
+        .filter_map(|e| match e {
+            // Step Functions' own names are checked when the attribute is read.
+            RetryError::Name(s, span) if !s.starts_with("States.") => Some(super::respan(
+                quote! {
+                    const _: () = #private::check_retry_name(
+                        &<#error as #private::ErrorNames>::NAMES, #lambda, #name, #s,
+                    );
+                },
+                *span,
+            )),
+            _ => None,
+        })
+        .collect()
 }
 
 /// A check, spanned at the user's identifier, that a retried variant exists on the error enum.

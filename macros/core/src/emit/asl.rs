@@ -577,8 +577,8 @@ impl Emitter<'_> {
     fn state(&self, id: StateId) -> TokenStream {
         let private = self.private;
         match &self.graph.states[id].kind {
-            Kind::Task { callee: callee_path, arg, task, assign, output, catch, next } => {
-                let callee = self.step(callee_path);
+            Kind::Task { callee, arg, task, assign, output, catch, next } => {
+                let callee = self.step(callee);
                 let arg = self.expr(arg);
                 let assign = self.assign(assign);
                 let output = self.output(output);
@@ -800,7 +800,8 @@ impl Emitter<'_> {
 pub fn task_overrides(private: &TokenStream, callee: &TokenStream, task: &TaskSettings) -> Vec<TokenStream> {
     let mut overrides = Vec::new();
     if let Some(rules) = &task.retry {
-        let error = quote!(<#callee as #private::Step>::Error);
+        // A callback activity's variants are those of its own error type, not `CallbackError`.
+        let error = quote!(<#callee as #private::RetryErrors>::Error);
         let rules = rules.iter().map(|r| super::activity::emit_retrier(private, r, &error));
         let retry = quote!(::std::vec![#(#rules),*]);
         overrides.push(quote!(task.retry = #private::asl::Retrier::with_service_errors(#retry, <#callee as #private::Step>::CHILD_WORKFLOW);));
@@ -812,6 +813,42 @@ pub fn task_overrides(private: &TokenStream, callee: &TokenStream, task: &TaskSe
         overrides.push(quote!(task.heartbeat_seconds = ::core::option::Option::Some(#h);));
     }
     overrides
+}
+
+/// The compile-time checks of every call's `#[task(retry(..))]`: each variant exists on the
+/// error type of the called function, each string is a name it can fail with. Emitted once per
+/// Task (the native call applies the same rules), as items beside the workflow's impls.
+pub fn emit_task_checks(graph: &Graph, private: &TokenStream, steps: &syn::Ident) -> Vec<TokenStream> {
+    graph
+        .states_in_order()
+        .into_iter()
+        .flat_map(|id| match &graph.states[id].kind {
+            Kind::Task { callee, task, .. } => task_checks(private, &step_path(steps, callee), callee, task),
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+fn task_checks(private: &TokenStream, callee: &TokenStream, path: &syn::Path, task: &TaskSettings) -> Vec<TokenStream> {
+    let Some(rules) = &task.retry else { return Vec::new() };
+    let error = quote!(<#callee as #private::RetryErrors>::Error);
+    let lambda = quote!(!<#callee as #private::Step>::CHILD_WORKFLOW);
+    let name = quote!(#path).to_string().replace(' ', "");
+    let owner = super::activity::RetryOwner { error: &error, lambda, name: &name };
+    let mut checks = super::activity::name_checks(private, rules, &owner);
+    checks.extend(rules.iter().flat_map(|r| &r.errors).filter_map(|e| match e {
+        crate::ir::RetryError::Variant(variant) => {
+            let v = variant.to_string();
+            Some(super::respan(
+                quote! {
+                    const _: () = #private::check_retry_variant(&<#error as #private::ErrorNames>::NAMES, #name, #v);
+                },
+                variant.span(),
+            ))
+        }
+        _ => None,
+    }));
+    checks
 }
 
 fn path_span(path: &syn::Path) -> Span {

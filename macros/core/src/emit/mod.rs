@@ -5,6 +5,7 @@ pub mod activity;
 pub mod asl;
 pub mod data;
 pub mod error;
+pub mod error_names;
 pub mod handler;
 pub mod workflow;
 
@@ -35,4 +36,21 @@ pub fn crate_path(custom: Option<&syn::Path>) -> TokenStream {
         Some(path) => quote!(#path),
         None => quote!(::stepcraft),
     }
+}
+
+/// Whether `ty`, a type in the signature `sig`, can name an associated type of a stand-in impl
+/// (`emit_unchecked`) without an error of its own: not generic, not `impl Trait` or `dyn`, no
+/// borrow, no `_`, no `Self`.
+pub fn is_plain_type(sig: &syn::Signature, ty: &syn::Type) -> bool {
+    fn plain(tokens: TokenStream) -> bool {
+        tokens.into_iter().all(|token| match token {
+            proc_macro2::TokenTree::Group(group) => plain(group.stream()),
+            proc_macro2::TokenTree::Ident(ident) => {
+                !matches!(ident.to_string().as_str(), "impl" | "dyn" | "Self" | "_")
+            }
+            proc_macro2::TokenTree::Punct(punct) => punct.as_char() != '&',
+            proc_macro2::TokenTree::Literal(_) => true,
+        })
+    }
+    sig.generics.params.is_empty() && sig.generics.where_clause.is_none() && plain(quote!(#ty))
 }

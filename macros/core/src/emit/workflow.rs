@@ -44,6 +44,7 @@ pub fn emit_workflow(workflow: &Workflow<'_>, graph: &Graph) -> TokenStream {
         let span = syn::spanned::Spanned::span(path);
         super::respan(quote!(__M: #private::Hosts<#callee>), span)
     });
+    let task_checks = super::asl::emit_task_checks(graph, &private, &steps);
     let express = workflow.attrs.express.is_some();
     // Express state machines cannot run `.sync` integrations, so they cannot wait for a child
     // execution (https://docs.aws.amazon.com/step-functions/latest/dg/choosing-workflow-type.html).
@@ -100,7 +101,13 @@ pub fn emit_workflow(workflow: &Workflow<'_>, graph: &Graph) -> TokenStream {
                 }
             }
 
+            impl #private::RetryErrors for #ident {
+                type Error = #error;
+            }
+
             #(#express_checks)*
+
+            #(#task_checks)*
         };
 
         // Outside the `const _` block, so that rustc names it `workflow::__stepcraft_calls`.
@@ -112,17 +119,94 @@ pub fn emit_workflow(workflow: &Workflow<'_>, graph: &Graph) -> TokenStream {
     }
 }
 
-/// The function of a workflow that did not compile, for rustc and IDEs to go on with: as
-/// written, minus stepcraft's statement attributes, its warnings silenced (the errors matter).
-pub fn emit_unchecked(function: &syn::ItemFn) -> TokenStream {
+/// A workflow that did not compile, for rustc and IDEs to go on with: the function as written,
+/// minus stepcraft's statement attributes, its warnings silenced (the errors matter); then the
+/// type and impls a checked workflow has, from what the signature says (`()` where it says
+/// nothing usable), so that `stepcraft::main!` and the workflows calling it add no errors of
+/// their own. The impls never run, as the crate does not compile.
+pub fn emit_unchecked(workflow: &Workflow<'_>) -> TokenStream {
+    let function = workflow.original;
     let mut item = function.clone();
     // The `try_join!` conversions too, so that branches of different error types add no
     // `mismatched types` to the errors reported.
     let error = result_error(&function.sig);
     Native { error: error.as_ref(), ..Native::default() }.visit_item_fn_mut(&mut item);
+    // A method sits in an `impl` block, where no type can be declared: the function alone.
+    if function.sig.receiver().is_some() {
+        return quote! {
+            #[allow(unused, unreachable_code)]
+            #item
+        };
+    }
+    let krate = super::crate_path(workflow.attrs.krate.as_ref());
+    let private = quote!(#krate::__private);
+    let sig = &function.sig;
+    let usable = |ty: &syn::Type| super::is_plain_type(sig, ty).then(|| quote!(#ty));
+    let input = workflow.input.and_then(usable).unwrap_or_else(|| quote!(()));
+    let output = workflow.output.and_then(|(t, _)| usable(t)).unwrap_or_else(|| quote!(()));
+    let error = workflow.output.and_then(|(_, e)| usable(e)).unwrap_or_else(|| quote!(::core::convert::Infallible));
+    let vis = &function.vis;
+    let ident = &sig.ident;
+    let name = workflow.name();
+    let express = workflow.attrs.express.is_some();
     quote! {
         #[allow(unused, unreachable_code)]
         #item
+
+        #[allow(non_camel_case_types, dead_code)]
+        #vis struct #ident {}
+
+        const _: () = {
+            impl #private::Workflow for #ident {
+                type Input = #input;
+                type Output = #output;
+                type Error = #error;
+                const NAME: &'static str = #name;
+                const EXPRESS: bool = #express;
+
+                fn definition() -> #private::asl::StateMachine {
+                    #private::asl::StateMachine::new(#name)
+                }
+
+                fn run(input: #input) -> impl #private::core::future::Future<
+                    Output = #private::core::result::Result<#output, #error>,
+                > + ::core::marker::Send {
+                    let _ = input;
+                    ::core::future::pending()
+                }
+            }
+
+            impl #private::Step for #ident {
+                type Input = #input;
+                type Output = #output;
+                type Error = #error;
+                const CHILD_WORKFLOW: bool = true;
+
+                fn task(payload: #private::serde_json::Value) -> #private::asl::Task {
+                    #private::workflow_task::<Self>(payload)
+                }
+
+                fn result() -> #private::serde_json::Value {
+                    #private::expr::child_result::<#private::expr::Any>().template()
+                }
+            }
+
+            impl #private::Host for #ident {
+                fn entry() -> #private::Entry {
+                    #private::Entry::workflow::<Self>()
+                }
+            }
+
+            impl #private::RetryErrors for #ident {
+                type Error = #error;
+            }
+        };
+
+        impl #ident {
+            #[doc(hidden)]
+            #[allow(dead_code)]
+            pub fn __stepcraft_calls<__M>() {}
+        }
     }
 }
 
@@ -221,7 +305,9 @@ fn catches_all(pat: &syn::Pat) -> bool {
         && p.elems.len() == 1
         && match &p.elems[0] {
             syn::Pat::Wild(_) => true,
-            syn::Pat::Ident(binding) => binding.subpat.is_none() && !binding.ident.to_string().starts_with(char::is_uppercase),
+            syn::Pat::Ident(binding) => {
+                binding.subpat.is_none() && !binding.ident.to_string().starts_with(char::is_uppercase)
+            }
             _ => false,
         }
 }
@@ -305,6 +391,26 @@ impl Native<'_> {
         }})
     }
 
+    /// Arithmetic as the state machine computes it: `a + b` (`-`, `*`) as `computed(a + b)`,
+    /// an integer beyond ±(2^53 − 1) ending the run as its evaluation fails; `a / b` (`%`) as
+    /// `a / divisor(b)`, for a division by zero.
+    fn computed(&self, expr: &mut syn::Expr) {
+        let Some(calls) = &self.calls else { return };
+        let private = calls.private;
+        let syn::Expr::Binary(binary) = expr else { return };
+        let span = syn::spanned::Spanned::span(&binary.op);
+        match binary.op {
+            syn::BinOp::Add(_) | syn::BinOp::Sub(_) | syn::BinOp::Mul(_) => {
+                *expr = syn::parse_quote_spanned!(span=> #private::computed(#binary));
+            }
+            syn::BinOp::Div(_) | syn::BinOp::Rem(_) => {
+                let right = binary.right.clone();
+                *binary.right = syn::parse_quote_spanned!(span=> #private::divisor(#right));
+            }
+            _ => {}
+        }
+    }
+
     /// `Err(e)` / `Err(e.into())` of a caught `e`: `e` as the `Fail` state raises it.
     fn rethrow(&self, call: &mut syn::ExprCall) {
         let Some(calls) = &self.calls else { return };
@@ -370,6 +476,7 @@ impl VisitMut for Native<'_> {
         }
         syn::visit_mut::visit_expr_mut(self, expr);
         self.caught_all = here;
+        self.computed(expr);
         if let syn::Expr::Call(call) = expr {
             self.rethrow(call);
             if let Some(native) = self.native_call(call) {

@@ -192,8 +192,11 @@ pub enum RetryError {
     /// A variant of the called activity's error type, resolved to its stable name by
     /// generated code.
     Variant(Ident),
-    /// An error name as Step Functions sees it.
-    Name(String),
+    /// An error name as Step Functions sees it, which generated code checks against the names
+    /// the called function can fail with (an error at the string's span).
+    Name(String, proc_macro2::Span),
+    /// An error name taken as written (`other = "…"`).
+    Other(String),
 }
 
 /// `JitterStrategy`: the runtime's `asl::Jitter` has a variant of each name.
