@@ -545,3 +545,27 @@ async fn a_redriven_distributed_map_reruns_only_its_unsuccessful_children() {
     assert!(rerun.contains(&&json!("b")) && !rerun.contains(&&json!("a")), "a succeeded and is kept: {rerun:?}");
     assert_eq!(after.iter().filter(|x| **x == json!("c")).count(), 1, "c runs once, in whichever attempt");
 }
+
+// Wait workflow state: "If the state specifies Timestamp or TimestampPath that refers to a
+// timestamp in the past, redrive causes the Wait state to be exited and enters the state
+// specified in the Next field."
+#[tokio::test]
+async fn a_wait_for_a_timestamp_already_past_is_exited_on_redrive() {
+    // Starts 2024-01-01T00:00:00Z; waits until 00:10; stopped at 00:05; redriven at 00:20.
+    let m = sm(json!({"StartAt": "Until", "States": {
+        "Until": {"Type": "Wait", "Timestamp": "2024-01-01T00:10:00Z", "Next": "After"},
+        "After": {"Type": "Pass", "End": true}}}));
+    let clock = Clock::manual(1_704_067_200_000);
+    let ex = Executor::new().clock(clock.clone());
+    let mut exec = ex.start(&m, json!({}));
+    exec.run_until_idle().await;
+    clock.advance(Duration::from_secs(300));
+    let stopped = exec.stop(Some("Paused"), None).unwrap();
+    clock.advance(Duration::from_secs(900));
+    let mut again = ex.redrive(&stopped).unwrap();
+    assert!(again.run_until_idle().await, "the timestamp is past: no waiting");
+    let r = again.await;
+    assert_eq!(r.status, Status::Succeeded);
+    assert_eq!(entered_on_redrive(&r), ["Until", "After"]);
+    assert_eq!(r.stop_ms - r.start_ms, 1_200_000);
+}
