@@ -632,12 +632,32 @@ pub trait Text: JsonKind {}
 /// `left + right`: addition, or concatenation for strings.
 pub fn add<A: Arithmetic + ?Sized, B: ?Sized>(left: &Expr<A>, right: &Expr<B>) -> Expr<A> {
     let op = if A::CONCAT { "&" } else { "+" };
-    src(format!("{} {op} {}", left.node.operand(), right.node.operand()), false)
+    exact(format!("{} {op} {}", left.node.operand(), right.node.operand()))
 }
 
 /// `left op right` for `-`, `*` and `%` (JSONata's `%` truncates like Rust's: `-7 % 2 == -1`).
 pub fn arith<A: Arithmetic + ?Sized, B: ?Sized>(left: &Expr<A>, op: Op, right: &Expr<B>) -> Expr<A> {
-    src(format!("{} {} {}", left.node.operand(), op.jsonata(), right.node.operand()), false)
+    let text = format!("{} {} {}", left.node.operand(), op.jsonata(), right.node.operand());
+    if matches!(op, Op::Rem) { src(text, false) } else { exact(text) }
+}
+
+/// An integer sum, difference or product as Rust has it, or none: within the type's bounds
+/// (where Rust panics on overflow) and ±(2^53 − 1) (past which a double skips integers), else
+/// the evaluation fails (`States.QueryEvaluationError`), as the native run does
+/// (`workflow::computed`). Other values as they are.
+fn exact<A: JsonKind + ?Sized>(text: String) -> Expr<A> {
+    if !A::INTEGER {
+        return src(text, false);
+    }
+    let safe = crate::workflow::SAFE_INTEGER;
+    let (min, max) = (A::BOUNDS.0.max(-safe), A::BOUNDS.1.min(safe));
+    src(
+        format!(
+            "($__r := {text}; $__r >= {min} and $__r <= {max} ? $__r : $error(\"integer overflow: the result is outside \
+             {min}..{max}\"))"
+        ),
+        true,
+    )
 }
 
 /// `left / right`: integer division truncates toward zero, as in Rust.

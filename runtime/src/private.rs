@@ -17,8 +17,8 @@ pub use crate::http::{Cors, FromHttpRequest, IntoHttpResponse};
 pub use crate::lambda::BoxFuture;
 pub use crate::retry_names::{ErrorNames, NameTable, RetryErrors, check_retry_name, check_retry_variant};
 pub use crate::workflow::{
-    CopyByClone, CopyBySerde, ExpressStep, InputCopy, NoCopy, Step, Workflow, activity_task, error_name, error_names,
-    native_call, reraised, workflow_task,
+    CopyByClone, CopyBySerde, ExpressStep, InputCopy, NoCopy, Step, Workflow, activity_task, add, divisor,
+    error_name, error_names, mul, native_call, reraised, sub, workflow_task,
 };
 pub use ::core;
 pub use ::lambda_runtime::Context;

@@ -260,6 +260,204 @@ impl std::fmt::Display for NativeFailure {
 
 impl std::error::Error for NativeFailure {}
 
+/// The largest integer magnitude a JSON number (a double) holds exactly, with every integer
+/// below it: `2^53 − 1`. A workflow's integer arithmetic stays within it (and its type's
+/// bounds), natively and in the state machine.
+pub const SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+/// `+`, `-` and `*` of a workflow's body natively, as the state machine computes them:
+/// generated code calls [`add`], [`sub`] and [`mul`] for them. On integers, a result beyond the
+/// type's bounds or ±[`SAFE_INTEGER`] (past which a double skips integers) fails the state
+/// machine's evaluation (`States.QueryEvaluationError`), so it ends the native run too
+/// ([`NotComputable`]), in debug and release builds alike; floats and strings as Rust has them.
+pub trait Exact<Rhs> {
+    /// The result's type.
+    type Output;
+    /// `self + rhs`.
+    fn exact_add(self, rhs: Rhs) -> Self::Output;
+}
+
+/// `-` and `*`, as [`Exact`] does `+`.
+pub trait ExactArith<Rhs>: Exact<Rhs> {
+    /// `self - rhs`.
+    fn exact_sub(self, rhs: Rhs) -> Self::Output;
+    /// `self * rhs`.
+    fn exact_mul(self, rhs: Rhs) -> Self::Output;
+}
+
+/// An integer result the state machine holds exactly, or the end of the run.
+fn exact_integer<T: Copy + std::fmt::Display + TryInto<i64>>(result: Option<T>, what: &str) -> T {
+    match result {
+        Some(value) if value.try_into().is_ok_and(|v: i64| v.unsigned_abs() <= SAFE_INTEGER as u64) => value,
+        Some(value) => not_computable(format!(
+            "integer overflow: {value} is outside -9007199254740991..9007199254740991, the integers a JSON \
+             number (a double) holds exactly"
+        )),
+        None => not_computable(format!("integer overflow: {what} overflows its type")),
+    }
+}
+
+macro_rules! exact_integers {
+    ($($t:ty),*) => {$(
+        impl Exact<$t> for $t {
+            type Output = $t;
+            fn exact_add(self, rhs: $t) -> $t {
+                exact_integer(self.checked_add(rhs), &format!("{self} + {rhs}"))
+            }
+        }
+        impl ExactArith<$t> for $t {
+            fn exact_sub(self, rhs: $t) -> $t {
+                exact_integer(self.checked_sub(rhs), &format!("{self} - {rhs}"))
+            }
+            fn exact_mul(self, rhs: $t) -> $t {
+                exact_integer(self.checked_mul(rhs), &format!("{self} * {rhs}"))
+            }
+        }
+        exact_by_value!($t);
+    )*};
+}
+
+macro_rules! exact_floats {
+    ($($t:ty),*) => {$(
+        impl Exact<$t> for $t {
+            type Output = $t;
+            fn exact_add(self, rhs: $t) -> $t {
+                self + rhs
+            }
+        }
+        impl ExactArith<$t> for $t {
+            fn exact_sub(self, rhs: $t) -> $t {
+                self - rhs
+            }
+            fn exact_mul(self, rhs: $t) -> $t {
+                self * rhs
+            }
+        }
+        exact_by_value!($t);
+    )*};
+}
+
+/// References to numbers, as Rust's operators take them.
+macro_rules! exact_by_value {
+    ($t:ty) => {
+        impl Exact<&$t> for $t {
+            type Output = $t;
+            fn exact_add(self, rhs: &$t) -> $t {
+                self.exact_add(*rhs)
+            }
+        }
+        impl ExactArith<&$t> for $t {
+            fn exact_sub(self, rhs: &$t) -> $t {
+                self.exact_sub(*rhs)
+            }
+            fn exact_mul(self, rhs: &$t) -> $t {
+                self.exact_mul(*rhs)
+            }
+        }
+        impl<R> Exact<R> for &$t
+        where
+            $t: Exact<R, Output = $t>,
+        {
+            type Output = $t;
+            fn exact_add(self, rhs: R) -> $t {
+                (*self).exact_add(rhs)
+            }
+        }
+        impl<R> ExactArith<R> for &$t
+        where
+            $t: ExactArith<R, Output = $t>,
+        {
+            fn exact_sub(self, rhs: R) -> $t {
+                (*self).exact_sub(rhs)
+            }
+            fn exact_mul(self, rhs: R) -> $t {
+                (*self).exact_mul(rhs)
+            }
+        }
+    };
+}
+
+exact_integers!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
+exact_floats!(f32, f64);
+
+impl Exact<&str> for String {
+    type Output = String;
+    fn exact_add(self, rhs: &str) -> String {
+        self + rhs
+    }
+}
+impl Exact<&String> for String {
+    type Output = String;
+    fn exact_add(self, rhs: &String) -> String {
+        self + rhs
+    }
+}
+
+/// `left + right` as the state machine computes it ([`Exact`]).
+pub fn add<A: Exact<B>, B>(left: A, right: B) -> A::Output {
+    left.exact_add(right)
+}
+
+/// `left - right` as the state machine computes it ([`Exact`]).
+pub fn sub<A: ExactArith<B>, B>(left: A, right: B) -> A::Output {
+    left.exact_sub(right)
+}
+
+/// `left * right` as the state machine computes it ([`Exact`]).
+pub fn mul<A: ExactArith<B>, B>(left: A, right: B) -> A::Output {
+    left.exact_mul(right)
+}
+
+/// A divisor the state machine can divide by ([`divisor`]).
+pub trait Divisor {
+    /// Whether it is zero.
+    fn is_zero(&self) -> bool;
+}
+
+macro_rules! divisors {
+    ($($t:ty),*) => {$(
+        impl Divisor for $t {
+            #[allow(clippy::float_cmp, reason = "zero is exact")]
+            fn is_zero(&self) -> bool {
+                *self == (0 as $t)
+            }
+        }
+    )*};
+}
+divisors!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize, f32, f64);
+impl<T: Divisor> Divisor for &T {
+    fn is_zero(&self) -> bool {
+        (**self).is_zero()
+    }
+}
+
+/// `divisor`, which the state machine cannot divide by when it is zero (an integer's division
+/// panics natively, a float's gives infinity, which JSON cannot hold).
+pub fn divisor<T: Divisor>(divisor: T) -> T {
+    if divisor.is_zero() {
+        not_computable("division by zero".to_owned());
+    }
+    divisor
+}
+
+/// A value the state machine cannot compute, met natively: under [`run_native`] the run ends
+/// with `States.QueryEvaluationError`, as the execution does; otherwise a panic that says so.
+#[derive(Debug)]
+struct NotComputable(String);
+
+fn not_computable(what: String) -> ! {
+    let failure = NotComputable(what);
+    match FAILURES.try_with(|_| ()) {
+        // `run_native` ends the run with it: no panic message.
+        Ok(()) => std::panic::resume_unwind(Box::new(failure)),
+        Err(_) => panic!(
+            "{}: the state machine's evaluation fails with States.QueryEvaluationError (run the workflow with \
+             `stepcraft::workflow::run_native` to get that failure as a result)",
+            failure.0
+        ),
+    }
+}
+
 /// A task that timed out natively where its caller's error type cannot say so: the native run
 /// ends with `States.Timeout`, as the execution does (see [`run_native`]).
 #[derive(Debug)]
@@ -315,7 +513,10 @@ pub async fn run_native<W: Workflow>(input: W::Input) -> Result<W::Output, Nativ
         }
         Err(payload) => match payload.downcast::<TaskTimedOut>() {
             Ok(_) => Err(NativeFailure { error: "States.Timeout".into(), cause: None }),
-            Err(payload) => std::panic::resume_unwind(payload),
+            Err(payload) => match payload.downcast::<NotComputable>() {
+                Ok(failure) => Err(NativeFailure { error: "States.QueryEvaluationError".into(), cause: Some(failure.0) }),
+                Err(payload) => std::panic::resume_unwind(payload),
+            },
         },
     }
 }
@@ -417,7 +618,7 @@ where
                 // Under `run_native` the run ends with `States.Timeout`; a direct
                 // `Workflow::run` has no `Result` that can carry it: a panic that says so.
                 match FAILURES.try_with(|_| ()) {
-                    Ok(()) if !caught_all => std::panic::panic_any(timed_out),
+                    Ok(()) if !caught_all => std::panic::resume_unwind(Box::new(timed_out)),
                     _ => panic!("{timed_out}"),
                 }
             }

@@ -1374,6 +1374,23 @@ fn golden_cases() -> Vec<GoldenCase> {
         )
         .calls(&[])
         .waits(&[Seconds(90.0), Seconds(0.0), Until("2020-02-29T12:00:00Z")]),
+        // `delay_minutes * 60` past 2^53 − 1, which a double cannot hold exactly: the Wait's
+        // Seconds expression fails (its `$error`), as `run_native` ends (tests/expressions.rs).
+        GoldenCase::new(
+            "Wait",
+            "minutes whose seconds pass 2^53: States.QueryEvaluationError",
+            json!({"delayMinutes": 150_119_987_579_017_u64, "notBefore": "2020-02-29T12:00:00Z"}),
+            &["Wait 1m30s", "Wait"],
+        )
+        .calls(&[])
+        .waits(&[Seconds(90.0)])
+        .fails_with("States.QueryEvaluationError")
+        .local_known(
+            "the interpreter words a JSONata failure's cause its own way (and numbers events otherwise); the \
+             local executor writes AWS's wording, as the recorded executions have it",
+            &["local vs interpreter: cause Some(\"An error occurred while executing the state 'Wait' (entered at the \
+               event id #4). The JSONata expression"],
+        ),
         // Step Functions' Standard executions last at most a year: this Timestamp is less than
         // a year away (until mid-2027; afterwards it is a past one, no wait, which agrees too).
         GoldenCase::new(

@@ -547,3 +547,79 @@ fn a_sample_agrees_with_the_reference_jsonata() {
         .collect();
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }
+
+/* ------------------------------------------- OVERFLOW ------------------------------------------- */
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, Data)]
+pub struct Pair {
+    pub p: i64,
+    pub q: i64,
+}
+
+#[workflow]
+pub async fn big_add(i: Pair) -> Result<i64, Never> {
+    Ok(i.p + i.q)
+}
+
+#[workflow]
+pub async fn big_sub(i: Pair) -> Result<i64, Never> {
+    Ok(i.p - i.q)
+}
+
+#[workflow]
+pub async fn big_mul(i: Pair) -> Result<i64, Never> {
+    Ok(i.p * i.q)
+}
+
+/// An integer result beyond ±(2^53 − 1), which a double cannot hold exactly, fails the
+/// state machine's evaluation (`States.QueryEvaluationError`); natively, `run_native` ends with
+/// that failure too. Within it, both compute the exact value.
+#[test]
+fn integer_results_past_2_pow_53_fail_natively_as_in_the_state_machine() {
+    fn source<W: Workflow>() -> String {
+        let definition: Value = serde_json::from_str(&W::definition_json()).unwrap();
+        let start = definition["StartAt"].as_str().unwrap();
+        let text = definition["States"][start]["Output"].as_str().expect("one state whose Output is an expression");
+        text.strip_prefix("{%").and_then(|t| t.strip_suffix("%}")).unwrap().trim().to_owned()
+    }
+    fn native<W: Workflow<Input = Pair, Output = i64>>(pair: Pair) -> Result<i64, String> {
+        let runtime = stepcraft::tokio::runtime::Builder::new_current_thread().build().unwrap();
+        runtime.block_on(stepcraft::workflow::run_native::<W>(pair)).map_err(|failure| failure.error)
+    }
+    type Form = (&'static str, String, fn(Pair) -> Result<i64, String>);
+    let forms: [Form; 3] = [
+        ("p + q", source::<big_add>(), native::<big_add>),
+        ("p - q", source::<big_sub>(), native::<big_sub>),
+        ("p * q", source::<big_mul>(), native::<big_mul>),
+    ];
+    let mut rng = Rng(seed() ^ 0x0f10);
+    let mut mismatches = Vec::new();
+    let (mut failed, mut computed) = (0, 0);
+    for _ in 0..cases().min(2000) {
+        let near = |rng: &mut Rng| match rng.below(3) {
+            0 => *rng.pick(&[(1 << 53) - 1, -(1 << 53) + 1, 1 << 52, -(1 << 52), 1, -1, 0, 94_906_266, 94_906_265]),
+            1 => large(rng),
+            _ => rng.int(27),
+        };
+        let pair = Pair { p: near(&mut rng), q: near(&mut rng) };
+        let input = serde_json::to_value(&pair).unwrap();
+        let states = states(&input);
+        let env = Env::step_functions().bind("states", &states);
+        for (rust, source, run) in &forms {
+            let want = run(pair.clone());
+            let got = Expression::parse(source).unwrap().evaluate(&Value::Null, &env);
+            let agree = match (&want, &got) {
+                (Ok(v), Ok(Some(value))) => value.as_f64() == Some(*v as f64) && value.as_i64() == Some(*v),
+                (Err(name), Err(_)) => name == "States.QueryEvaluationError",
+                _ => false,
+            };
+            failed += usize::from(want.is_err());
+            computed += usize::from(want.is_ok());
+            if !agree && mismatches.len() < 20 {
+                mismatches.push(format!("`{rust}` on {input}\n  Rust:    {want:?}\n  JSONata: {got:?}"));
+            }
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+    assert!(failed > 0 && computed > failed, "both sides of the bound are drawn: {failed} failed, {computed} computed");
+}

@@ -391,18 +391,26 @@ impl Native<'_> {
         }})
     }
 
-    /// Arithmetic as the state machine computes it: `a + b` (`-`, `*`) as `computed(a + b)`,
-    /// an integer beyond ±(2^53 − 1) ending the run as its evaluation fails; `a / b` (`%`) as
-    /// `a / divisor(b)`, for a division by zero.
+    /// Arithmetic as the state machine computes it: `a + b` (`-`, `*`) as `add(a, b)`, an
+    /// integer overflowing its type or ±(2^53 − 1) ending the run as its evaluation fails;
+    /// `a / b` (`%`) as `a / divisor(b)`, for a division by zero.
     fn computed(&self, expr: &mut syn::Expr) {
         let Some(calls) = &self.calls else { return };
         let private = calls.private;
         let syn::Expr::Binary(binary) = expr else { return };
         let span = syn::spanned::Spanned::span(&binary.op);
+        let (left, right) = (&binary.left, &binary.right);
+        let exact = match binary.op {
+            syn::BinOp::Add(_) => Some(quote_spanned!(span=> #private::add)),
+            syn::BinOp::Sub(_) => Some(quote_spanned!(span=> #private::sub)),
+            syn::BinOp::Mul(_) => Some(quote_spanned!(span=> #private::mul)),
+            _ => None,
+        };
+        if let Some(exact) = exact {
+            *expr = syn::parse_quote_spanned!(span=> #exact(#left, #right));
+            return;
+        }
         match binary.op {
-            syn::BinOp::Add(_) | syn::BinOp::Sub(_) | syn::BinOp::Mul(_) => {
-                *expr = syn::parse_quote_spanned!(span=> #private::computed(#binary));
-            }
             syn::BinOp::Div(_) | syn::BinOp::Rem(_) => {
                 let right = binary.right.clone();
                 *binary.right = syn::parse_quote_spanned!(span=> #private::divisor(#right));
