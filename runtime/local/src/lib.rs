@@ -11,6 +11,10 @@
 //! * The [`ExecutionResult`] holds the status, output or error and cause, the
 //!   history (events named and shaped like `GetExecutionHistory`) and a readable
 //!   trace.
+//! * [`Executor::redrive`] is `RedriveExecution`, [`Execution::stop`] (or a
+//!   [`Stopper`]) `StopExecution`; activity tasks wait for workers polling
+//!   [`Executor::get_activity_task`], in-process or through an [`ActivityEndpoint`]
+//!   speaking the Step Functions JSON protocol.
 //!
 //! ```
 //! use serde_json::json;

@@ -15,6 +15,7 @@
 //! | `retry` | `Retry` and `Catch` around the attempts of Task, Parallel and Map |
 //! | `task` | one Task attempt: the call (mocks, child executions, handlers), `TimeoutSeconds`, `HeartbeatSeconds`, task tokens |
 //! | `fanout` | Parallel branches and Map iterations: concurrency, tolerated failures, their events |
+//! | `redrive` | how far each line of the execution got, and where `RedriveExecution` resumes it |
 //!
 //! Only this module writes the history (`emit`) and the trace, and a state ends only
 //! through `exit` (variables assigned, `*StateExited`, the transition). The rooms
