@@ -26,12 +26,12 @@ pub fn emit_activity(activity: &Activity<'_>) -> TokenStream {
     expand(
         activity,
         Types { input: quote!(#input), output: quote!(#output), error: error_ty },
-        Parts { retry, checks, checked: true },
+        Parts { retry, checks, checked: true, function: None },
     )
 }
 
 /// The expansion of an `#[activity]` that did not compile, for rustc and IDEs to go on with:
-/// the function as written, followed by the type and impls a checked activity has, from what
+/// the function as written (made `async` if it is not: that mistake is reported once), followed by the type and impls a checked activity has, from what
 /// the signature says (`()` where it says nothing usable), so that `stepcraft::main!` and the
 /// workflows calling it add no errors of their own. Nothing declared in the attribute is
 /// applied; the impls never run, as the crate does not compile.
@@ -48,7 +48,8 @@ pub fn emit_unchecked(activity: &Activity<'_>) -> TokenStream {
         output: activity.output.and_then(|(t, _)| usable(t)).unwrap_or_else(|| quote!(())),
         error: activity.output.and_then(|(_, e)| usable(e)).unwrap_or_else(|| quote!(::core::convert::Infallible)),
     };
-    expand(activity, types, Parts { retry: Vec::new(), checks: Vec::new(), checked: false })
+    let function = super::as_async(activity.original);
+    expand(activity, types, Parts { retry: Vec::new(), checks: Vec::new(), checked: false, function: Some(function) })
 }
 
 /// The types an activity's impls name.
@@ -66,17 +67,19 @@ struct Parts {
     checks: Vec<TokenStream>,
     /// Whether `Activity::run` calls the function (else it is a future that never ends).
     checked: bool,
+    /// The function to emit in place of the user's.
+    function: Option<syn::ItemFn>,
 }
 
 fn expand(activity: &Activity<'_>, types: Types, parts: Parts) -> TokenStream {
     let krate = super::crate_path(activity.attrs.krate.as_ref());
     let private = quote!(#krate::__private);
-    let item = activity.original;
+    let item = parts.function.as_ref().unwrap_or(activity.original);
     let vis = &item.vis;
     let ident = &item.sig.ident;
     let name = activity.name();
     let Types { input, output, error } = &types;
-    let Parts { retry, checks: variant_checks, checked } = parts;
+    let Parts { retry, checks: variant_checks, checked, .. } = parts;
     let doc = format!("The activity [`{ident}`](fn@{ident}): what `stepcraft::main!` hosts and workflows call.");
     let timeout = option(activity.attrs.timeout.as_ref().map(|t| t.value));
     let heartbeat = option(activity.attrs.heartbeat.as_ref().map(|t| t.value));

@@ -54,3 +54,13 @@ pub fn is_plain_type(sig: &syn::Signature, ty: &syn::Type) -> bool {
     }
     sig.generics.params.is_empty() && sig.generics.where_clause.is_none() && plain(quote!(#ty))
 }
+
+/// The function of a rejected item as its callers expect it: `async` (a missing `async` is
+/// reported once, at the `fn` token; the calls in workflows then add nothing).
+pub fn as_async(function: &syn::ItemFn) -> syn::ItemFn {
+    let mut function = function.clone();
+    if function.sig.asyncness.is_none() && function.sig.constness.is_none() {
+        function.sig.asyncness = Some(syn::Token![async](function.sig.fn_token.span));
+    }
+    function
+}

@@ -126,7 +126,7 @@ pub fn emit_workflow(workflow: &Workflow<'_>, graph: &Graph) -> TokenStream {
 /// their own. The impls never run, as the crate does not compile.
 pub fn emit_unchecked(workflow: &Workflow<'_>) -> TokenStream {
     let function = workflow.original;
-    let mut item = function.clone();
+    let mut item = super::as_async(function);
     // The `try_join!` conversions too, so that branches of different error types add no
     // `mismatched types` to the errors reported.
     let error = result_error(&function.sig);
