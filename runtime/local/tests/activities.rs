@@ -292,3 +292,27 @@ async fn a_boto3_worker_answers_through_the_endpoint() {
     assert_eq!(r.output, Some(json!({"doubled": 42})));
     assert_eq!(event(&r, "ActivityStarted").unwrap()["activityStartedEventDetails"], json!({"workerName": "boto3"}));
 }
+
+// Redrive (AWS docs, "Restarting state machine executions with redrive", Task workflow
+// state): "Schedules and starts the Task state again." An activity task that was stopped
+// is scheduled anew, under a new token; the old one is gone.
+#[tokio::test]
+async fn a_redriven_activity_task_is_scheduled_again() {
+    let m = approval(json!({}));
+    let ex = Executor::new();
+    let mut exec = ex.start(&m, json!({"order": 3}));
+    exec.run_until_idle().await;
+    let old = ex.get_activity_task(ARN, Some("w1")).unwrap();
+    let stopped = exec.stop(Some("Deploy"), None).unwrap();
+    assert!(ex.send_task_success(&old.task_token, json!(1)).is_err(), "the stopped task's token died");
+    let mut again = ex.redrive(&stopped).unwrap();
+    again.run_until_idle().await;
+    let new = ex.get_activity_task(ARN, Some("w2")).expect("scheduled again");
+    assert_ne!(new.task_token, old.task_token);
+    assert_eq!(new.input, json!({"order": 3}));
+    ex.send_task_success(&new.task_token, json!("ok")).unwrap();
+    let r = again.await;
+    assert_eq!(r.output, Some(json!("ok")));
+    let scheduled = r.history.iter().filter(|e| e.event_type == "ActivityScheduled").count();
+    assert_eq!(scheduled, 2);
+}
