@@ -124,7 +124,11 @@ pub fn expand_error(item: TokenStream) -> TokenStream {
             tokens.extend(emit::error_names::emit_error_names(&error));
             tokens
         }
-        Err(error) => error.into_compile_error(),
+        Err(error) => {
+            let mut tokens = error.into_compile_error();
+            tokens.extend(emit::error_names::emit_unchecked(&input));
+            tokens
+        }
     }
 }
 
