@@ -1,5 +1,6 @@
-// `Default::default()` does not say which value it builds; plain constructors
-// (`String::new()`, `Vec::new()`, `u64::default()`) are values and compile.
+// `Default::default()` inside an expression does not say which value it builds; plain
+// constructors (`String::new()`, `Vec::new()`, `u64::default()`, and `Default::default()`
+// bound with a plain type: `let n: u64 = Default::default();`) are values and compile.
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use stepcraft::{activity, workflow, Data};
@@ -27,7 +28,8 @@ async fn checkout(order: Order) -> Result<u64, ShopError> {
     let note = String::new();
     let zero = u64::default();
     let extra: u64 = Default::default();
-    let paid = charge(Order { id: order.id, note, total: order.total + zero + extra }).await?;
+    let id = format!("{}{note}", order.id);
+    let paid = charge(Order { id, note: Default::default(), total: order.total + zero + extra }).await?;
     Ok(paid)
 }
 

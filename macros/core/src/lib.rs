@@ -141,3 +141,58 @@ fn not_a_function(item: TokenStream, attr: &str) -> TokenStream {
     );
     item_with_errors(item, error)
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    #[test]
+    fn a_rejected_activity_keeps_its_type_and_impls() {
+        let tokens = super::expand_activity(
+            quote!(timeout = "10 seconds"),
+            quote!(
+                async fn charge(order: Order) -> Result<u64, ShopError> {
+                    Ok(order.total)
+                }
+            ),
+        )
+        .to_string();
+        assert!(tokens.contains("compile_error"), "{tokens}");
+        assert!(tokens.contains("struct charge"), "{tokens}");
+        for item in ["Activity for charge", "Step for charge", "Host for charge", "RetryErrors for charge"] {
+            assert!(tokens.contains(item), "{item}: {tokens}");
+        }
+        assert!(tokens.contains("type Input = Order"), "{tokens}");
+        assert!(tokens.contains("pending"), "the stand-in `run` does not call the function: {tokens}");
+    }
+
+    #[test]
+    fn a_rejected_workflow_keeps_its_type_for_main() {
+        let tokens = super::expand_workflow(
+            quote!(),
+            quote!(
+                async fn checkout(order: Order, extra: u64) -> Result<u64, ShopError> {
+                    Ok(extra)
+                }
+            ),
+        )
+        .to_string();
+        assert_eq!(tokens.matches("compile_error").count(), 1, "{tokens}");
+        assert!(tokens.contains("Workflow for checkout"), "{tokens}");
+        assert!(tokens.contains("fn __stepcraft_calls < __M > ()"), "{tokens}");
+    }
+
+    #[test]
+    fn a_rejected_method_is_emitted_alone() {
+        let tokens = super::expand_activity(
+            quote!(),
+            quote!(
+                async fn charge(&self, order: Order) -> Result<u64, ShopError> {
+                    Ok(order.total)
+                }
+            ),
+        )
+        .to_string();
+        assert!(!tokens.contains("struct charge"), "an `impl` block cannot hold a struct: {tokens}");
+    }
+}

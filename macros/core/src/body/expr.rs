@@ -331,28 +331,7 @@ impl Parser<'_> {
             _ => {}
         }
         if let Some(plain) = plain_constructor(&path) {
-            return match plain {
-                Plain::EmptyString => Expr::Lit(syn::Lit::Str(syn::LitStr::new("", span))),
-                Plain::EmptyArray => Expr::Array(Vec::new(), span),
-                Plain::False => Expr::Lit(syn::Lit::Bool(syn::LitBool::new(false, span))),
-                Plain::None => Expr::None(span),
-                Plain::Zero("f32") => {
-                    self.error(func, F32_MESSAGE);
-                    Expr::Unit(span)
-                }
-                Plain::Zero(ty) => {
-                    let zero = match ty {
-                        "f64" => syn::Lit::Float(syn::LitFloat::new("0.0", span)),
-                        _ => syn::Lit::Int(syn::LitInt::new("0", span)),
-                    };
-                    let ty = syn::Type::Path(syn::TypePath { qself: None, path: Ident::new(ty, span).into() });
-                    Expr::Cast(Box::new(Expr::Lit(zero)), ty)
-                }
-                Plain::Refused(message) => {
-                    self.error(func, message);
-                    Expr::Unit(span)
-                }
-            };
+            return self.plain_value(plain, func, span);
         }
         if let Some(conversion) = self.number_conversion(func, c) {
             return conversion;
@@ -383,6 +362,32 @@ impl Parser<'_> {
             ),
         );
         Expr::Unit(span)
+    }
+
+    /// The value a constructor of a plain value builds (`func` its path, for errors).
+    pub(super) fn plain_value(&mut self, plain: Plain, func: &syn::ExprPath, span: Span) -> Expr {
+        match plain {
+            Plain::EmptyString => Expr::Lit(syn::Lit::Str(syn::LitStr::new("", span))),
+            Plain::EmptyArray => Expr::Array(Vec::new(), span),
+            Plain::False => Expr::Lit(syn::Lit::Bool(syn::LitBool::new(false, span))),
+            Plain::None => Expr::None(span),
+            Plain::Zero("f32") => {
+                self.error(func, F32_MESSAGE);
+                Expr::Unit(span)
+            }
+            Plain::Zero(ty) => {
+                let zero = match ty {
+                    "f64" => syn::Lit::Float(syn::LitFloat::new("0.0", span)),
+                    _ => syn::Lit::Int(syn::LitInt::new("0", span)),
+                };
+                let ty = syn::Type::Path(syn::TypePath { qself: None, path: Ident::new(ty, span).into() });
+                Expr::Cast(Box::new(Expr::Lit(zero)), ty)
+            }
+            Plain::Refused(message) => {
+                self.error(func, message);
+                Expr::Unit(span)
+            }
+        }
     }
 
     /// Reads `exprs` (reporting their errors) and says whether any of them was in error.

@@ -149,7 +149,10 @@ impl Parser<'_> {
             // Read on as `let`, so that neither the variable's uses nor its changes add errors.
             declared_mut = true;
         }
-        let flow = self.flow(&init.expr, task);
+        let flow = match self.annotated_default(&local.pat, &init.expr) {
+            Some(value) => Flow::Pure(value),
+            None => self.flow(&init.expr, task),
+        };
         let pat = match pat {
             syn::Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
                 let def = match &flow {
@@ -253,6 +256,23 @@ impl Parser<'_> {
             }
         };
         Some(Stmt::Let { pat, init: flow })
+    }
+
+    /// `let x: u64 = Default::default();`: the annotation says which plain value it is.
+    fn annotated_default(&mut self, pat: &syn::Pat, init: &syn::Expr) -> Option<Expr> {
+        let syn::Pat::Type(typed) = pat else { return None };
+        let syn::Expr::Call(call) = strip(init) else { return None };
+        let syn::Expr::Path(func) = strip(&call.func) else { return None };
+        if !call.args.is_empty() || !path_string(&func.path).ends_with("Default::default") {
+            return None;
+        }
+        let syn::Type::Path(ty) = &*typed.ty else { return None };
+        let ty = ty.path.segments.last()?;
+        let plain = super::rules::plain_constructor(&format!("{}::default", ty.ident))?;
+        if matches!(plain, super::rules::Plain::Refused(_)) {
+            return None;
+        }
+        Some(self.plain_value(plain, func, call.span()))
     }
 
     /// `let Some(x) = value else { .. };`: a Choice that runs the `else` block (which rustc has

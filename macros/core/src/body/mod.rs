@@ -574,6 +574,7 @@ mod tests {
                 let items = Vec::new();
                 let count = u64::default();
                 let flag = bool::default();
+                let annotated: f64 = Default::default();
                 Ok(())
             }
         });
@@ -583,8 +584,9 @@ mod tests {
         assert!(matches!(def("items"), VarDef::Alias(Expr::Array(a, _)) if a.is_empty()));
         assert!(matches!(def("count"), VarDef::Alias(Expr::Cast(..))));
         assert!(matches!(def("flag"), VarDef::Alias(Expr::Lit(syn::Lit::Bool(b))) if !b.value));
+        assert!(matches!(def("annotated"), VarDef::Alias(Expr::Cast(_, ty)) if *ty == syn::parse_quote!(f64)));
         for (call, hint) in [
-            (quote::quote!(Default::default()), "does not know which type it builds"),
+            (quote::quote!(Default::default()), "does not see which type it builds"),
             (quote::quote!(Order::default()), "write the value with every field (`Order { .. }`)"),
             (quote::quote!(Order::new(order.id)), "`Order::new(..)` runs code of `Order`"),
             (quote::quote!(HashMap::new()), "build the collection in an activity"),

@@ -178,8 +178,9 @@ pub(super) fn plain_constructor(path: &str) -> Option<Plain> {
             ))
         }
         ("Default", "default") => Plain::Refused(
-            "`Default::default()` cannot be expressed: the state machine does not know which type it builds; \
-             write the value itself (`0`, `false`, `String::new()`, `Vec::new()`, `None`, a struct literal)"
+            "`Default::default()` cannot be expressed here: the compiler of the state machine does not see which \
+             type it builds; write the value itself (`0`, `false`, `String::new()`, `Vec::new()`, `None`, a struct \
+             literal), or bind it with its type first (`let count: u64 = Default::default();`)"
                 .to_owned(),
         ),
         (ty, "default") if ty.starts_with(char::is_uppercase) => Plain::Refused(format!(
