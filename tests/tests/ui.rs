@@ -90,6 +90,7 @@ mod callback_retry {
     }
 
     #[derive(Debug, thiserror::Error, stepcraft::Error)]
+    #[allow(dead_code, reason = "only named by the retry rule")]
     pub enum MailError {
         #[error("mail server down")]
         #[stepcraft(name = "Mail.Down")]
