@@ -1358,6 +1358,36 @@ mod tests {
     }
 
     #[test]
+    fn retry_errors_are_variants_names_or_other_names() {
+        let cx = Ctxt::new();
+        let attrs =
+            ActivityAttrs::from_syn(&cx, quote::quote!(retry(errors = [GatewayDown, "Busy", other = "Vendor.Down"])));
+        cx.check().unwrap();
+        let kinds: Vec<&str> = attrs.retry[0]
+            .errors
+            .iter()
+            .map(|e| match e {
+                ErrorRef::Variant(_) => "variant",
+                ErrorRef::Name(_) => "name",
+                ErrorRef::Other(_) => "other",
+            })
+            .collect();
+        assert_eq!(kinds, ["variant", "name", "other"]);
+        for (wrong, expected) in [
+            (quote::quote!(retry(errors = [other = Busy])), "`other` names an error by its string"),
+            (quote::quote!(retry(errors = [other = "States.Nope"])), "is not a Step Functions error"),
+            (quote::quote!(retry(error = [Busy])), "unknown `retry` option `error`"),
+        ] {
+            let cx = Ctxt::new();
+            ActivityAttrs::from_syn(&cx, wrong.clone());
+            let errors: Vec<String> = cx.check().unwrap_err().into_iter().map(|e| e.to_string()).collect();
+            // A misspelt `errors` is one error: the rule is not also said to need `errors`.
+            assert_eq!(errors.len(), 1, "{wrong}: {errors:?}");
+            assert!(errors[0].contains(expected), "{wrong}: {errors:?}");
+        }
+    }
+
+    #[test]
     fn activity_attributes_are_read() {
         let cx = Ctxt::new();
         let attrs = ActivityAttrs::from_syn(
