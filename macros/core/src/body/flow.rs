@@ -788,6 +788,7 @@ impl Parser<'_> {
                     Some(split) => split,
                     None => {
                         self.error(&s.path, "name the variant with its enum, e.g. `Payment::Card { last4, .. }`");
+                        self.bind_rejected(pat);
                         return ArmPat::Wild(None);
                     }
                 };
@@ -809,7 +810,10 @@ impl Parser<'_> {
                             bindings.push(VariantBinding::Field { field: name.clone(), var });
                         }
                         syn::Pat::Wild(_) => {}
-                        other => self.error(other, "bind the field to a name or `_`"),
+                        other => {
+                            self.error(other, "bind the field to a name or `_`");
+                            self.bind_rejected(other);
+                        }
                     }
                 }
                 ArmPat::Variant { ty, variant, bindings }
@@ -817,6 +821,7 @@ impl Parser<'_> {
             syn::Pat::TupleStruct(t) => {
                 let Some((ty, variant)) = split_variant(&t.path) else {
                     self.error(&t.path, "name the variant with its enum, e.g. `Payment::Card(card)`");
+                    self.bind_rejected(pat);
                     return ArmPat::Wild(None);
                 };
                 let mut bindings = Vec::new();
@@ -831,7 +836,10 @@ impl Parser<'_> {
                         };
                         bindings.push(VariantBinding::Content(self.bind(&p.ident, def)));
                     }
-                    _ => self.error(&t.elems, "bind the content of a newtype variant to one name: `Variant(x)`"),
+                    _ => {
+                        self.error(&t.elems, "bind the content of a newtype variant to one name: `Variant(x)`");
+                        t.elems.iter().for_each(|elem| self.bind_rejected(elem));
+                    }
                 }
                 ArmPat::Variant { ty, variant, bindings }
             }
@@ -840,6 +848,7 @@ impl Parser<'_> {
                     other,
                     "this pattern cannot become a Choice rule; match enum variants, literals, ranges or `_`",
                 );
+                self.bind_rejected(other);
                 ArmPat::Wild(None)
             }
         }
@@ -860,9 +869,9 @@ impl Parser<'_> {
         let mut errs: Vec<ErrArm> = Vec::new();
         let mut catch_all: Option<Span> = None;
         for arm in arms {
+            // Read on without the guard, so that the arm still counts (no "needs an `Ok` arm").
             if let Some((_, guard)) = &arm.guard {
                 self.error(guard, "a Catch cannot test a guard; match on the error variant instead");
-                continue;
             }
             let syn::Pat::TupleStruct(ts) = &arm.pat else {
                 self.error(&arm.pat, "match the call's result with `Ok(value)` and `Err(..)` arms");
@@ -887,6 +896,7 @@ impl Parser<'_> {
                     syn::Pat::Wild(_) => None,
                     other => {
                         self.error(other, "bind the result to a name (`Ok(receipt)`) or `_`; destructure it afterwards with field access");
+                        self.bind_rejected(other);
                         None
                     }
                 };

@@ -636,6 +636,29 @@ mod tests {
     }
 
     #[test]
+    fn a_rejected_arm_is_its_one_error() {
+        let (_, errors) = parse(syn::parse_quote! {
+            async fn checkout(order: Order) -> Result<u64, E> {
+                match charge(order).await {
+                    Ok(Receipt { total, .. }) => Ok(total),
+                    Err(e) => Err(e),
+                }
+            }
+        });
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let (_, errors) = parse(syn::parse_quote! {
+            async fn checkout(order: Order) -> Result<u64, E> {
+                match charge(order).await {
+                    Ok(r) if r > 1 => Ok(r),
+                    Err(e) => Err(e),
+                }
+            }
+        });
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains("cannot test a guard"), "{errors:?}");
+    }
+
+    #[test]
     fn mutation_is_rejected() {
         let (_, errors) = parse(syn::parse_quote! {
             async fn checkout(order: Order) -> Result<(), E> {
