@@ -1,5 +1,7 @@
 //! Emits an activity: the function unchanged, a type of the same name implementing
-//! `Activity` (so the function can be hosted and called from workflows), and its defaults.
+//! `Activity` (so the function can be hosted and called from workflows), its defaults, and the
+//! compile-time checks of the errors its retry rules name. A rejected activity gets the same
+//! type and impls, from its signature alone ([`emit_unchecked`]).
 
 use crate::ast::Activity;
 use crate::attr::ErrorRef;
@@ -17,10 +19,10 @@ pub fn emit_activity(activity: &Activity<'_>) -> TokenStream {
     let error_ty = quote!(#error);
     let krate = super::crate_path(activity.attrs.krate.as_ref());
     let private = quote!(#krate::__private);
-    let retry = activity.attrs.retry.iter().map(|rule| emit_retrier(&private, &lower_retry(rule), &error_ty)).collect();
+    let rules: Vec<Retry> = activity.attrs.retry.iter().map(lower_retry).collect();
+    let retry = rules.iter().map(|rule| emit_retrier(&private, rule, &error_ty)).collect();
     let mut checks: Vec<TokenStream> =
         activity.attrs.retry.iter().flat_map(|r| &r.errors).filter_map(|e| variant_check(e, error)).collect();
-    let rules: Vec<Retry> = activity.attrs.retry.iter().map(lower_retry).collect();
     let owner = RetryOwner { error: &error_ty, lambda: quote!(true), name: &activity.original.sig.ident.to_string() };
     checks.extend(name_checks(&private, &rules, &owner));
     expand(
@@ -31,10 +33,11 @@ pub fn emit_activity(activity: &Activity<'_>) -> TokenStream {
 }
 
 /// The expansion of an `#[activity]` that did not compile, for rustc and IDEs to go on with:
-/// the function as written (made `async` if it is not: that mistake is reported once), followed by the type and impls a checked activity has, from what
-/// the signature says (`()` where it says nothing usable), so that `stepcraft::main!` and the
-/// workflows calling it add no errors of their own. Nothing declared in the attribute is
-/// applied; the impls never run, as the crate does not compile.
+/// the function as written (made `async` if it is not: that mistake is reported once),
+/// followed by the type and impls a checked activity has, from what the signature says (`()`
+/// where it says nothing usable), so that `stepcraft::main!` and the workflows calling it add
+/// no errors of their own. No retry rule is applied; the impls never run, as the crate does
+/// not compile.
 pub fn emit_unchecked(activity: &Activity<'_>) -> TokenStream {
     let sig = &activity.original.sig;
     // A method sits in an `impl` block, where no type can be declared: the function alone.

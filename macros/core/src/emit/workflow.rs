@@ -1,5 +1,6 @@
 //! Emits a workflow: the function as written (minus stepcraft's statement attributes), a type
-//! of the same name implementing `Workflow` and `Step`, and its state machine's builder.
+//! of the same name implementing `Workflow` and `Step`, and its state machine's builder. A
+//! rejected workflow gets the same type and impls, from its signature alone ([`emit_unchecked`]).
 
 use crate::ast::Workflow;
 use crate::ctxt::Ctxt;
