@@ -479,6 +479,12 @@ impl Entry {
     pub fn kind(&self) -> &'static str {
         self.kind.as_str()
     }
+
+    /// One invocation as `BINARY invoke NAME` makes it: the event decoded, the function called
+    /// and its output encoded exactly as on Lambda (for tests and fuzzing, in-process).
+    pub fn invoke(&self, event: Vec<u8>) -> BoxFuture<'static, Result<Value, FunctionError>> {
+        (self.invoke)(event)
+    }
 }
 
 /// An activity's declaration: its schemas and the defaults of the tasks that call it, in ASL.

@@ -254,9 +254,174 @@ where
     H::Event: FromHttpRequest,
     H::Output: IntoHttpResponse,
 {
-    Adapter::from(service_fn(
-        move |request: Request| async move { Ok::<_, Infallible>(respond::<H>(request, state).await) },
-    ))
+    Checked(Adapter::from(service_fn(move |request: Request| async move {
+        Ok::<_, Infallible>(respond::<H>(request, state).await)
+    })))
+}
+
+/// A request `lambda_http` cannot convert (see [`check_request`]) is answered `400` before it
+/// reaches the adapter, which would panic on it.
+struct Checked<S>(S);
+
+/// The adapter's answer, or the refusal of [`Checked`] (the proxy response as JSON).
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Answer<R> {
+    Adapter(R),
+    Refused(Value),
+}
+
+impl<S> Service<LambdaEvent<LambdaRequest>> for Checked<S>
+where
+    S: Service<LambdaEvent<LambdaRequest>, Error = Infallible>,
+    S::Future: Send + 'static,
+    S::Response: Serialize + Send + 'static,
+{
+    type Response = Answer<S::Response>;
+    type Error = Infallible;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self::Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Infallible>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, event: LambdaEvent<LambdaRequest>) -> Self::Future {
+        match check_request(&event.payload) {
+            Ok(()) => {
+                let future = self.0.call(event);
+                Box::pin(async move { future.await.map(Answer::Adapter) })
+            }
+            Err(error) => {
+                tracing::warn!(errorType = %error.error_type, "request refused: {}", error.message);
+                let response = refusal(&event.payload, &error);
+                Box::pin(std::future::ready(Ok(Answer::Refused(response))))
+            }
+        }
+    }
+}
+
+/// The `400` proxy response to a request refused before the adapter, shaped for its API.
+fn refusal(request: &LambdaRequest, error: &FunctionError) -> Value {
+    let body = serde_json::json!({ "error": { "type": error.error_type, "message": error.message } }).to_string();
+    match request {
+        LambdaRequest::ApiGatewayV1(_) => serde_json::json!({
+            "statusCode": 400,
+            "headers": {},
+            "multiValueHeaders": {"content-type": ["application/json"]},
+            "body": body,
+            "isBase64Encoded": false,
+        }),
+        _ => serde_json::json!({
+            "statusCode": 400,
+            "headers": {"content-type": "application/json"},
+            "multiValueHeaders": {},
+            "body": body,
+            "isBase64Encoded": false,
+            "cookies": [],
+        }),
+    }
+}
+
+/// Whether `lambda_http` can convert the request without panicking: it decodes a body marked
+/// base64 with an unwrap, writes a REST API's query parameters with `query_map` (which panics on
+/// a key without values), and formats
+/// `{x-forwarded-proto or https}://{host header or requestContext.domainName}{path}` (the stage
+/// prefixed, as it does) and unwraps the parse. Such a request is refused naming the field.
+fn check_request(request: &LambdaRequest) -> Result<(), FunctionError> {
+    let (headers, domain, stage, raw_path, path_field, query) = match request {
+        LambdaRequest::ApiGatewayV1(r) => {
+            let context = &r.request_context;
+            (&r.headers, context.domain_name.as_deref(), &context.stage, r.path.as_deref(), "path", None)
+        }
+        LambdaRequest::ApiGatewayV2(r) => {
+            let context = &r.request_context;
+            let query = r.raw_query_string.as_deref().filter(|q| !q.is_empty());
+            (&r.headers, context.domain_name.as_deref(), &context.stage, r.raw_path.as_deref(), "rawPath", query)
+        }
+        #[allow(unreachable_patterns)]
+        _ => return Ok(()),
+    };
+    // The body of a request marked base64 is decoded with an unwrap.
+    let (base64, body) = match request {
+        LambdaRequest::ApiGatewayV1(r) => (r.is_base64_encoded, r.body.as_deref()),
+        LambdaRequest::ApiGatewayV2(r) => (r.is_base64_encoded, r.body.as_deref()),
+        #[allow(unreachable_patterns)]
+        _ => (false, None),
+    };
+    if let Some(body) = body.filter(|_| base64) {
+        use base64::Engine;
+        if let Err(error) = base64::engine::general_purpose::STANDARD.decode(body) {
+            return Err(FunctionError::invalid_input(
+                "body",
+                format!("`isBase64Encoded` is true but the body is not base64: {error}"),
+            ));
+        }
+    }
+    // `query_map` indexes the first value of each key while writing a REST API request's query
+    // string, and panics on a key without values.
+    if let LambdaRequest::ApiGatewayV1(r) = request {
+        let maps = [
+            ("multiValueQueryStringParameters", &r.multi_value_query_string_parameters),
+            ("queryStringParameters", &r.query_string_parameters),
+        ];
+        for (field, map) in maps {
+            if let Ok(Value::Object(map)) = serde_json::to_value(map)
+                && let Some((key, _)) = map.iter().find(|(_, v)| v.as_array().is_some_and(Vec::is_empty))
+            {
+                return Err(FunctionError::invalid_input(
+                    &format!("{field}.{key}"),
+                    "a query parameter without a value",
+                ));
+            }
+        }
+    }
+    let raw_path = raw_path.unwrap_or_default();
+    let path = match stage.as_deref() {
+        _ if std::env::var_os("AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH").is_some() => raw_path.to_owned(),
+        None | Some("$default") => raw_path.to_owned(),
+        Some(stage) if raw_path.starts_with(&format!("/{stage}/")) => raw_path.to_owned(),
+        Some(stage) => format!("/{stage}{raw_path}"),
+    };
+    let header_host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let host = header_host.or(domain);
+    let proto = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok());
+    let url = |scheme: &str, path: &str| match host {
+        None => format!("http://localhost{path}"),
+        Some(host) => format!("{scheme}://{host}{path}"),
+    };
+    // `lambda_http` parses the URL, then hands its text (and an HTTP API's raw query string)
+    // to `http::Uri`, unwrapping both.
+    let parses = |text: &str, query: Option<&str>| {
+        url::Url::parse(text).is_ok_and(|url| {
+            let mut uri = url.to_string();
+            if let Some(query) = query {
+                uri.push('?');
+                uri.push_str(query);
+            }
+            lambda_http::http::Uri::try_from(uri).is_ok()
+        })
+    };
+    let full = url(proto.unwrap_or("https"), &path);
+    if parses(&full, query) {
+        return Ok(());
+    }
+    if parses(&full, None) {
+        return Err(FunctionError::invalid_input(
+            "rawQueryString",
+            format!("`{full}?{}` is not a URL", query.unwrap_or_default()),
+        ));
+    }
+    let parses = |text: &str| parses(text, None);
+    let field = if !parses(&url("https", "/")) {
+        if header_host.is_some() { "headers.host" } else { "requestContext.domainName" }
+    } else if !parses(&url(proto.unwrap_or("https"), "/")) {
+        "headers.x-forwarded-proto"
+    } else if stage.as_deref().is_some_and(|stage| !parses(&url("https", &format!("/{stage}")))) {
+        "requestContext.stage"
+    } else {
+        path_field
+    };
+    Err(FunctionError::invalid_input(field, format!("`{full}` is not a URL")))
 }
 
 /// Serves an HTTP handler on Lambda's loop.
@@ -275,11 +440,31 @@ where
     H::Event: FromHttpRequest,
     H::Output: IntoHttpResponse,
 {
-    let request = lambda::decode::<LambdaRequest>(&event)?;
+    let request = lambda::decode::<LambdaRequest>(&event).map_err(|error| request_error(&event, error))?;
     let event = LambdaEvent::new(request, crate::handler::local_context());
     let response = match adapter::<H>(state).call(event).await {
         Ok(response) => response,
         Err(never) => match never {},
     };
     serde_json::to_value(response).map_err(|e| FunctionError::new("InvalidOutput", e.to_string()))
+}
+
+/// Why an event is not a request: `lambda_http` tries each kind of event in turn and names no
+/// field, so the event is decoded again as the kind its shape says (`"version": "2.0"` or a
+/// `requestContext.http`: an HTTP API or function URL event; else a REST API event), for the
+/// path of the field that does not fit.
+fn request_error(event: &[u8], error: FunctionError) -> FunctionError {
+    use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayV2httpRequest};
+    let Ok(value) = serde_json::from_slice::<Value>(event) else { return error };
+    if error.error_type != FunctionError::INVALID_INPUT {
+        return error;
+    }
+    let http_api =
+        value.get("version").and_then(Value::as_str) == Some("2.0") || value.pointer("/requestContext/http").is_some();
+    let (described, kind) = if http_api {
+        (lambda::describe::<ApiGatewayV2httpRequest>(event), "an API Gateway HTTP API or function URL event")
+    } else {
+        (lambda::describe::<ApiGatewayProxyRequest>(event), "an API Gateway REST API event")
+    };
+    FunctionError::new(FunctionError::INVALID_INPUT, format!("{} (read as {kind})", described.message))
 }

@@ -70,7 +70,7 @@ fn too_large(len: usize) -> FunctionError {
 }
 
 /// Why `json` does not decode into `T`, naming the path of the offending field.
-fn describe<T: DeserializeOwned>(json: &[u8]) -> FunctionError {
+pub(crate) fn describe<T: DeserializeOwned>(json: &[u8]) -> FunctionError {
     let mut de = serde_json::Deserializer::from_slice(json);
     match serde_path_to_error::deserialize::<_, T>(&mut de) {
         Err(error) => FunctionError::invalid_input(&error.path().to_string(), error.inner()),

@@ -3,6 +3,7 @@
 
 pub mod asl;
 pub mod function;
+pub mod fuzz;
 pub mod runtime_api;
 
 /// The README's Rust blocks, compiled (and run, unless marked `no_run`) as doctests.
