@@ -40,10 +40,12 @@ pub trait ErrorNames {
     const NAMES: NameTable;
 }
 
+#[diagnostic::do_not_recommend]
 impl ErrorNames for CallbackError {
     const NAMES: NameTable = NameTable::NONE;
 }
 
+#[diagnostic::do_not_recommend]
 impl ErrorNames for std::convert::Infallible {
     const NAMES: NameTable = NameTable::NONE;
 }
