@@ -4,6 +4,7 @@
 pub mod asl;
 pub mod function;
 pub mod fuzz;
+pub mod load;
 pub mod runtime_api;
 
 /// The README's Rust blocks, compiled (and run, unless marked `no_run`) as doctests.
