@@ -260,7 +260,7 @@ where
 }
 
 /// A request `lambda_http` cannot convert (see [`check_request`]) is answered `400` before it
-/// reaches the adapter, which would panic on it.
+/// reaches the adapter, which would panic on it; one past its deadline is answered `504`.
 struct Checked<S>(S);
 
 /// The adapter's answer, or the refusal of [`Checked`] (the proxy response as JSON).
@@ -286,6 +286,12 @@ where
     }
 
     fn call(&mut self, event: LambdaEvent<LambdaRequest>) -> Self::Future {
+        lambda::INVOCATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if let Some(error) = lambda::past_deadline(&event.context) {
+            tracing::warn!(errorType = %error.error_type, "request refused: {}", error.message);
+            let response = refusal(&event.payload, &error, 504);
+            return Box::pin(std::future::ready(Ok(Answer::Refused(response))));
+        }
         match check_request(&event.payload) {
             Ok(()) => {
                 let future = self.0.call(event);
@@ -293,26 +299,26 @@ where
             }
             Err(error) => {
                 tracing::warn!(errorType = %error.error_type, "request refused: {}", error.message);
-                let response = refusal(&event.payload, &error);
+                let response = refusal(&event.payload, &error, 400);
                 Box::pin(std::future::ready(Ok(Answer::Refused(response))))
             }
         }
     }
 }
 
-/// The `400` proxy response to a request refused before the adapter, shaped for its API.
-fn refusal(request: &LambdaRequest, error: &FunctionError) -> Value {
+/// The proxy response to a request refused before the adapter, shaped for its API.
+fn refusal(request: &LambdaRequest, error: &FunctionError, status: u16) -> Value {
     let body = serde_json::json!({ "error": { "type": error.error_type, "message": error.message } }).to_string();
     match request {
         LambdaRequest::ApiGatewayV1(_) => serde_json::json!({
-            "statusCode": 400,
+            "statusCode": status,
             "headers": {},
             "multiValueHeaders": {"content-type": ["application/json"]},
             "body": body,
             "isBase64Encoded": false,
         }),
         _ => serde_json::json!({
-            "statusCode": 400,
+            "statusCode": status,
             "headers": {"content-type": "application/json"},
             "multiValueHeaders": {},
             "body": body,
@@ -430,7 +436,7 @@ where
     H::Event: FromHttpRequest,
     H::Output: IntoHttpResponse,
 {
-    Runtime::new(adapter::<H>(state)).layer(TracingLayer::new()).run().await
+    lambda::run_restarting(|| Runtime::new(adapter::<H>(state)).layer(TracingLayer::new()).run()).await
 }
 
 /// One request from the command line: the event is an API Gateway or function URL event, the

@@ -13,6 +13,7 @@ use std::cell::Cell;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context as TaskContext, Poll};
 
 /// A boxed future, as stored in a binary's table of functions.
@@ -107,6 +108,7 @@ where
     }
 
     fn call(&mut self, mut invocation: LambdaInvocation) -> S::Future {
+        INVOCATIONS.fetch_add(1, Ordering::Relaxed);
         if invocation.body.len() > MAX_PAYLOAD {
             REFUSED_PAYLOAD.set(Some(invocation.body.len()));
             invocation.body = Bytes::from_static(b"null");
@@ -118,6 +120,18 @@ where
         EVENT.set(None);
         future
     }
+}
+
+/// Runs `future`, catching a panic while polling it.
+async fn catch_unwind_future<T>(
+    mut future: Pin<&mut impl Future<Output = T>>,
+) -> Result<T, Box<dyn std::any::Any + Send>> {
+    std::future::poll_fn(move |cx| match std::panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+        Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
+        Ok(Poll::Pending) => Poll::Pending,
+        Err(payload) => Poll::Ready(Err(payload)),
+    })
+    .await
 }
 
 /// Runs `future`, turning a panic while polling it into a `Panic` error.
@@ -138,11 +152,79 @@ where
     F: Fn(In, lambda_runtime::Context) -> Fut + Clone,
     Fut: Future<Output = Result<Out, FunctionError>>,
 {
-    let service = service_fn(move |event: LambdaEvent<Decoded<In>>| {
+    run_restarting(|| {
         let function = function.clone();
-        catch_panic(async move { function(event.payload.0?, event.context).await })
-    });
-    Runtime::new(service).layer(layer_fn(PayloadLimit)).layer(TracingLayer::new()).run().await
+        let service = service_fn(move |event: LambdaEvent<Decoded<In>>| {
+            let function = function.clone();
+            catch_panic(async move {
+                if let Some(error) = past_deadline(&event.context) {
+                    return Err(error);
+                }
+                function(event.payload.0?, event.context).await
+            })
+        });
+        Runtime::new(service).layer(layer_fn(PayloadLimit)).layer(TracingLayer::new()).run()
+    })
+    .await
+}
+
+/// Invocations handed to a service by `lambda_runtime` in this process (see [`run_restarting`]).
+pub(crate) static INVOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+/// How many times in a row, without an invocation in between, the loop is started again.
+const MAX_RESTARTS: u32 = 3;
+
+/// Runs `lambda_runtime`'s loop (`run` starts a fresh one) and starts it again when it ends on
+/// an error: `lambda_runtime` returns from its loop on a failed `next` (the Runtime API
+/// answering `500`, a connection closed mid-response; it panics on an answer without a request
+/// id), which would end the process and, on Lambda, the execution environment with it. After
+/// [`MAX_RESTARTS`] failures in a row with no invocation served in between, the error is
+/// returned (and the process exits), as for a Runtime API that is gone.
+pub(crate) async fn run_restarting<Fut>(mut run: impl FnMut() -> Fut) -> Result<(), BoxError>
+where
+    Fut: Future<Output = Result<(), BoxError>>,
+{
+    let mut failures = 0;
+    let mut served = INVOCATIONS.load(Ordering::Relaxed);
+    loop {
+        // `lambda_runtime` also panics on a `next` answer without a request id (a `500`).
+        let outcome = std::pin::pin!(run());
+        let error = match catch_unwind_future(outcome).await {
+            Ok(Ok(())) => return Ok(()),
+            Ok(Err(error)) => error,
+            Err(panic) => FunctionError::from_panic(&*panic).message.into(),
+        };
+        let now = INVOCATIONS.load(Ordering::Relaxed);
+        if now != served {
+            (failures, served) = (0, now);
+        }
+        failures += 1;
+        if failures > MAX_RESTARTS {
+            tracing::error!(error = %error, "the Runtime API loop failed {MAX_RESTARTS} times in a row; exiting");
+            return Err(error);
+        }
+        tracing::warn!(error = %error, attempt = failures, "the Runtime API loop failed; starting it again");
+        tokio::time::sleep(std::time::Duration::from_millis(50 << failures)).await;
+    }
+}
+
+/// The stable name of the error of an invocation that arrives after its deadline.
+pub(crate) const DEADLINE_EXCEEDED: &str = "DeadlineExceeded";
+
+/// The error of an invocation whose deadline has already passed: Lambda would have stopped it,
+/// so the function is not called (its work would be lost, its side effects not). A context
+/// without a deadline (the command line's) has none to pass.
+pub(crate) fn past_deadline(context: &lambda_runtime::Context) -> Option<FunctionError> {
+    // No deadline (an invocation from the command line).
+    if context.deadline == 0 {
+        return None;
+    }
+    let deadline = std::time::UNIX_EPOCH + std::time::Duration::from_millis(context.deadline);
+    let late = std::time::SystemTime::now().duration_since(deadline).ok()?;
+    Some(FunctionError::new(
+        DEADLINE_EXCEEDED,
+        format!("the invocation's deadline passed {} ms before it reached the function", late.as_millis()),
+    ))
 }
 
 /// Checks that the process runs as a Lambda custom runtime would have started it.

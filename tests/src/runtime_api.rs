@@ -43,7 +43,7 @@ use std::{
 };
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::BodyExt;
 use hyper::{
     HeaderMap, Method, Request, Response, StatusCode,
     body::Incoming,
@@ -349,6 +349,20 @@ impl fmt::Debug for Outcome {
     }
 }
 
+/// A fault the server injects into its next answer to `GET .../invocation/next` (faults are
+/// used once each, in the order injected), to see the function survive what a Runtime API may
+/// do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// `next` is answered `500` (the service's "container error"); the event stays queued.
+    ServerError,
+    /// Once an event is queued, `next` sends its headers and half its body, then closes the
+    /// connection; the event stays queued.
+    CloseMidResponse,
+    /// `next` waits this long (after an event is queued) before answering.
+    Delay(Duration),
+}
+
 /// Counts of what the server has seen, to assert e.g. that a process kept serving.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Stats {
@@ -368,6 +382,8 @@ pub struct Stats {
     pub rejected: u64,
     /// Invocations started by [`RuntimeApi::invoke_event`].
     pub invocations: u64,
+    /// Faults injected into answers (see [`Fault`]).
+    pub faults: u64,
 }
 
 /* ------------------------------------------- SERVER ------------------------------------------ */
@@ -456,6 +472,11 @@ impl RuntimeApi {
         }
     }
 
+    /// Injects `fault` into a coming answer to `next` (see [`Fault`]).
+    pub fn inject(&self, fault: Fault) {
+        self.shared.lock().faults.push_back(fault);
+    }
+
     /// The last error posted to `/init/error`, if any.
     pub fn init_error(&self) -> Option<ErrorBody> {
         self.shared.lock().init_error.clone()
@@ -535,6 +556,7 @@ struct State {
     live_functions: usize,
     function_name: Option<String>,
     stats: Stats,
+    faults: VecDeque<Fault>,
 }
 
 impl State {
@@ -622,7 +644,49 @@ impl Peer {
     }
 }
 
-type Answer = Response<Full<Bytes>>;
+type Answer = Response<Reply>;
+
+/// The body of an answer: whole, or cut short (its full length announced, then the connection
+/// dropped after part of it: [`Fault::CloseMidResponse`]).
+enum Reply {
+    Whole(Option<Bytes>),
+    Cut { part: Option<Bytes>, announced: u64 },
+}
+
+impl Reply {
+    fn whole(bytes: Bytes) -> Reply {
+        Reply::Whole(Some(bytes))
+    }
+}
+
+impl hyper::body::Body for Reply {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, std::io::Error>>> {
+        std::task::Poll::Ready(match self.get_mut() {
+            Reply::Whole(bytes) => bytes.take().map(|b| Ok(hyper::body::Frame::data(b))),
+            Reply::Cut { part, .. } => Some(match part.take() {
+                Some(b) => Ok(hyper::body::Frame::data(b)),
+                None => Err(std::io::Error::other("the connection is closed mid-response (an injected fault)")),
+            }),
+        })
+    }
+
+    fn is_end_stream(&self) -> bool {
+        matches!(self, Reply::Whole(None))
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        match self {
+            Reply::Whole(bytes) => hyper::body::SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64)),
+            Reply::Cut { announced, .. } => hyper::body::SizeHint::with_exact(*announced),
+        }
+    }
+}
 
 async fn route(shared: &Shared, peer: &Peer, request: Request<Incoming>) -> Answer {
     let method = request.method().clone();
@@ -708,23 +772,53 @@ async fn next(shared: &Shared, peer: &Peer) -> Answer {
         let queued = shared.queued.notified();
         tokio::pin!(queued);
         queued.as_mut().enable();
-        {
+        let delay = 'locked: {
             let mut state = shared.lock();
             if !state.queue.is_empty() && peer.has_gone() {
                 drop(state);
                 shared.queued.notify_one();
                 return json(StatusCode::GONE, r#"{"errorMessage":"connection closed","errorType":"Gone"}"#);
             }
-            while let Some(mut pending) = state.queue.pop_front() {
-                if pending.reply.is_closed() {
-                    continue; // its invoker gave up
+            state.queue.retain(|pending| !pending.reply.is_closed()); // their invokers gave up
+            let fault = match state.faults.front() {
+                Some(Fault::ServerError) => state.faults.pop_front(),
+                Some(_) if !state.queue.is_empty() => state.faults.pop_front(),
+                _ => None,
+            };
+            if let Some(fault) = fault {
+                state.stats.faults += 1;
+                match fault {
+                    Fault::ServerError => {
+                        return json(
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            r#"{"errorMessage":"injected fault","errorType":"ServiceException"}"#,
+                        );
+                    }
+                    Fault::CloseMidResponse => {
+                        // The whole length announced, half the body sent: hyper then drops
+                        // the connection.
+                        let pending = state.queue.front().expect("an event is queued");
+                        let part = pending.payload.slice(..pending.payload.len() / 2);
+                        let announced = pending.payload.len().max(2) as u64;
+                        let mut answer = Response::new(Reply::Cut { part: Some(part), announced });
+                        *answer.headers_mut() = pending.headers.clone();
+                        return answer;
+                    }
+                    Fault::Delay(delay) => break 'locked Some(delay),
                 }
+            }
+            if let Some(mut pending) = state.queue.pop_front() {
                 state.stats.delivered += 1;
-                let mut answer = Response::new(Full::new(std::mem::take(&mut pending.payload)));
+                let mut answer = Response::new(Reply::whole(std::mem::take(&mut pending.payload)));
                 *answer.headers_mut() = std::mem::take(&mut pending.headers);
                 state.in_flight.insert(pending.request_id.clone(), pending);
                 return answer;
             }
+            None
+        };
+        if let Some(delay) = delay {
+            tokio::time::sleep(delay).await;
+            continue;
         }
         queued.await;
     }
@@ -738,7 +832,7 @@ async fn read_body(request: Request<Incoming>) -> Bytes {
 }
 
 fn json(status: StatusCode, body: &str) -> Answer {
-    let mut answer = Response::new(Full::new(Bytes::copy_from_slice(body.as_bytes())));
+    let mut answer = Response::new(Reply::whole(Bytes::copy_from_slice(body.as_bytes())));
     *answer.status_mut() = status;
     answer.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     answer

@@ -412,3 +412,131 @@ async fn unknown_ids_paths_and_oversized_responses_are_refused() {
     let stats = api.stats();
     assert_eq!(stats.rejected, 6, "{stats:?}");
 }
+
+/* ------------------------------- THE GLUE UNDER FAULTS ------------------------------- */
+
+fn panics_fixture() -> PathBuf {
+    workspace_binary("stepcraft-tests", "fixture_panics")
+}
+
+async fn served(api: &RuntimeApi, n: usize) {
+    for _ in 0..n {
+        assert_eq!(api.invoke_json(&json!({"panic": false})).await.json(), json!({"survived": true}));
+    }
+}
+
+#[tokio::test]
+async fn the_glue_survives_a_500_on_next_and_serves_the_next_invocation() {
+    use stepcraft_tests::runtime_api::Fault;
+    let api = RuntimeApi::start().await;
+    let mut function = Function::spawn(panics_fixture(), &api);
+    served(&api, 1).await;
+    api.inject(Fault::ServerError);
+    served(&api, 3).await;
+    // Three in a row, then an invocation: still within the glue's budget of restarts.
+    for _ in 0..3 {
+        api.inject(Fault::ServerError);
+    }
+    served(&api, 2).await;
+    assert!(function.is_running());
+    assert_eq!(api.stats().faults, 4);
+    assert!(
+        function.wait_for_log("starting it again", Duration::from_secs(5)).await.is_some(),
+        "{:#?}",
+        function.logs()
+    );
+}
+
+#[tokio::test]
+async fn a_runtime_api_that_keeps_failing_ends_the_function_promptly() {
+    use stepcraft_tests::runtime_api::Fault;
+    let api = RuntimeApi::start().await;
+    for _ in 0..10 {
+        api.inject(Fault::ServerError);
+    }
+    let mut function = Function::spawn(panics_fixture(), &api);
+    let status = function.wait_exit(Duration::from_secs(10)).await.expect("the function exits, it does not hang");
+    assert!(!status.success(), "{status:?}");
+    assert_eq!(api.stats().faults, 4, "the first try and three restarts");
+}
+
+#[tokio::test]
+async fn the_glue_survives_a_connection_closed_mid_response() {
+    use stepcraft_tests::runtime_api::Fault;
+    let api = RuntimeApi::start().await;
+    let function = Function::spawn(panics_fixture(), &api);
+    served(&api, 1).await;
+    api.inject(Fault::CloseMidResponse);
+    // The event stays queued: the restarted loop takes it.
+    served(&api, 3).await;
+    assert_eq!(api.stats().faults, 1);
+    assert!(api.stats().connections >= 2, "{:?}", api.stats());
+    drop(function);
+}
+
+#[tokio::test]
+async fn a_next_delayed_for_seconds_is_waited_for() {
+    use stepcraft_tests::runtime_api::Fault;
+    let api = RuntimeApi::start().await;
+    let _function = Function::spawn(panics_fixture(), &api);
+    served(&api, 1).await;
+    api.inject(Fault::Delay(Duration::from_secs(3)));
+    let started = std::time::Instant::now();
+    served(&api, 1).await;
+    assert!(started.elapsed() >= Duration::from_secs(3));
+    served(&api, 1).await;
+}
+
+#[tokio::test]
+async fn an_invocation_past_its_deadline_is_refused_with_deadline_exceeded() {
+    let api = RuntimeApi::start().await;
+    let _function = Function::spawn(panics_fixture(), &api);
+    let past = std::time::SystemTime::now() - Duration::from_secs(5);
+    let outcome = api.invoke_event(Event::json(&json!({"panic": true})).with_deadline(past)).await;
+    let error = outcome.unwrap_err();
+    assert_eq!(error.error_type, "DeadlineExceeded", "{outcome:?}");
+    assert!(error.error_message.starts_with("the invocation's deadline passed"), "{}", error.error_message);
+    served(&api, 1).await;
+}
+
+#[tokio::test]
+async fn a_thousand_invocations_with_a_panic_every_tenth_leak_nothing() {
+    let api = RuntimeApi::start().await;
+    let function = Function::spawn(panics_fixture(), &api);
+    let pid = function.pid().to_string();
+    let run = async |from: usize, to: usize| {
+        for i in from..to {
+            let outcome = api.invoke_json(&json!({"panic": i % 10 == 9})).await;
+            if i % 10 == 9 {
+                let error = outcome.unwrap_err();
+                assert_eq!(error.error_type, "Panic", "invocation {i}: {outcome:?}");
+                assert!(error.error_message.contains("index out of bounds"), "{}", error.error_message);
+            } else {
+                assert_eq!(outcome.json(), json!({"survived": true}), "invocation {i}");
+            }
+        }
+    };
+    // Warm up (allocator pools, the connection), then measure across a thousand.
+    run(0, 100).await;
+    let before = stepcraft_tests::fuzz::rss_of(&pid);
+    let started = std::time::Instant::now();
+    run(100, 1100).await;
+    let elapsed = started.elapsed();
+    let after = stepcraft_tests::fuzz::rss_of(&pid);
+    let stats = api.stats();
+    assert_eq!((stats.responses, stats.errors), (990, 110), "{stats:?}");
+    let kib = |b: u64| b as f64 / 1024.0;
+    eprintln!(
+        "1000 invocations (100 panicking) in {:.2} s: function resident {:.0} KiB before, {:.0} KiB after ({:+.0} KiB)",
+        elapsed.as_secs_f64(),
+        kib(before),
+        kib(after),
+        kib(after) - kib(before)
+    );
+    assert!(before > 0 && after > 0, "the function's RSS is readable");
+    assert!(
+        after < before + 4 * 1024 * 1024,
+        "the function grew by {:.0} KiB over 1000 invocations",
+        kib(after) - kib(before)
+    );
+}
