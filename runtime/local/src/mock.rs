@@ -1,7 +1,8 @@
-//! Mocked task answers: per state name or function name, per call (return a value,
-//! fail, echo the payload, take virtual time, deliver a callback), and AWS Step
+//! Mocked task answers: per state name, function name or resource, per call (return a
+//! value, fail, echo the payload, take virtual time, deliver a callback), and AWS Step
 //! Functions Local's mock configuration (`StateMachines` / `TestCases` /
-//! `MockedResponses` with `Return` / `Throw` and `"0"`, `"1-2"` keys).
+//! `MockedResponses` with `Return` / `Throw` and `"0"`, `"1-2"` keys). A mocked failure
+//! of an AWS SDK integration must carry a name AWS could raise ([`sdk_error_name`]).
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -92,6 +93,20 @@ impl Mock {
         self
     }
 
+    /// Every call fails as the AWS SDK integration of `service` (its name in the resource,
+    /// `dynamodb` of `arn:aws:states:::aws-sdk:dynamodb:putItem`) does when the service
+    /// answers with the error `code` (`ConditionalCheckFailed`, or with its suffix,
+    /// `ConditionalCheckFailedException`): the error is `DynamoDb.ConditionalCheckFailedException`.
+    pub fn sdk_fails(service: &str, code: &str, cause: impl Into<String>) -> Mock {
+        Mock::fails(Mock::sdk_error(service, code), cause)
+    }
+
+    /// The error name Step Functions gives the error `code` of the AWS SDK integration of
+    /// `service`; see [`Mock::sdk_fails`].
+    pub fn sdk_error(service: &str, code: &str) -> String {
+        sdk_error_name(service, code)
+    }
+
     /// For `.waitForTaskToken` tasks: the latest answer is followed, after `after` of
     /// virtual time, by `SendTaskSuccess` with `output`.
     pub fn then_callback_success(mut self, output: Value, after: Duration) -> Mock {
@@ -114,16 +129,35 @@ impl Mock {
         self
     }
 
+    /// One mocked response of a Step Functions Local configuration (`{"0": {"Return": …},
+    /// "1-2": {"Throw": {"Error": …, "Cause": …}}}`), named `name` in its messages.
+    pub fn from_response(name: &str, response: &Value) -> Result<Mock, String> {
+        parse_response(name, response)
+    }
+
+    /// What call `call` (0-based) gets, given `payload`: the value (for a Step Functions
+    /// Local `Return`, the task result itself) or the failure; `None` past the last call a
+    /// configuration lists. Delays and callbacks are the executor's, and left out.
+    pub fn outcome(&self, call: u32, payload: &Value) -> Option<Result<Value, TaskFailure>> {
+        Some(match &self.step(call)?.answer {
+            Answer::Return(v) | Answer::Raw(v) => Ok(v.clone()),
+            Answer::Fail(f) => Err(f.clone()),
+            Answer::Echo => Ok(payload.clone()),
+            Answer::Missing(msg) => Err(TaskFailure::new("States.Runtime", msg.clone())),
+        })
+    }
+
     fn step(&self, call: u32) -> Option<&MockStep> {
         self.ranges.iter().find(|(lo, hi, _)| (*lo..=*hi).contains(&call)).map(|(_, _, s)| s)
     }
 }
 
-/// Mocks by state name, by function name, and a fallback for every task.
+/// Mocks by state name, by function name, by resource, and a fallback for every task.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Mocks {
     states: HashMap<String, Mock>,
     functions: HashMap<String, Mock>,
+    resources: HashMap<String, Mock>,
     fallback: Option<Mock>,
 }
 
@@ -145,6 +179,14 @@ impl Mocks {
         self
     }
 
+    /// Answers every call of the resource `resource`, as the definition writes it
+    /// (`arn:aws:states:::aws-sdk:dynamodb:putItem`), in every state that has no mock of its
+    /// own; its calls are counted together.
+    pub fn resource(mut self, resource: impl Into<String>, mock: Mock) -> Mocks {
+        self.resources.insert(resource.into(), mock);
+        self
+    }
+
     /// Answers every task no other mock answers.
     pub fn fallback(mut self, mock: Mock) -> Mocks {
         self.fallback = Some(mock);
@@ -153,7 +195,7 @@ impl Mocks {
 
     /// Whether nothing is mocked.
     pub fn is_empty(&self) -> bool {
-        self.states.is_empty() && self.functions.is_empty() && self.fallback.is_none()
+        self.states.is_empty() && self.functions.is_empty() && self.resources.is_empty() && self.fallback.is_none()
     }
 
     /// The answer to `req`, if mocked; `counters` counts calls per mock key.
@@ -162,6 +204,8 @@ impl Mocks {
             (format!("state:{}", req.state_name), m)
         } else if let Some((name, m)) = req.function_name.as_ref().and_then(|f| self.functions.get(f).map(|m| (f, m))) {
             (format!("function:{name}"), m)
+        } else if let Some(m) = self.resources.get(&*req.resource) {
+            (format!("resource:{}", req.resource), m)
         } else {
             ("*".to_string(), self.fallback.as_ref()?)
         };
@@ -177,7 +221,18 @@ impl Mocks {
         let outcome = match &step.answer {
             Answer::Return(v) => Ok(v.clone()),
             Answer::Raw(v) => Ok(v.clone()),
-            Answer::Fail(f) => Err(f.clone()),
+            Answer::Fail(f) => match misnamed_sdk_error(&req.resource, &f.error) {
+                Some(aws) => Err(TaskFailure::new(
+                    "States.Runtime",
+                    format!(
+                        "The mocked error '{}' of the state '{}' is not a name AWS raises for the resource '{}': \
+                         AWS SDK integrations name their errors ServiceName.ErrorName, both in Pascal case, with \
+                         the suffix 'Exception'; mock '{aws}' instead, and catch that.",
+                        f.error, req.state_name, req.resource
+                    ),
+                )),
+                None => Err(f.clone()),
+            },
             Answer::Echo => Ok(req.payload.clone()),
             Answer::Missing(msg) => Err(TaskFailure::new("States.Runtime", msg.clone())),
         };
@@ -187,6 +242,53 @@ impl Mocks {
             duration: step.delay,
             callback: step.callback.clone(),
         })
+    }
+}
+
+/// The services of AWS SDK integrations whose names in `Error` are known here: the name in
+/// the resource (`arn:aws:states:::aws-sdk:dynamodb:…`) and in error names (`DynamoDb.…`).
+const SDK_SERVICES: &[(&str, &str)] = &[
+    ("acmpca", "AcmPca"),
+    ("dynamodb", "DynamoDb"),
+    ("eventbridge", "EventBridge"),
+    ("lambda", "Lambda"),
+    ("s3", "S3"),
+    ("sfn", "Sfn"),
+    ("sns", "Sns"),
+    ("sqs", "Sqs"),
+];
+
+/// The error name of an AWS SDK integration (AWS docs, "Learning to use AWS service SDK
+/// integrations in Step Functions"): the service name and the error name separated by a
+/// period, both in Pascal case, the error name always with the suffix `Exception`
+/// (`S3.BucketAlreadyExistsException` for S3's `BucketAlreadyExists`).
+pub(crate) fn sdk_error_name(service: &str, code: &str) -> String {
+    let service = service.strip_prefix("aws-sdk:").unwrap_or(service);
+    let pascal = SDK_SERVICES.iter().find(|(s, _)| s.eq_ignore_ascii_case(service)).map(|(_, p)| p.to_string());
+    let pascal = pascal.unwrap_or_else(|| {
+        let mut chars = service.chars();
+        chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
+    });
+    let code = code.strip_suffix("Exception").unwrap_or(code);
+    format!("{pascal}.{code}Exception")
+}
+
+/// For a failure mocked on an AWS SDK integration of a service in [`SDK_SERVICES`], the name
+/// AWS would give it when the mocked one cannot be AWS's: the right service name in the wrong
+/// case (`DynamoDB.…` for `DynamoDb.…`), no `Exception` suffix, or a bare exception name
+/// (`ConditionalCheckFailedException`). Step Functions' own (`States.…`) and names of other
+/// services pass.
+fn misnamed_sdk_error(resource: &str, error: &str) -> Option<String> {
+    let service = resource.strip_prefix("arn:aws:states:::aws-sdk:")?.split(':').next()?;
+    let (_, pascal) = SDK_SERVICES.iter().find(|(s, _)| *s == service)?;
+    if error.starts_with("States.") {
+        return None;
+    }
+    match error.split_once('.') {
+        Some((prefix, code)) if prefix == *pascal => (!code.ends_with("Exception")).then(|| sdk_error_name(service, code)),
+        Some((prefix, code)) if prefix.eq_ignore_ascii_case(pascal) => Some(sdk_error_name(service, code)),
+        None if error.ends_with("Exception") => Some(sdk_error_name(service, error)),
+        _ => None,
     }
 }
 
@@ -350,6 +452,42 @@ mod tests {
         assert_eq!(r[2], Ok(json!({"p": 1})));
         assert_eq!(r[3], Ok(json!({"p": 1})));
         assert!(mocks.answer(&req("B"), &mut counters).is_none());
+    }
+
+    #[test]
+    fn sdk_error_names_follow_the_documented_rule() {
+        assert_eq!(sdk_error_name("dynamodb", "ConditionalCheckFailed"), "DynamoDb.ConditionalCheckFailedException");
+        assert_eq!(sdk_error_name("aws-sdk:s3", "BucketAlreadyExists"), "S3.BucketAlreadyExistsException");
+        assert_eq!(sdk_error_name("acmpca", "ResourceNotFoundException"), "AcmPca.ResourceNotFoundException");
+        assert_eq!(sdk_error_name("sqs", "QueueDoesNotExist"), "Sqs.QueueDoesNotExistException");
+        let put = "arn:aws:states:::aws-sdk:dynamodb:putItem";
+        let right = "DynamoDb.ConditionalCheckFailedException";
+        assert_eq!(misnamed_sdk_error(put, right), None);
+        assert_eq!(misnamed_sdk_error(put, "DynamoDB.ConditionalCheckFailedException").as_deref(), Some(right));
+        assert_eq!(misnamed_sdk_error(put, "DynamoDb.ConditionalCheckFailed").as_deref(), Some(right));
+        assert_eq!(misnamed_sdk_error(put, "ConditionalCheckFailedException").as_deref(), Some(right));
+        assert_eq!(misnamed_sdk_error(put, "States.Timeout"), None);
+        assert_eq!(misnamed_sdk_error(put, "MyTestError"), None);
+        // Optimized integrations name their errors otherwise, and are not checked.
+        assert_eq!(misnamed_sdk_error("arn:aws:states:::dynamodb:putItem", "DynamoDB.ConditionalCheckFailedException"), None);
+    }
+
+    #[test]
+    fn resource_mocks_answer_every_state_of_the_resource() {
+        let mut r = req("A");
+        r.resource = Arc::from("arn:aws:states:::aws-sdk:sns:publish");
+        let mocks = Mocks::new()
+            .resource("arn:aws:states:::aws-sdk:sns:publish", Mock::returns(json!({"MessageId": "m-1"})))
+            .state("B", Mock::returns(json!(2)));
+        let mut counters = HashMap::new();
+        assert_eq!(mocks.answer(&r, &mut counters).unwrap().outcome, Ok(json!({"MessageId": "m-1"})));
+        let mut b = r.clone();
+        b.state_name = Arc::from("B");
+        assert_eq!(mocks.answer(&b, &mut counters).unwrap().outcome, Ok(json!(2)));
+        let bad = Mocks::new().state("A", Mock::fails("Sns.NotFound", "no topic"));
+        let f = bad.answer(&r, &mut counters).unwrap().outcome.unwrap_err();
+        assert_eq!(f.error, "States.Runtime");
+        assert!(f.cause.unwrap().contains("mock 'Sns.NotFoundException' instead"));
     }
 
     #[test]

@@ -258,15 +258,16 @@ impl<'c> Ctx<'c> {
                     let wait: BoxFuture<'_, Invoked> = Box::pin(self.activity_task(th, arn, req, deadline, heartbeat));
                     return wait.await;
                 }
-                return Invoked::Failed(self.runtime(
-                    v,
-                    &format!(
-                        "Nothing answers the task: no mock or handler for the state '{}' (resource '{}'{}).",
-                        req.state_name,
-                        req.resource,
-                        req.function_name.as_deref().map(|f| format!(", function '{f}'")).unwrap_or_default()
-                    ),
-                ));
+                let mut message = format!(
+                    "Nothing answers the task: no mock or handler for the state '{}' (resource '{}'{}).",
+                    req.state_name,
+                    req.resource,
+                    req.function_name.as_deref().map(|f| format!(", function '{f}'")).unwrap_or_default()
+                );
+                if let Resource::Service { service, .. } = &t.resource {
+                    message.push_str(&how_to_mock(&req.state_name, service));
+                }
+                return Invoked::Failed(self.runtime(v, &message));
             }
             Err(f) => return Invoked::Failed(f),
         };
@@ -328,7 +329,18 @@ impl<'c> Ctx<'c> {
             started(th);
             return Ok(Answered::Response(r));
         }
-        if let Resource::StartExecution { pattern } = t.resource
+        // `aws-sdk:sfn:startExecution` starts an execution as the optimized integration's
+        // request/response form does.
+        let start = match &t.resource {
+            Resource::StartExecution { pattern } => Some(*pattern),
+            Resource::Service { service, action, pattern: Pattern::Call }
+                if service == "aws-sdk:sfn" && action == "startExecution" =>
+            {
+                Some(Pattern::Call)
+            }
+            _ => None,
+        };
+        if let Some(pattern) = start
             && let Some(r) = self.child_execution(&req, pattern).await
         {
             return Ok(Answered::Response(r));
@@ -625,6 +637,22 @@ fn wrap_result(resource: &Resource, value: Value, raw: bool, ctx: &Ctx<'_>) -> V
     }
     m.insert("StatusCode".into(), json!(200));
     Value::Object(m)
+}
+
+/// How to answer a service integration that nothing answers: the executor calls no AWS
+/// service, so a mock must (a Step Functions Local `Return` is the task result itself).
+fn how_to_mock(state: &str, service: &str) -> String {
+    let error = match service.strip_prefix("aws-sdk:") {
+        Some("dynamodb") => "DynamoDb.ConditionalCheckFailedException".to_string(),
+        Some(svc) => crate::mock::sdk_error_name(svc, "ResourceNotFound"),
+        None => "States.TaskFailed".to_string(),
+    };
+    format!(
+        " The local executor calls no AWS service: mock the state, in a Step Functions Local mock configuration \
+         (the test case maps \"{state}\" to a response, and MockedResponses gives it {{\"0\": {{\"Return\": <the \
+         service's response>}}}} or {{\"0\": {{\"Throw\": {{\"Error\": \"{error}\", \"Cause\": \"...\"}}}}}}), or \
+         with Mocks::state / Mocks::resource."
+    )
 }
 
 /// `my-fn`, from `my-fn`, `my-fn:alias`, `123456789012:function:my-fn` or a full ARN;
