@@ -111,20 +111,17 @@ fn order(i: usize, kind: Kind, express: bool) -> Value {
 
 type Running = Pin<Box<dyn Future<Output = ExecutionResult> + Send>>;
 
-/// Polls every running execution once; returns how many ended.
-fn poll_all(running: &mut [Option<Running>], done: &mut [Option<ExecutionResult>]) -> usize {
+/// Polls every running execution once, handing each that ends to `end` (and dropping it).
+fn poll_all(running: &mut [Option<Running>], end: &mut impl FnMut(usize, ExecutionResult)) {
     let mut cx = Context::from_waker(Waker::noop());
-    let mut ended = 0;
-    for (slot, result) in running.iter_mut().zip(done.iter_mut()) {
+    for (i, slot) in running.iter_mut().enumerate() {
         if let Some(future) = slot
-            && let Poll::Ready(r) = future.as_mut().poll(&mut cx)
+            && let Poll::Ready(result) = future.as_mut().poll(&mut cx)
         {
-            *result = Some(r);
             *slot = None;
-            ended += 1;
+            end(i, result);
         }
     }
-    ended
 }
 
 /// Runs `n` concurrent executions of the saga (kinds and completion order from `seed`) and
@@ -163,8 +160,19 @@ pub fn checkout_saga(n: usize, seed: u64) -> LoadReport {
             Some(Box::pin(execution) as Running)
         })
         .collect();
-    let mut done: Vec<Option<ExecutionResult>> = (0..n).map(|_| None).collect();
-    poll_all(&mut running, &mut done);
+    // Each execution is checked as it ends, and dropped: memory is the running ones'.
+    let mut ended = vec![false; n];
+    let (mut succeeded, mut declined, mut empty) = (0, 0, 0);
+    let mut end = |i: usize, result: ExecutionResult| {
+        assert!(!std::mem::replace(&mut ended[i], true), "order-{i} ended twice");
+        check_end(i, kinds[i], &result);
+        match kinds[i].0 {
+            Kind::Paid => succeeded += 1,
+            Kind::Declined => declined += 1,
+            Kind::Empty => empty += 1,
+        }
+    };
+    poll_all(&mut running, &mut end);
     let pending = executor.callbacks().pending();
     let rss_parked = rss_bytes();
     // Every non-empty order waits, once, at ChargePayment; the empty ones have ended.
@@ -179,8 +187,8 @@ pub fn checkout_saga(n: usize, seed: u64) -> LoadReport {
     }
     for (i, (kind, _)) in kinds.iter().enumerate() {
         match kind {
-            Kind::Empty => assert!(done[i].is_some() && !parked.contains_key(&i), "order-{i} (empty) ends at once"),
-            _ => assert!(done[i].is_none() && parked.contains_key(&i), "order-{i} waits for its callback"),
+            Kind::Empty => assert!(running[i].is_none() && !parked.contains_key(&i), "order-{i} (empty) ends at once"),
+            _ => assert!(running[i].is_some() && parked.contains_key(&i), "order-{i} waits for its callback"),
         }
     }
     let parked_count = parked.len();
@@ -204,47 +212,18 @@ pub fn checkout_saga(n: usize, seed: u64) -> LoadReport {
         // A second answer to the same token is refused (no execution resumes twice).
         assert!(executor.send_task_success(token, json!({})).is_err(), "order-{i}'s token answered twice");
         if step % 1000 == 999 {
-            poll_all(&mut running, &mut done);
+            poll_all(&mut running, &mut end);
         }
     }
     let mut rounds = 0;
     while running.iter().any(Option::is_some) {
-        poll_all(&mut running, &mut done);
+        poll_all(&mut running, &mut end);
         rounds += 1;
         assert!(rounds < 1000, "{} executions never end", running.iter().filter(|r| r.is_some()).count());
     }
     assert!(executor.callbacks().pending().is_empty(), "no callback is left waiting");
-    let (mut succeeded, mut declined, mut empty) = (0, 0, 0);
-    for (i, ((kind, _), result)) in kinds.iter().zip(&done).enumerate() {
-        let result = result.as_ref().expect("every execution ended");
-        assert_eq!(result.execution_name, format!("order-{i}"));
-        match kind {
-            Kind::Paid => {
-                assert_eq!(result.status, Status::Succeeded, "order-{i}: {:?} {:?}", result.error, result.cause);
-                let parcels = 2;
-                assert_eq!(
-                    result.output,
-                    Some(json!({"orderId": format!("o-{i}"), "trackingNumber": format!("{}-o-{i}-{parcels}",
-                        if kinds[i].1 { "AirFast" } else { "GroundCo" }), "receiptId": format!("rcpt-o-{i}"), "parcels": parcels})),
-                    "order-{i}"
-                );
-                succeeded += 1;
-            }
-            Kind::Declined => {
-                assert_eq!(result.status, Status::Failed, "order-{i}");
-                assert_eq!(result.error.as_deref(), Some("CardDeclined"), "order-{i}");
-                assert!(result.states_entered().contains(&"ReleaseInventory"), "order-{i} releases its hold");
-                declined += 1;
-            }
-            Kind::Empty => {
-                assert_eq!(result.status, Status::Failed, "order-{i}");
-                assert_eq!(result.error.as_deref(), Some("EmptyOrder"), "order-{i}");
-                empty += 1;
-            }
-        }
-    }
+    assert!(ended.iter().all(|e| *e), "every execution ended");
     let rss_after = rss_bytes();
-    drop(done);
     LoadReport {
         executions: n,
         parked: parked_count,
@@ -256,5 +235,28 @@ pub fn checkout_saga(n: usize, seed: u64) -> LoadReport {
         rss_after,
         rss_peak: peak_rss_bytes(),
         elapsed: started.elapsed(),
+    }
+}
+
+/// Checks how execution `i` of `kind` ended.
+fn check_end(i: usize, (kind, express): (Kind, bool), result: &ExecutionResult) {
+    assert_eq!(result.execution_name, format!("order-{i}"));
+    match kind {
+        Kind::Paid => {
+            assert_eq!(result.status, Status::Succeeded, "order-{i}: {:?} {:?}", result.error, result.cause);
+            let carrier = if express { "AirFast" } else { "GroundCo" };
+            let expected = json!({"orderId": format!("o-{i}"), "trackingNumber": format!("{carrier}-o-{i}-2"),
+                                  "receiptId": format!("rcpt-o-{i}"), "parcels": 2});
+            assert_eq!(result.output, Some(expected), "order-{i}");
+        }
+        Kind::Declined => {
+            assert_eq!(result.status, Status::Failed, "order-{i}");
+            assert_eq!(result.error.as_deref(), Some("CardDeclined"), "order-{i}");
+            assert!(result.states_entered().contains(&"ReleaseInventory"), "order-{i} releases its hold");
+        }
+        Kind::Empty => {
+            assert_eq!(result.status, Status::Failed, "order-{i}");
+            assert_eq!(result.error.as_deref(), Some("EmptyOrder"), "order-{i}");
+        }
     }
 }
