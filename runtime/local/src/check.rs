@@ -83,6 +83,8 @@ struct Cx {
     problems: Vec<Problem>,
     machine_ql: QueryLanguage,
     names: HashSet<String>,
+    /// The state machine is of type `EXPRESS`.
+    express: bool,
 }
 
 impl Cx {
@@ -108,8 +110,15 @@ impl Cx {
     }
 }
 
-/// Checks and compiles a definition.
+/// Checks and compiles a definition of a `STANDARD` state machine.
+#[cfg(test)]
 pub fn check(def: &Value) -> Result<Machine, DefinitionError> {
+    check_as(def, false)
+}
+
+/// Checks and compiles a definition for a state machine of type `EXPRESS` (`express`)
+/// or `STANDARD`.
+pub fn check_as(def: &Value, express: bool) -> Result<Machine, DefinitionError> {
     let Some(obj) = def.as_object() else {
         return Err(DefinitionError {
             problems: vec![Problem {
@@ -119,7 +128,7 @@ pub fn check(def: &Value) -> Result<Machine, DefinitionError> {
             }],
         });
     };
-    let mut cx = Cx { problems: Vec::new(), machine_ql: QueryLanguage::JsonPath, names: HashSet::new() };
+    let mut cx = Cx { problems: Vec::new(), machine_ql: QueryLanguage::JsonPath, names: HashSet::new(), express };
     for k in obj.keys() {
         if !matches!(k.as_str(), "StartAt" | "States" | "Comment" | "Version" | "TimeoutSeconds" | "QueryLanguage") {
             cx.schema(&format!("/{k}"), format!("The field '{k}' is not supported by Step Functions"));
@@ -900,8 +909,29 @@ fn task(cx: &mut Cx, st: &Map<String, Value>, loc: &str, ql: QueryLanguage) -> T
     {
         cx.schema(&format!("{loc}/HeartbeatSeconds"), "'HeartbeatSeconds' must be smaller than 'TimeoutSeconds'");
     }
+    check_express_resource(cx, &resource, loc);
     let (event_resource_type, event_resource) = resource.event_names();
     Task { resource, resource_arn: arn, event_resource_type, event_resource, timeout, heartbeat }
+}
+
+// Express workflows "do not support Job-run (.sync) or Callback (.waitForTaskToken) service
+// integration patterns" and do not support Step Functions activities (AWS docs, "Standard
+// vs. Express Workflows"); `CreateStateMachine` refuses such a definition.
+fn check_express_resource(cx: &mut Cx, resource: &Resource, loc: &str) {
+    if !cx.express {
+        return;
+    }
+    let at = format!("{loc}/Resource");
+    match (resource, resource.pattern()) {
+        (_, Pattern::Sync { .. }) => {
+            cx.schema(&at, "Express state machine does not support '.sync' service integration")
+        }
+        (_, Pattern::Callback) => {
+            cx.schema(&at, "Express state machine does not support '.waitForTaskToken' service integration")
+        }
+        (Resource::Activity { .. }, _) => cx.schema(&at, "Express state machine does not support Activities"),
+        _ => {}
+    }
 }
 
 /// Recognises a Task's `Resource`.
@@ -1307,6 +1337,38 @@ fn map(cx: &mut Cx, st: &Map<String, Value>, loc: &str, ql: QueryLanguage) -> Ma
             (None, Some(Value::String(s))) => JsonPath::parse(s).ok().map(Dynamic::Path),
             _ => None,
         };
+    // An express execution cannot start the child executions of a Distributed Map.
+    if distributed && cx.express {
+        cx.schema(
+            &format!("{loc}/{proc_key}/ProcessorConfig"),
+            "Express state machine does not support Distributed Map (ProcessorConfig.Mode DISTRIBUTED)",
+        );
+    }
+    let item_reader = st.get("ItemReader").and_then(|v| item_reader(cx, v, &format!("{loc}/ItemReader"), ql));
+    let item_batcher = st.get("ItemBatcher").and_then(|v| item_batcher(cx, v, &format!("{loc}/ItemBatcher"), ql));
+    let result_writer = st.get("ResultWriter").and_then(|v| result_writer(cx, v, &format!("{loc}/ResultWriter"), ql));
+    let label = st.get("Label").and_then(|v| map_label(cx, v, &format!("{loc}/Label")));
+    for (key, present) in [
+        ("ItemReader", item_reader.is_some()),
+        ("ItemBatcher", item_batcher.is_some()),
+        ("ResultWriter", result_writer.is_some()),
+        ("Label", label.is_some()),
+    ] {
+        // These fields "are only valid in a Distributed Map state" (AWS docs, "Using Map
+        // state in Distributed mode", Distributed Map state fields).
+        if present && !distributed {
+            cx.schema(
+                &format!("{loc}/{key}"),
+                format!("The field '{key}' is only supported when ProcessorConfig.Mode is DISTRIBUTED"),
+            );
+        }
+    }
+    if item_reader.is_some() && st.contains_key("ItemsPath") {
+        cx.schema(&format!("{loc}/ItemsPath"), "A Map state cannot have both 'ItemReader' and 'ItemsPath'");
+    }
+    if item_reader.is_some() && st.contains_key("Items") {
+        cx.schema(&format!("{loc}/Items"), "A Map state cannot have both 'ItemReader' and 'Items'");
+    }
     MapState {
         items_path,
         items,
@@ -1316,8 +1378,317 @@ fn map(cx: &mut Cx, st: &Map<String, Value>, loc: &str, ql: QueryLanguage) -> Ma
         tolerated_failure_count,
         tolerated_failure_percentage,
         distributed,
-        item_reader: st.contains_key("ItemReader"),
+        item_reader,
+        item_batcher,
+        result_writer,
+        label,
     }
+}
+
+/// Unknown fields of a Distributed Map sub-object.
+fn only_fields(cx: &mut Cx, obj: &Map<String, Value>, loc: &str, what: &str, allowed: &[&str]) {
+    for k in obj.keys() {
+        if !allowed.contains(&k.as_str()) {
+            cx.schema(&format!("{loc}/{k}"), format!("The field '{k}' is not supported in '{what}'"));
+        }
+    }
+}
+
+/// `Parameters` (JSONPath) or `Arguments` (JSONata) of an `ItemReader` or `ResultWriter`.
+fn sub_template(cx: &mut Cx, obj: &Map<String, Value>, loc: &str, ql: QueryLanguage) -> Option<ItemSelector> {
+    let (key, other) = match ql {
+        QueryLanguage::JsonPath => ("Parameters", "Arguments"),
+        QueryLanguage::JsonAta => ("Arguments", "Parameters"),
+    };
+    if obj.contains_key(other) {
+        cx.schema(
+            &format!("{loc}/{other}"),
+            format!("The field '{other}' is not supported with QueryLanguage {}", ql_name(ql)),
+        );
+    }
+    let v = obj.get(key)?;
+    let whole_expression = ql == QueryLanguage::JsonAta && v.is_string();
+    if !v.is_object() && !whole_expression {
+        cx.schema(&format!("{loc}/{key}"), format!("'{key}' must be an object"));
+        return None;
+    }
+    Some(match ql {
+        QueryLanguage::JsonPath => ItemSelector::Path(path_template(cx, v, loc, key)),
+        QueryLanguage::JsonAta => ItemSelector::Ata(ata_template(cx, v, loc, key)),
+    })
+}
+
+fn ql_name(ql: QueryLanguage) -> &'static str {
+    match ql {
+        QueryLanguage::JsonPath => "JSONPath",
+        QueryLanguage::JsonAta => "JSONata",
+    }
+}
+
+/// A count given as `Key`, `KeyPath` (JSONPath) or a JSONata expression, from 0 to `max`.
+fn sub_count(
+    cx: &mut Cx,
+    obj: &Map<String, Value>,
+    loc: &str,
+    ql: QueryLanguage,
+    key: &str,
+    max: u64,
+) -> Option<Dynamic<u64>> {
+    let path_key = format!("{key}Path");
+    match (obj.get(key), obj.get(&path_key)) {
+        (Some(_), Some(_)) => {
+            cx.schema(loc, format!("'{key}' and '{path_key}' cannot both be given"));
+            None
+        }
+        (Some(Value::String(s)), None) if ql == QueryLanguage::JsonAta => ata_expr(cx, s, loc, key).map(Dynamic::Ata),
+        (Some(v), None) => match v.as_u64() {
+            Some(n) if n <= max => Some(Dynamic::Lit(n)),
+            _ => {
+                cx.schema(&format!("{loc}/{key}"), format!("'{key}' must be an integer from 0 to {max}"));
+                None
+            }
+        },
+        (None, Some(v)) => {
+            if ql == QueryLanguage::JsonAta {
+                cx.schema(loc, format!("The QueryLanguage is set to 'JSONata', but field '{path_key}' is only supported for the 'JSONPath' QueryLanguage"));
+                return None;
+            }
+            match v.as_str().map(JsonPath::parse) {
+                Some(Ok(p)) => Some(Dynamic::Path(p)),
+                _ => {
+                    cx.err(
+                        "INVALID_JSON_PATH",
+                        &format!("{loc}/{path_key}"),
+                        format!("'{path_key}' must be a valid JSONPath"),
+                    );
+                    None
+                }
+            }
+        }
+        (None, None) => None,
+    }
+}
+
+/// The largest `MaxItems` of an `ItemReader` (AWS docs, "ItemReader (Map)", ReaderConfig).
+const MAX_READER_ITEMS: u64 = 100_000_000;
+
+fn item_reader(cx: &mut Cx, v: &Value, loc: &str, ql: QueryLanguage) -> Option<ItemReader> {
+    let Some(obj) = v.as_object() else {
+        cx.schema(loc, "'ItemReader' must be an object");
+        return None;
+    };
+    only_fields(cx, obj, loc, "ItemReader", &["Resource", "ReaderConfig", "Parameters", "Arguments"]);
+    let action = match obj.get("Resource").and_then(Value::as_str) {
+        Some("arn:aws:states:::s3:getObject") => S3Read::GetObject,
+        Some("arn:aws:states:::s3:listObjectsV2") => S3Read::ListObjectsV2,
+        Some(other) => {
+            cx.err(
+                "INVALID_RESOURCE",
+                &format!("{loc}/Resource"),
+                format!("Invalid ItemReader resource: {other}; use arn:aws:states:::s3:getObject or arn:aws:states:::s3:listObjectsV2"),
+            );
+            return None;
+        }
+        None => {
+            cx.schema(&format!("{loc}/Resource"), "An 'ItemReader' requires 'Resource' (a string)");
+            return None;
+        }
+    };
+    let parameters = sub_template(cx, obj, loc, ql);
+    let empty = Map::new();
+    let config = match obj.get("ReaderConfig") {
+        Some(Value::Object(c)) => c,
+        Some(_) => {
+            cx.schema(&format!("{loc}/ReaderConfig"), "'ReaderConfig' must be an object");
+            &empty
+        }
+        None => &empty,
+    };
+    let cl = format!("{loc}/ReaderConfig");
+    only_fields(
+        cx,
+        config,
+        &cl,
+        "ReaderConfig",
+        &["InputType", "CSVHeaderLocation", "CSVHeaders", "CSVDelimiter", "MaxItems", "MaxItemsPath"],
+    );
+    let input_type = match config.get("InputType").map(|t| t.as_str()) {
+        None => None,
+        Some(Some("JSON")) => Some(ReaderInput::Json),
+        Some(Some("JSONL")) => Some(ReaderInput::JsonLines),
+        Some(Some("CSV")) => Some(ReaderInput::Csv),
+        Some(Some("MANIFEST")) => Some(ReaderInput::Manifest),
+        Some(Some("PARQUET")) => Some(ReaderInput::Parquet),
+        Some(_) => {
+            cx.schema(
+                &format!("{cl}/InputType"),
+                "Value should be one of the following: [CSV, JSON, JSONL, MANIFEST, PARQUET]",
+            );
+            None
+        }
+    };
+    // Without `InputType`, `getObject` reads a JSON array (the default this executor takes).
+    if action == S3Read::ListObjectsV2 && input_type.is_some() {
+        cx.schema(
+            &format!("{cl}/InputType"),
+            "'ReaderConfig.InputType' is not supported with arn:aws:states:::s3:listObjectsV2",
+        );
+    }
+    let csv = input_type == Some(ReaderInput::Csv);
+    let csv_headers = match (config.get("CSVHeaderLocation").map(|l| l.as_str()), config.get("CSVHeaders")) {
+        (None, None) if csv => {
+            cx.schema(&format!("{cl}/CSVHeaderLocation"), "A CSV 'ItemReader' requires 'CSVHeaderLocation'");
+            CsvHeaders::FirstRow
+        }
+        (None, None) => CsvHeaders::FirstRow,
+        (Some(Some("FIRST_ROW")), None) => CsvHeaders::FirstRow,
+        (Some(Some("FIRST_ROW")), Some(_)) => {
+            cx.schema(&format!("{cl}/CSVHeaders"), "'CSVHeaders' is only supported with CSVHeaderLocation GIVEN");
+            CsvHeaders::FirstRow
+        }
+        (Some(Some("GIVEN")), Some(Value::Array(hs))) if !hs.is_empty() && hs.iter().all(Value::is_string) => {
+            CsvHeaders::Given(hs.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        }
+        (Some(Some("GIVEN")), _) => {
+            cx.schema(
+                &format!("{cl}/CSVHeaders"),
+                "CSVHeaderLocation GIVEN requires 'CSVHeaders', a non-empty array of strings",
+            );
+            CsvHeaders::FirstRow
+        }
+        (Some(_), _) => {
+            cx.schema(&format!("{cl}/CSVHeaderLocation"), "Value should be one of the following: [FIRST_ROW, GIVEN]");
+            CsvHeaders::FirstRow
+        }
+        (None, Some(_)) => {
+            cx.schema(&format!("{cl}/CSVHeaders"), "'CSVHeaders' requires CSVHeaderLocation GIVEN");
+            CsvHeaders::FirstRow
+        }
+    };
+    if !csv && config.contains_key("CSVHeaderLocation") {
+        cx.schema(&format!("{cl}/CSVHeaderLocation"), "'CSVHeaderLocation' is only supported with InputType CSV");
+    }
+    let csv_delimiter = match config.get("CSVDelimiter").map(|d| d.as_str()) {
+        None | Some(Some("COMMA")) => b',',
+        Some(Some("PIPE")) => b'|',
+        Some(Some("SEMICOLON")) => b';',
+        Some(Some("SPACE")) => b' ',
+        Some(Some("TAB")) => b'\t',
+        Some(_) => {
+            cx.schema(
+                &format!("{cl}/CSVDelimiter"),
+                "Value should be one of the following: [COMMA, PIPE, SEMICOLON, SPACE, TAB]",
+            );
+            b','
+        }
+    };
+    let max_items = sub_count(cx, config, &cl, ql, "MaxItems", MAX_READER_ITEMS);
+    Some(ItemReader { action, parameters, input_type, csv_headers, csv_delimiter, max_items })
+}
+
+fn item_batcher(cx: &mut Cx, v: &Value, loc: &str, ql: QueryLanguage) -> Option<ItemBatcher> {
+    let Some(obj) = v.as_object() else {
+        cx.schema(loc, "'ItemBatcher' must be an object");
+        return None;
+    };
+    only_fields(
+        cx,
+        obj,
+        loc,
+        "ItemBatcher",
+        &[
+            "MaxItemsPerBatch",
+            "MaxItemsPerBatchPath",
+            "MaxInputBytesPerBatch",
+            "MaxInputBytesPerBatchPath",
+            "BatchInput",
+        ],
+    );
+    let max_items = sub_count(cx, obj, loc, ql, "MaxItemsPerBatch", MAX_READER_ITEMS);
+    // "MaxInputBytesPerBatch ... up to 256 KiB" (AWS docs, "ItemBatcher (Map)").
+    let max_bytes = sub_count(cx, obj, loc, ql, "MaxInputBytesPerBatch", crate::limits::MAX_PAYLOAD_BYTES as u64);
+    if max_items.is_none() && max_bytes.is_none() && !cx.problems.iter().any(|p| p.location.starts_with(loc)) {
+        cx.schema(loc, "An 'ItemBatcher' requires 'MaxItemsPerBatch' or 'MaxInputBytesPerBatch' (or their Path forms)");
+    }
+    let batch_input = obj.get("BatchInput").map(|b| match ql {
+        QueryLanguage::JsonPath => ItemSelector::Path(path_template(cx, b, loc, "BatchInput")),
+        QueryLanguage::JsonAta => ItemSelector::Ata(ata_template(cx, b, loc, "BatchInput")),
+    });
+    Some(ItemBatcher { max_items, max_bytes, batch_input })
+}
+
+fn result_writer(cx: &mut Cx, v: &Value, loc: &str, ql: QueryLanguage) -> Option<ResultWriter> {
+    let Some(obj) = v.as_object() else {
+        cx.schema(loc, "'ResultWriter' must be an object");
+        return None;
+    };
+    only_fields(cx, obj, loc, "ResultWriter", &["Resource", "Parameters", "Arguments", "WriterConfig"]);
+    let parameters = match obj.get("Resource").map(|r| r.as_str()) {
+        Some(Some("arn:aws:states:::s3:putObject")) => {
+            let p = sub_template(cx, obj, loc, ql);
+            if p.is_none() {
+                cx.schema(loc, "A 'ResultWriter' with a 'Resource' requires its 'Bucket' and 'Prefix' in 'Parameters' (or 'Arguments')");
+            }
+            p
+        }
+        Some(other) => {
+            cx.err(
+                "INVALID_RESOURCE",
+                &format!("{loc}/Resource"),
+                format!("Invalid ResultWriter resource: {}; use arn:aws:states:::s3:putObject", other.unwrap_or("")),
+            );
+            None
+        }
+        None => None,
+    };
+    let empty = Map::new();
+    let config = obj.get("WriterConfig").and_then(Value::as_object).unwrap_or(&empty);
+    let wl = format!("{loc}/WriterConfig");
+    only_fields(cx, config, &wl, "WriterConfig", &["Transformation", "OutputType"]);
+    let transformation = match config.get("Transformation").map(|t| t.as_str()) {
+        None => None,
+        Some(Some("NONE")) => Some(Transformation::None),
+        Some(Some("COMPACT")) => Some(Transformation::Compact),
+        Some(Some("FLATTEN")) => Some(Transformation::Flatten),
+        Some(_) => {
+            cx.schema(
+                &format!("{wl}/Transformation"),
+                "Value should be one of the following: [NONE, COMPACT, FLATTEN]",
+            );
+            None
+        }
+    };
+    let json_lines = match config.get("OutputType").map(|t| t.as_str()) {
+        None | Some(Some("JSON")) => false,
+        Some(Some("JSONL")) => true,
+        Some(_) => {
+            cx.schema(&format!("{wl}/OutputType"), "Value should be one of the following: [JSON, JSONL]");
+            false
+        }
+    };
+    // "The ResultWriter field cannot be empty" (AWS docs, "ResultWriter (Map)").
+    if !obj.contains_key("Resource") && !obj.contains_key("WriterConfig") {
+        cx.schema(loc, "A 'ResultWriter' requires 'Resource' and 'Parameters', or 'WriterConfig', or all three");
+    }
+    Some(ResultWriter { parameters, transformation, json_lines })
+}
+
+/// `Label`: up to 40 characters, none of them whitespace or the characters AWS refuses in
+/// names (AWS docs, "Using Map state in Distributed mode", Label).
+fn map_label(cx: &mut Cx, v: &Value, loc: &str) -> Option<String> {
+    let Some(s) = v.as_str() else {
+        cx.schema(loc, "'Label' must be a string");
+        return None;
+    };
+    let bad = |c: char| c.is_whitespace() || c.is_control() || "<>{}[]?*\"#%\\^|~`$&,;:/".contains(c);
+    if s.is_empty() || s.chars().count() > 40 || s.chars().any(bad) {
+        cx.schema(
+            loc,
+            "'Label' must be 1 to 40 characters, without whitespace or any of < > { } [ ] ? * \" # % \\ ^ | ~ ` $ & , ; : /",
+        );
+        return None;
+    }
+    Some(s.to_string())
 }
 
 #[cfg(test)]

@@ -14,19 +14,42 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::callback::{ActivityTask, CallbackError, Callbacks, PendingCallback};
-use crate::check::{DefinitionError, check};
+use crate::check::{DefinitionError, check_as};
 use crate::exec::{Begin, Ctx, End, ExecInfo, Resume, Rng, Stop};
 use crate::history::{Event, TraceEntry, render_trace};
+use crate::map_run::{MapRunLog, MapRunRecord};
 use crate::mock::{Mock, Mocks};
 use crate::model::Machine;
 use crate::rt::{Clock, DriverWake, Signal, lock};
+use crate::store::{HttpStore, MemoryStore, ObjectStore, StoreError};
 use crate::task::TaskHandler;
+
+/// The type of a state machine, chosen when it is created (AWS docs, "Standard vs.
+/// Express Workflows": "The Type you choose cannot be changed after your state machine
+/// has been created").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MachineType {
+    /// Up to a year, exactly-once, redrivable, every integration pattern and activities.
+    #[default]
+    Standard,
+    /// Up to five minutes; request-response integrations only (no `.sync`, no
+    /// `.waitForTaskToken`), no activities, no Distributed Map, no redrive. An
+    /// asynchronous Express execution is at-least-once on AWS (it may run more than
+    /// once), a synchronous one at-most-once; here each start runs exactly once, so a
+    /// test of idempotence must start the execution twice itself.
+    Express,
+}
+
+/// How long an Express execution may run: "Maximum duration: 5 minutes" (AWS docs,
+/// "Standard vs. Express Workflows").
+pub const EXPRESS_MAX_EXECUTION_SECONDS: u64 = 300;
 
 /// A checked state machine definition, ready to run many times. Cheap to clone.
 #[derive(Clone)]
 pub struct StateMachine {
     machine: Arc<Machine>,
     name: Arc<str>,
+    kind: MachineType,
 }
 
 impl fmt::Debug for StateMachine {
@@ -36,9 +59,23 @@ impl fmt::Debug for StateMachine {
 }
 
 impl StateMachine {
-    /// Checks a definition (as `CreateStateMachine` would) and compiles it.
+    /// Checks a definition (as `CreateStateMachine` would, for a `STANDARD` state
+    /// machine) and compiles it.
     pub fn from_json(definition: &Value) -> Result<StateMachine, DefinitionError> {
-        Ok(StateMachine { machine: Arc::new(check(definition)?), name: Arc::from("StateMachine") })
+        StateMachine::from_json_as(definition, MachineType::Standard)
+    }
+
+    /// Checks a definition as `CreateStateMachine` would for a state machine of this
+    /// type, and compiles it. An `EXPRESS` definition may not use `.sync` or
+    /// `.waitForTaskToken` resources, activities or a Distributed Map.
+    pub fn from_json_as(definition: &Value, kind: MachineType) -> Result<StateMachine, DefinitionError> {
+        let machine = check_as(definition, kind == MachineType::Express)?;
+        Ok(StateMachine { machine: Arc::new(machine), name: Arc::from("StateMachine"), kind })
+    }
+
+    /// The state machine's type.
+    pub fn machine_type(&self) -> MachineType {
+        self.kind
     }
 
     /// Parses and checks a definition given as JSON text.
@@ -215,6 +252,10 @@ pub(crate) struct Options {
     pub(crate) map_concurrency_limit: usize,
     pub(crate) max_execution_seconds: u64,
     pub(crate) max_history_events: u64,
+    /// What Distributed Maps read (`ItemReader`) and write (`ResultWriter`).
+    pub(crate) object_store: Arc<dyn ObjectStore>,
+    /// The Map Runs of the executions, for [`Executor::map_runs`].
+    pub(crate) map_runs: MapRunLog,
 }
 
 impl Default for Options {
@@ -234,6 +275,8 @@ impl Default for Options {
             // Standard executions run at most one year, and record at most 25,000 events.
             max_execution_seconds: crate::limits::MAX_EXECUTION_SECONDS,
             max_history_events: crate::limits::MAX_HISTORY_EVENTS,
+            object_store: Arc::new(MemoryStore::new()),
+            map_runs: MapRunLog::default(),
         }
     }
 }
@@ -418,6 +461,29 @@ impl Executor {
         self
     }
 
+    /// Where Distributed Maps read their `ItemReader` objects and write their
+    /// `ResultWriter` files (default: an empty [`MemoryStore`] of this executor's own). Give
+    /// a [`MemoryStore`] filled beforehand, to read back what was written, or an
+    /// [`HttpStore`] for an S3-compatible server.
+    pub fn object_store(mut self, store: impl ObjectStore + 'static) -> Executor {
+        self.core_mut().options.object_store = Arc::new(store);
+        self
+    }
+
+    /// Reads and writes a Distributed Map's objects on the S3-compatible server at
+    /// `endpoint` (`http://127.0.0.1:5000`, path-style, unsigned; see [`HttpStore`]).
+    pub fn object_store_endpoint(self, endpoint: &str) -> Result<Executor, StoreError> {
+        Ok(self.object_store(HttpStore::new(endpoint)?))
+    }
+
+    /// The Map Runs of Distributed Map states this executor (and its clones) ran, in the
+    /// order they ended: each child execution with its status, input, output or error and
+    /// its own history (`DescribeMapRun`, `ListExecutions` with a `mapRunArn`,
+    /// `GetExecutionHistory` of a child).
+    pub fn map_runs(&self) -> Vec<MapRunRecord> {
+        lock(&self.core.options.map_runs.0).clone()
+    }
+
     /// The task-token registry (`SendTaskSuccess`, `SendTaskFailure`, `SendTaskHeartbeat`).
     pub fn callbacks(&self) -> &Callbacks {
         &self.core.callbacks
@@ -491,6 +557,11 @@ impl Executor {
         let Some(point) = previous.redrive.clone() else {
             return refuse("Execution stopped before entering a state and cannot be redriven.");
         };
+        // "Redrive is not supported by EXPRESS state machines" (AWS docs, "Restarting state
+        // machine executions with redrive", Redrive eligibility).
+        if point.machine.kind == MachineType::Express {
+            return refuse("Execution belongs to an EXPRESS state machine and cannot be redriven.");
+        }
         let opts = &self.core.options;
         let clock = match &opts.clock {
             Some(c) => c.clone(),
@@ -524,7 +595,17 @@ impl Executor {
     }
 
     fn launch(&self, l: Launch) -> Execution {
-        let core = self.core.clone();
+        let core = match l.machine.kind {
+            MachineType::Standard => self.core.clone(),
+            // An Express execution runs at most five minutes and its history has no event
+            // cap ("Unlimited execution history", AWS docs, "Standard vs. Express Workflows").
+            MachineType::Express => {
+                let mut c = (*self.core).clone();
+                c.options.max_execution_seconds = EXPRESS_MAX_EXECUTION_SECONDS;
+                c.options.max_history_events = u64::MAX;
+                Arc::new(c)
+            }
+        };
         let manual = l.clock.is_manual();
         let clock = l.clock.clone();
         let inflight = Arc::new(AtomicUsize::new(0));

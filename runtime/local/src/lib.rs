@@ -15,6 +15,13 @@
 //!   [`Stopper`]) `StopExecution`; activity tasks wait for workers polling
 //!   [`Executor::get_activity_task`], in-process or through an [`ActivityEndpoint`]
 //!   speaking the Step Functions JSON protocol.
+//! * A Distributed Map reads its `ItemReader` objects from, and writes its `ResultWriter`
+//!   files to, an [`ObjectStore`] ([`Executor::object_store`]): a [`MemoryStore`], or an
+//!   S3-compatible server through an [`HttpStore`]; [`Executor::map_runs`] shows each
+//!   Map Run's child executions with their own history.
+//! * [`StateMachine::from_json_as`] with [`MachineType::Express`] checks and runs a
+//!   definition as an `EXPRESS` state machine (no `.sync`, `.waitForTaskToken` or
+//!   activities; five minutes at most; no redrive).
 //!
 //! ```
 //! use serde_json::json;
@@ -50,11 +57,13 @@ mod history;
 mod intrinsics;
 mod jsonpath;
 pub mod limits;
+mod map_run;
 mod mock;
 mod model;
 pub mod options;
 pub mod report;
 mod rt;
+pub mod store;
 mod task;
 mod template;
 mod time;
@@ -63,11 +72,13 @@ mod value;
 pub use callback::{ActivityTask, CallbackError, Callbacks, PendingCallback};
 pub use check::{DefinitionError, Problem};
 pub use endpoint::{ActivityEndpoint, LONG_POLL};
-pub use executor::{ApiError, Execution, ExecutionResult, Executor, StateMachine, Status, Stopper};
+pub use executor::{ApiError, Execution, ExecutionResult, Executor, MachineType, StateMachine, Status, Stopper};
 pub use history::{Details, Event, TraceEntry, TraceStatus};
+pub use map_run::{ChildExecution, MapRunRecord};
 pub use mock::{Mock, MockConfig, Mocks};
 // The runtime's native retries match error names as the executor does.
 pub use model::ErrorEquals;
 pub use rt::{Clock, block_on};
+pub use store::{HttpStore, MemoryStore, ObjectStore, StoreError};
 pub use task::{Callback, TaskFailure, TaskFuture, TaskHandler, TaskKind, TaskRequest, TaskResponse};
 pub use time::{format_timestamp, parse_timestamp};

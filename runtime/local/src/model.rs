@@ -303,10 +303,94 @@ pub struct MapState {
     pub max_concurrency: Dynamic<u64>,
     pub tolerated_failure_count: Option<Dynamic<u64>>,
     pub tolerated_failure_percentage: Option<Dynamic<f64>>,
-    /// `ProcessorConfig.Mode` is `DISTRIBUTED` (run inline here).
+    /// `ProcessorConfig.Mode` is `DISTRIBUTED`: each item (or batch) is a child execution.
     pub distributed: bool,
-    /// An `ItemReader` (items read from S3), which the local executor cannot do.
-    pub item_reader: bool,
+    /// `ItemReader`: the items come from the object store instead of the state input.
+    pub item_reader: Option<ItemReader>,
+    /// `ItemBatcher`: items are grouped, a batch per child execution.
+    pub item_batcher: Option<ItemBatcher>,
+    /// `ResultWriter`: the children's results are written to the object store.
+    pub result_writer: Option<ResultWriter>,
+    /// `Label`: names the Map Run and its child executions instead of the state name.
+    pub label: Option<String>,
+}
+
+/// The S3 call of an `ItemReader`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum S3Read {
+    /// `arn:aws:states:::s3:listObjectsV2`: one item per object.
+    ListObjectsV2,
+    /// `arn:aws:states:::s3:getObject`: the items of one object, read as `InputType`.
+    GetObject,
+}
+
+/// `ReaderConfig.InputType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReaderInput {
+    Json,
+    JsonLines,
+    Csv,
+    /// An S3 inventory report's `manifest.json`: the rows of its CSV files.
+    Manifest,
+    /// Apache Parquet, which the local executor cannot read.
+    Parquet,
+}
+
+/// Where the column names of a CSV file come from (`CSVHeaderLocation`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CsvHeaders {
+    FirstRow,
+    /// `GIVEN`, with `CSVHeaders`.
+    Given(Vec<String>),
+}
+
+/// A Distributed Map's `ItemReader`.
+#[derive(Debug)]
+pub struct ItemReader {
+    pub action: S3Read,
+    /// `Parameters` (JSONPath) or `Arguments` (JSONata): `Bucket`, `Key`, `Prefix`, …
+    pub parameters: Option<ItemSelector>,
+    /// `ReaderConfig.InputType` (`getObject` only).
+    pub input_type: Option<ReaderInput>,
+    pub csv_headers: CsvHeaders,
+    /// `ReaderConfig.CSVDelimiter`, as a byte (`,` by default).
+    pub csv_delimiter: u8,
+    /// `ReaderConfig.MaxItems` or `MaxItemsPath`.
+    pub max_items: Option<Dynamic<u64>>,
+}
+
+/// A Distributed Map's `ItemBatcher`.
+#[derive(Debug)]
+pub struct ItemBatcher {
+    /// `MaxItemsPerBatch` or `MaxItemsPerBatchPath`.
+    pub max_items: Option<Dynamic<u64>>,
+    /// `MaxInputBytesPerBatch` or `MaxInputBytesPerBatchPath`.
+    pub max_bytes: Option<Dynamic<u64>>,
+    /// `BatchInput`: the same value in every batch.
+    pub batch_input: Option<ItemSelector>,
+}
+
+/// `WriterConfig.Transformation`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transformation {
+    /// Each child's output with its execution's metadata.
+    None,
+    /// The children's outputs only.
+    Compact,
+    /// The outputs, arrays among them flattened one level.
+    Flatten,
+}
+
+/// A Distributed Map's `ResultWriter`.
+#[derive(Debug)]
+pub struct ResultWriter {
+    /// `Parameters`/`Arguments` (`Bucket`, `Prefix`) of `s3:putObject`; `None` with only a
+    /// `WriterConfig`, which shapes the state's result without exporting it.
+    pub parameters: Option<ItemSelector>,
+    /// `WriterConfig.Transformation`, if given.
+    pub transformation: Option<Transformation>,
+    /// `WriterConfig.OutputType` is `JSONL` (else a JSON array per file).
+    pub json_lines: bool,
 }
 
 /// `ItemSelector` (or the legacy `Parameters`) of a Map.

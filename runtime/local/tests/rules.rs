@@ -722,14 +722,16 @@ async fn stop_aborts_a_running_execution() {
 }
 
 #[tokio::test]
-async fn item_readers_fail_clearly() {
+async fn an_item_reader_of_a_missing_object_fails_with_item_reader_failed() {
+    // The object store is empty: the read fails as `States.ItemReaderFailed` (the
+    // Distributed Map's ItemReader tests are in `distributed_map.rs`).
     let m = sm(json!({"StartAt": "M", "States": {"M": {
         "Type": "Map", "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "Parameters": {"Bucket": "b", "Key": "k"}},
         "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
         "End": true}}}));
     let r = Executor::new().run(&m, json!({})).await;
-    assert_eq!(r.error.as_deref(), Some("States.Runtime"));
-    assert!(r.cause.unwrap().contains("ItemReader"));
+    assert_eq!(r.error.as_deref(), Some("States.ItemReaderFailed"));
+    assert!(r.cause.unwrap().contains("NoSuchBucket"));
 }
 
 #[tokio::test]

@@ -12,10 +12,13 @@ use std::sync::Mutex;
 
 use serde_json::Value;
 
+mod distributed;
+
 use super::dataflow::MapInputs;
 use super::redrive::{Branch, Fanout, Progress};
 use super::{Assigned, Ctx, Failure, Scope, Thread, Visit};
 use crate::history::{Details, Event, TraceStatus};
+use crate::map_run::ChildExecution;
 use crate::model::*;
 use crate::rt::{Group, lock};
 
@@ -138,14 +141,11 @@ impl<'c> Ctx<'c> {
     ) -> Result<(Value, Assigned), Failure> {
         let state = v.state;
         let redrive = v.redrive.take();
-        if m.item_reader {
-            return Err(self.runtime(
-                v,
-                "The local executor cannot read Map items with an ItemReader (from Amazon S3); pass the items in the state input instead.",
-            ));
-        }
         let MapInputs { effective, items, max_concurrency, tolerated_count, tolerated_percentage } =
-            self.map_inputs(v, th, input, m)?;
+            match &m.item_reader {
+                Some(r) => self.reader_inputs(v, th, input, m, r)?,
+                None => self.map_inputs(v, th, input, m)?,
+            };
         // `MaxConcurrency: 0` (the default) means no limit, which AWS caps at 40 inline
         // iterations at a time (AWS docs, "Map state", MaxConcurrency).
         let limit = if max_concurrency == 0 {
@@ -154,7 +154,29 @@ impl<'c> Ctx<'c> {
             max_concurrency as usize
         };
         let distributed = m.distributed;
+        // With an `ItemBatcher`, each item goes through `ItemSelector`, then each batch of
+        // them is one child execution; `weights` says how many items each child holds.
+        let (items, weights, prepared) = match (&m.item_batcher, distributed) {
+            (Some(b), true) => {
+                let mut selected = Vec::with_capacity(items.len());
+                for (idx, item) in items.into_iter().enumerate() {
+                    match self.item_input(v, &th.scope, m, idx, item, &effective)? {
+                        Ok(x) => selected.push(x),
+                        Err(e) => return Err(self.ata_failure(th, v, e)),
+                    }
+                }
+                let batches = self.batches(v, th, input, &effective, b, selected)?;
+                let weights: Vec<usize> = batches.iter().map(|(_, n)| *n).collect();
+                (batches.into_iter().map(|(x, _)| x).collect::<Vec<_>>(), weights, true)
+            }
+            _ => {
+                let w = vec![1; items.len()];
+                (items, w, false)
+            }
+        };
         let n = items.len();
+        let total_items: usize = weights.iter().sum();
+        let run = distributed.then(|| self.new_map_run(v, m));
         // Inline iterations record their states in this history; the items of a
         // distributed Map are child executions, whose states it does not show.
         if distributed {
@@ -166,29 +188,33 @@ impl<'c> Ctx<'c> {
         let scope: &Scope<'_> = &th.scope;
         let map_prev = th.prev;
         let mut results: Vec<Option<Value>> = vec![None; n];
+        let mut children: Vec<Option<ChildExecution>> = vec![None; n];
+        // A child that started: its name, input and start, for one that is aborted.
+        let mut launched: Vec<Option<(String, Value, i64)>> = vec![None; n];
         let mut failure: Option<Failure> = None;
         let mut failed_items = 0usize;
         // Failure thresholds exist only for a Distributed Map; an inline Map fails with
         // its first failed iteration (AWS docs, "Distributed Map state", Setting failure
-        // thresholds).
+        // thresholds). A failed batch counts each of its items.
         let tolerated = |failed: usize| {
             let by_count = tolerated_count.is_some_and(|c| failed as u64 <= c);
-            let by_pct = tolerated_percentage.is_some_and(|p| n > 0 && (failed as f64) * 100.0 / (n as f64) <= p);
+            let by_pct = tolerated_percentage
+                .is_some_and(|p| total_items > 0 && (failed as f64) * 100.0 / (total_items as f64) <= p);
             distributed && (by_count || by_pct)
         };
         // A redriven Map keeps the iterations that succeeded and resumes the others where
         // they failed or were aborted; those never started start now.
         let mut fanout = Fanout::new(&th.progress, n);
         {
-            let mut group: Group<'_, (usize, Result<Value, Failure>, u64)> = Group::new();
+            type Ended = (usize, Result<Value, Failure>, u64, Option<ChildExecution>);
+            let mut group: Group<'_, Ended> = Group::new();
             let mut started_ids: Vec<u64> = vec![0; n];
             let mut next_item = 0usize;
-            let mut item_iter = items.into_iter();
             loop {
                 while failure.is_none() && group.running() < limit && next_item < n {
                     let idx = next_item;
                     next_item += 1;
-                    let item = item_iter.next().unwrap_or(Value::Null);
+                    let item = items[idx].clone();
                     let resume = match redrive.and_then(|r| r.get(idx)) {
                         Some(Branch::Done(out)) => {
                             fanout.done(idx, out);
@@ -205,6 +231,7 @@ impl<'c> Ctx<'c> {
                     let it_input = match resume {
                         // A resumed iteration starts from its own record, not from its item.
                         Some(_) => Ok(Ok(Value::Null)),
+                        None if prepared => Ok(Ok(item)),
                         None => self.item_input(v, scope, m, idx, item, &effective),
                     };
                     let it_input = match it_input {
@@ -216,10 +243,12 @@ impl<'c> Ctx<'c> {
                         }
                         Err(f) => return Err(f),
                     };
-                    if distributed {
+                    if let Some(run) = &run {
+                        let name = lock(&self.rng).uuid();
+                        launched[idx] = Some((name.clone(), it_input.clone(), self.clock.now_ms()));
                         group.push(Box::pin(async move {
-                            let r = self.run_isolated(&m.processor, it_input, progress, resume).await;
-                            (idx, r, 0)
+                            let (r, child) = self.run_child(run, name, &m.processor, it_input, progress, resume).await;
+                            (idx, r, 0, Some(child))
                         }));
                         continue;
                     }
@@ -236,10 +265,11 @@ impl<'c> Ctx<'c> {
                             Some(r) => self.run_resumed(&m.processor, r, &mut it).await,
                             None => self.run_set(&m.processor, it_input, &mut it).await,
                         };
-                        (idx, r, it.prev)
+                        (idx, r, it.prev, None)
                     }));
                 }
-                let Some((_, (idx, r, last))) = group.next().await else { break };
+                let Some((_, (idx, r, last, child))) = group.next().await else { break };
+                children[idx] = child;
                 match r {
                     Ok(out) => {
                         if !distributed {
@@ -253,7 +283,7 @@ impl<'c> Ctx<'c> {
                         results[idx] = Some(out);
                     }
                     Err(f) => {
-                        failed_items += 1;
+                        failed_items += weights[idx];
                         if distributed && tolerated(failed_items) {
                             results[idx] = Some(f.error_output());
                             continue;
@@ -290,15 +320,62 @@ impl<'c> Ctx<'c> {
                 }
             }
         }
+        // The Map Run's children, each as it ended: aborted when the run failed while it
+        // ran, pending when it never started, done before a redrive as it was kept.
+        let children: Vec<ChildExecution> = match &run {
+            Some(run) => {
+                let now = self.clock.now_ms();
+                let all: Vec<ChildExecution> = children
+                    .into_iter()
+                    .enumerate()
+                    .map(|(idx, c)| {
+                        c.unwrap_or_else(|| {
+                            let (name, input, start, status) = match launched[idx].take() {
+                                Some((name, input, start)) => (name, input, start, "ABORTED"),
+                                None => (String::new(), items[idx].clone(), now, "PENDING"),
+                            };
+                            let status = if results[idx].is_some() { "SUCCEEDED" } else { status };
+                            ChildExecution {
+                                arn: if name.is_empty() { String::new() } else { run.child_arn(self, &name) },
+                                name,
+                                status,
+                                input,
+                                output: results[idx].clone(),
+                                error: None,
+                                cause: None,
+                                start_ms: start,
+                                stop_ms: now,
+                                history: Vec::new(),
+                            }
+                        })
+                    })
+                    .collect();
+                self.record_map_run(v, m, run, &all);
+                all
+            }
+            None => Vec::new(),
+        };
         th.prev = lock(&self.history).last().map(|e| e.id).unwrap_or(th.prev);
+        // The results are written whether the Map Run succeeded or failed.
+        let written = match (&run, &m.result_writer) {
+            (Some(run), Some(w)) => Some(self.write_results(v, th, input, &effective, w, run, &children)),
+            _ => None,
+        };
         if let Some(f) = failure {
             self.abort_running_trace(depth);
             self.emit(th, if distributed { "MapRunFailed" } else { "MapStateFailed" }, Details::None);
             return Err(f);
         }
+        let result = match written {
+            Some(Err(f)) => {
+                self.emit(th, "MapRunFailed", Details::None);
+                return Err(f);
+            }
+            Some(Ok(x)) => x,
+            None => Value::Array(results.into_iter().map(Option::unwrap_or_default).collect()),
+        };
         self.emit(th, if distributed { "MapRunSucceeded" } else { "MapStateSucceeded" }, Details::None);
-        let values: Vec<Value> = results.into_iter().map(Option::unwrap_or_default).collect();
-        let done = self.finish_result(v, th, input, Value::Array(values))?;
+        let done = self.finish_result(v, th, input, result)?;
         fanout.succeeded();
         Ok(done)
     }

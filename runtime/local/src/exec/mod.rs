@@ -606,26 +606,6 @@ impl<'c> Ctx<'c> {
             child_depth: self.child_depth + 1,
         }
     }
-
-    /// Runs states as a separate execution would: own history, no outer variables; from
-    /// where `resume` says, if given.
-    async fn run_isolated(
-        &self,
-        set: &StateSet,
-        input: Value,
-        progress: ProgressRef,
-        resume: Option<&Resume>,
-    ) -> Result<Value, Failure> {
-        let child = self.isolated(self.machine, self.info);
-        let mut th = Thread::new(Scope::default(), 0, 0, None, progress);
-        let fut: BoxFuture<'_, Result<Value, Failure>> = Box::pin(async {
-            match resume {
-                Some(r) => child.run_resumed(set, r, &mut th).await,
-                None => child.run_set(set, input, &mut th).await,
-            }
-        });
-        fut.await
-    }
 }
 
 /// A context over a one-state definition, and a visit of that state, for the rooms'
