@@ -44,6 +44,7 @@
 pub mod __private;
 pub mod activity;
 pub mod asl;
+pub mod aws;
 pub mod callback;
 mod cli;
 pub mod data;

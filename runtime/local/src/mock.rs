@@ -285,7 +285,9 @@ fn misnamed_sdk_error(resource: &str, error: &str) -> Option<String> {
         return None;
     }
     match error.split_once('.') {
-        Some((prefix, code)) if prefix == *pascal => (!code.ends_with("Exception")).then(|| sdk_error_name(service, code)),
+        Some((prefix, code)) if prefix == *pascal => {
+            (!code.ends_with("Exception")).then(|| sdk_error_name(service, code))
+        }
         Some((prefix, code)) if prefix.eq_ignore_ascii_case(pascal) => Some(sdk_error_name(service, code)),
         None if error.ends_with("Exception") => Some(sdk_error_name(service, error)),
         _ => None,
@@ -469,7 +471,10 @@ mod tests {
         assert_eq!(misnamed_sdk_error(put, "States.Timeout"), None);
         assert_eq!(misnamed_sdk_error(put, "MyTestError"), None);
         // Optimized integrations name their errors otherwise, and are not checked.
-        assert_eq!(misnamed_sdk_error("arn:aws:states:::dynamodb:putItem", "DynamoDB.ConditionalCheckFailedException"), None);
+        assert_eq!(
+            misnamed_sdk_error("arn:aws:states:::dynamodb:putItem", "DynamoDB.ConditionalCheckFailedException"),
+            None
+        );
     }
 
     #[test]

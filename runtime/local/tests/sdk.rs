@@ -85,7 +85,11 @@ async fn sdk_errors_are_retried_and_caught_by_the_names_aws_gives_them() {
 /// the name AWS raises.
 #[tokio::test]
 async fn a_mocked_sdk_error_aws_cannot_raise_fails_the_execution_with_the_right_name() {
-    for wrong in ["DynamoDB.ConditionalCheckFailedException", "DynamoDb.ConditionalCheckFailed", "ConditionalCheckFailedException"] {
+    for wrong in [
+        "DynamoDB.ConditionalCheckFailedException",
+        "DynamoDb.ConditionalCheckFailed",
+        "ConditionalCheckFailedException",
+    ] {
         let mocks = config(json!({"0": {"Throw": {"Error": wrong, "Cause": "c"}}}));
         let r = Executor::new().mocks(mocks).run(&save_order(), json!({"id": "o-1"})).await;
         assert_eq!(r.status, Status::Failed);
@@ -153,8 +157,14 @@ async fn optimized_integrations_and_resource_mocks() {
     }}));
     let mocks = Mocks::new()
         .state("Notify", Mock::returns(json!({"MessageId": "sns-1"})))
-        .resource("arn:aws:states:::sqs:sendMessage", Mock::returns(json!({"MessageId": "q-1"})).then_returns(json!({"MessageId": "q-2"})))
-        .resource("arn:aws:states:::events:putEvents", Mock::returns(json!({"Entries": [{"EventId": "e-1"}], "FailedEntryCount": 0})));
+        .resource(
+            "arn:aws:states:::sqs:sendMessage",
+            Mock::returns(json!({"MessageId": "q-1"})).then_returns(json!({"MessageId": "q-2"})),
+        )
+        .resource(
+            "arn:aws:states:::events:putEvents",
+            Mock::returns(json!({"Entries": [{"EventId": "e-1"}], "FailedEntryCount": 0})),
+        );
     let r = Executor::new().mocks(mocks).run(&m, json!({})).await;
     assert_eq!(r.status, Status::Succeeded, "{}", r.trace());
     // The two states calling sqs:sendMessage share the resource's answers, in call order.
@@ -206,7 +216,11 @@ async fn start_execution_fire_and_forget_through_either_integration() {
         let r = ex.run(&parent, json!({})).await;
         assert_eq!(r.status, Status::Succeeded, "{resource}: {}", r.trace());
         let out = r.output.unwrap();
-        assert_eq!(out["ExecutionArn"], json!("arn:aws:states:us-east-1:111111111111:execution:child:kid"), "{resource}");
+        assert_eq!(
+            out["ExecutionArn"],
+            json!("arn:aws:states:us-east-1:111111111111:execution:child:kid"),
+            "{resource}"
+        );
         assert!(out.get("Output").is_none(), "fire and forget does not wait: {out}");
     }
     // Mocked, the mock answers (`Sfn.ExecutionAlreadyExistsException` for a name in use).

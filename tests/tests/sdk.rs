@@ -1,0 +1,183 @@
+//! A workflow calling an AWS service itself (`stepcraft::aws`): `dynamodb::put_item` with a
+//! condition, its `ConditionalCheckFailed` caught by an `Err` arm. The same workflow runs
+//! natively under typed mocks, on the local executor under a Step Functions Local mock
+//! configuration, and its state machine passes the validators.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use stepcraft::aws::dynamodb::{self, AttributeValue, DynamoDbError, Item, PutItem, WriteOutput};
+use stepcraft::local::{Local, MockConfig, Status};
+use stepcraft::workflow::run_native;
+use stepcraft::{Data, Workflow, workflow};
+use stepcraft_tests::asl;
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, Data)]
+pub struct NewOrder {
+    pub order_id: String,
+    /// The order as a DynamoDB item.
+    pub item: Item,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Data)]
+pub struct Saved {
+    pub order_id: String,
+    pub created: bool,
+}
+
+#[derive(Debug, thiserror::Error, stepcraft::Error)]
+pub enum SaveError {
+    #[error(transparent)]
+    #[stepcraft(transparent)]
+    Db(#[from] DynamoDbError),
+}
+
+/// Saves an order once: a second save of the same id is no error, it says so.
+#[workflow]
+pub async fn save_order(order: NewOrder) -> Result<Saved, SaveError> {
+    match dynamodb::put_item(PutItem {
+        table_name: "orders".to_string(),
+        item: order.item.clone(),
+        condition_expression: Some("attribute_not_exists(orderId)".to_string()),
+        expression_attribute_names: None,
+        expression_attribute_values: None,
+        return_values: None,
+    })
+    .await
+    {
+        Ok(_) => Ok(Saved { order_id: order.order_id, created: true }),
+        Err(DynamoDbError::ConditionalCheckFailed(_)) => Ok(Saved { order_id: order.order_id, created: false }),
+        Err(error) => Err(error.into()),
+    }
+}
+
+fn order() -> NewOrder {
+    let item = Item::from([
+        ("orderId".to_string(), AttributeValue::S("o-1".into())),
+        ("total".to_string(), AttributeValue::N("42".into())),
+    ]);
+    NewOrder { order_id: "o-1".into(), item }
+}
+
+fn definition() -> Value {
+    serde_json::from_str(&save_order::definition_json()).unwrap()
+}
+
+/// The name of the Task calling `put_item`.
+fn put_state(definition: &Value) -> String {
+    let states = definition["States"].as_object().unwrap();
+    let (name, _) = states
+        .iter()
+        .find(|(_, s)| s["Resource"] == "arn:aws:states:::aws-sdk:dynamodb:putItem")
+        .expect("a Task of the SDK integration");
+    name.clone()
+}
+
+#[test]
+fn the_task_is_the_sdk_integration_with_the_request_as_arguments_and_a_catch_by_aws_name() {
+    let definition = definition();
+    let name = put_state(&definition);
+    let task = &definition["States"][&name];
+    let arguments = task["Arguments"].as_object().unwrap();
+    assert_eq!(arguments["TableName"], json!("orders"));
+    assert_eq!(arguments["ConditionExpression"], json!("attribute_not_exists(orderId)"));
+    assert!(arguments["Item"].as_str().is_some_and(|s| s.starts_with("{%")), "{task}");
+    // `None`s are left out, as serde leaves them out natively.
+    assert_eq!(arguments.len(), 3, "{task}");
+    assert!(task.get("Retry").is_none(), "no Lambda retrier on a service call: {task}");
+    let catches: Vec<&Value> = task["Catch"].as_array().unwrap().iter().map(|c| &c["ErrorEquals"]).collect();
+    assert_eq!(catches[0], &json!(["DynamoDb.ConditionalCheckFailedException"]), "{task}");
+    assert_eq!(catches.last().unwrap(), &&json!(["States.ALL"]), "{task}");
+}
+
+#[tokio::test]
+async fn natively_under_typed_mocks() {
+    let saved = stepcraft::aws::mock::<dynamodb::put_item>(|request: PutItem| {
+        assert_eq!(request.table_name, "orders");
+        assert_eq!(request.item["orderId"], AttributeValue::S("o-1".into()));
+        Ok(WriteOutput::default())
+    })
+    .run(run_native::<save_order>(order()))
+    .await;
+    assert_eq!(saved, Ok(Saved { order_id: "o-1".into(), created: true }));
+
+    let exists = stepcraft::aws::mock::<dynamodb::put_item>(|_| {
+        Err(DynamoDbError::ConditionalCheckFailed("The conditional request failed".into()))
+    })
+    .run(run_native::<save_order>(order()))
+    .await;
+    assert_eq!(exists, Ok(Saved { order_id: "o-1".into(), created: false }));
+
+    // Any other error ends the run with AWS's name for it, as the execution does.
+    let missing = stepcraft::aws::Mocks::new()
+        .responses::<dynamodb::put_item>(&json!({"0": {"Throw": {
+            "Error": "DynamoDb.ResourceNotFoundException", "Cause": "Requested resource not found"
+        }}}))
+        .unwrap()
+        .run(run_native::<save_order>(order()))
+        .await
+        .unwrap_err();
+    assert_eq!(missing.error, "DynamoDb.ResourceNotFoundException");
+    assert_eq!(missing.cause.as_deref(), Some("Requested resource not found"));
+}
+
+/// The state machine, on the local executor, under a Step Functions Local mock configuration:
+/// the same three outcomes.
+#[tokio::test]
+async fn on_the_local_executor_under_the_mock_format() {
+    let state = put_state(&definition());
+    let config = MockConfig::from_json(json!({
+        "StateMachines": {"SaveOrder": {"TestCases": {
+            "New": {&state: "Saved"},
+            "Exists": {&state: "Exists"},
+            "NoTable": {&state: "NoTable"}
+        }}},
+        "MockedResponses": {
+            "Saved": {"0": {"Return": {}}},
+            "Exists": {"0": {"Throw": {"Error": "DynamoDb.ConditionalCheckFailedException", "Cause": "The conditional request failed"}}},
+            "NoTable": {"0": {"Throw": {"Error": "DynamoDb.ResourceNotFoundException", "Cause": "Requested resource not found"}}}
+        }
+    }))
+    .unwrap();
+    let input = order();
+    let run = |case: &'static str| {
+        let local = Local::new().mock_config(config.clone(), case);
+        let input = &input;
+        async move { local.run::<save_order>(input).await }
+    };
+    let new = run("New").await;
+    assert_eq!(new.status, Status::Succeeded, "{}", new.trace());
+    assert_eq!(new.output, Some(json!({"order_id": "o-1", "created": true})));
+    let exists = run("Exists").await;
+    assert_eq!(exists.output, Some(json!({"order_id": "o-1", "created": false})), "{}", exists.trace());
+    let missing = run("NoTable").await;
+    assert_eq!(missing.status, Status::Failed, "{}", missing.trace());
+    assert_eq!(missing.error.as_deref(), Some("DynamoDb.ResourceNotFoundException"));
+    // What the executor sent is what serde sends natively.
+    let sent = new.history.iter().find(|e| e.event_type == "TaskScheduled").unwrap().input().unwrap();
+    assert_eq!(
+        sent,
+        serde_json::to_value(PutItem {
+            table_name: "orders".into(),
+            item: order().item,
+            condition_expression: Some("attribute_not_exists(orderId)".into()),
+            expression_attribute_names: None,
+            expression_attribute_values: None,
+            return_values: None,
+        })
+        .unwrap()
+    );
+}
+
+#[test]
+fn the_state_machine_passes_the_validators() {
+    let dir = std::env::temp_dir().join(format!("stepcraft-sdk-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("SaveOrder.asl.json");
+    std::fs::write(&file, save_order::definition_json()).unwrap();
+    let verdicts = asl::validate(&[&file]);
+    assert!(!verdicts.is_empty());
+    for verdict in &verdicts {
+        assert!(verdict.ok, "{verdict}");
+    }
+}
