@@ -127,13 +127,32 @@ impl Body<'_, '_> {
         format!("{activity}({arg})")
     }
 
-    fn statements(&mut self, depth: usize) {
-        for _ in 0..1 + self.g.below(4) {
-            self.statement(depth);
+    /// The body's own statements (their bindings stay known to the final `Ok`).
+    fn statement_list(&mut self, depth: usize) -> bool {
+        for _ in 0..1 + self.g.below(5) {
+            if self.statement(depth) {
+                return true;
+            }
         }
+        false
     }
 
-    fn statement(&mut self, depth: usize) {
+    /// A block's statements; whether the block returned. Bindings made inside go out of scope.
+    fn statements(&mut self, depth: usize) -> bool {
+        let scope = self.vars.len();
+        let mut returned = false;
+        for _ in 0..1 + self.g.below(4) {
+            if self.statement(depth) {
+                returned = true;
+                break;
+            }
+        }
+        self.vars.truncate(scope);
+        returned
+    }
+
+    /// One statement; whether it returned.
+    fn statement(&mut self, depth: usize) -> bool {
         let choice = self.g.below(if depth == 0 { 6 } else { 13 });
         match choice {
             0 | 1 => {
@@ -153,6 +172,7 @@ impl Body<'_, '_> {
             4 => {
                 let lit = self.string_lit();
                 self.out.push_str(&format!("return Err(OrderError::Rejected {{ reason: {lit}.into() }});\n"));
+                return true;
             }
             5 => {
                 let (a, b) = (self.call(), self.call());
@@ -162,17 +182,22 @@ impl Body<'_, '_> {
             6 | 7 => {
                 let cond = self.condition(2);
                 self.out.push_str(&format!("if {cond} {{\n"));
-                self.statements(depth - 1);
-                if self.g.chance(1, 2) {
+                let then_returns = self.statements(depth - 1);
+                let else_returns = self.g.chance(1, 2) && {
                     self.out.push_str("} else {\n");
-                    self.statements(depth - 1);
-                }
+                    self.statements(depth - 1)
+                };
                 self.out.push_str("}\n");
+                if then_returns && else_returns {
+                    return true;
+                }
             }
             8 => {
                 self.out.push_str("if let Some(code) = order.coupon.clone() {\n");
+                let scope = self.vars.len();
                 self.vars.push("code".into());
                 self.statements(depth - 1);
+                self.vars.truncate(scope);
                 self.out.push_str("}\n");
             }
             9 => {
@@ -208,6 +233,7 @@ impl Body<'_, '_> {
                 self.vars.push("c".into());
             }
         }
+        false
     }
 }
 
@@ -233,8 +259,9 @@ fn args(g: &mut Gen<'_>) -> String {
 pub fn generate(g: &mut Gen<'_>) -> (String, String) {
     let mut body = Body { g, vars: Vec::new(), out: String::new(), next: 0 };
     let depth = 1 + body.g.below(3);
-    body.statements(depth);
+    let returned = body.statement_list(depth);
     let last = match body.g.below(4) {
+        _ if returned => String::new(),
         0 if !body.vars.is_empty() => format!("Ok({})", body.g.pick(&body.vars)),
         1 => "Ok(Message { to: order.customer.email_address.clone(), text: \"done\".into() })".to_owned(),
         _ => {
@@ -242,7 +269,11 @@ pub fn generate(g: &mut Gen<'_>) -> (String, String) {
             format!("Ok({value})")
         }
     };
-    let params = body.g.pick(&["order: Order", "order: Order, extra: u32", "mut order: Order", "", "order: &Order"]);
+    let params = if body.g.chance(4, 5) {
+        "order: Order"
+    } else {
+        body.g.pick(&["order: Order, extra: u32", "mut order: Order", "", "order: &Order"])
+    };
     let asyncness = if body.g.chance(1, 20) { "" } else { "async " };
     let name = body.g.pick(&["flow", "r#match", "checkout_saga", "_x"]);
     let item = format!("pub {asyncness}fn {name}({params}) -> Result<Message, OrderError> {{\n{}{last}\n}}", body.out);

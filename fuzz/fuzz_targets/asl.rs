@@ -1,0 +1,7 @@
+//! `cargo +nightly fuzz run asl`: `stepcraft_tests::fuzz::asl::case`, its choices read from
+//! libFuzzer's bytes.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    stepcraft_tests::fuzz::asl::case(&mut stepcraft_tests::fuzz::Gen::from_bytes(data));
+});
