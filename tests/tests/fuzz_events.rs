@@ -1,6 +1,7 @@
 //! Fuzzing event decoding for every kind of handler (`stepcraft_tests::fuzz::events`): a fixed
 //! time budget in the test command, longer with `STEPCRAFT_FUZZ_SECONDS` (see
-//! `RELIABILITY.md`). Memory is bounded: a counting allocator measures each case's peak.
+//! `RELIABILITY.md`). Memory stays bounded: the process's peak resident set after the run
+//! (events up to 8 MiB among them) is checked.
 
 use std::time::Duration;
 use stepcraft_tests::fuzz::{self, Budget, events};
@@ -8,6 +9,9 @@ use stepcraft_tests::fuzz::{self, Budget, events};
 #[test]
 fn fuzz_event_decoding() {
     fuzz::run("events", Budget::from_env(15.0), Duration::from_secs(30), events::case);
+    let peak = stepcraft_tests::load::peak_rss_bytes();
+    eprintln!("fuzz events: peak resident set {:.0} MiB", peak as f64 / (1024.0 * 1024.0));
+    assert!(peak < 768 * 1024 * 1024, "decoding events took {} MiB at its peak", peak / (1024 * 1024));
 }
 
 #[test]
