@@ -6,10 +6,14 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use stepcraft::aws::dynamodb::{self, AttributeValue, DynamoDbError, Item, PutItem, WriteOutput};
 use stepcraft::local::{Local, MockConfig, Status};
 use stepcraft::workflow::run_native;
 use stepcraft::{Data, Workflow, workflow};
+use stepcraft_cli::build::hosted::Hosted;
+use stepcraft_cli::build::template::{self, Architecture, MachinePlan, Plan};
 use stepcraft_tests::asl;
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, Data)]
@@ -180,4 +184,62 @@ fn the_state_machine_passes_the_validators() {
     for verdict in &verdicts {
         assert!(verdict.ok, "{verdict}");
     }
+}
+
+/// The deployment template of the workflow: its role may `dynamodb:PutItem` on the `orders`
+/// table and on nothing else of DynamoDB, and cfn-lint accepts the template.
+#[test]
+fn the_template_grants_put_item_on_the_table_and_passes_cfn_lint() {
+    let hosted: Hosted = serde_json::from_value(json!({
+        "functions": [],
+        "workflows": [{"name": "SaveOrder", "placeholder": "SaveOrderStateMachine", "type": "STANDARD"}]
+    }))
+    .unwrap();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/stepcraft-tests/bundles/sdk");
+    std::fs::create_dir_all(dir.join("statemachines")).unwrap();
+    let plan = Plan {
+        package: "shop".into(),
+        architecture: Architecture::Arm64,
+        functions: Vec::new(),
+        machines: hosted
+            .workflows
+            .into_iter()
+            .map(|workflow| {
+                let uri = format!("statemachines/{}.asl.json", workflow.name);
+                std::fs::write(dir.join(&uri), save_order::definition_json()).unwrap();
+                MachinePlan { definition_uri: uri, workflow, definition: definition() }
+            })
+            .collect(),
+    };
+    let (yaml, wirings) = template::template(&plan).unwrap();
+    let grants: Vec<(&str, &str)> =
+        wirings["SaveOrder"].services.iter().map(|g| (g.action, g.resource.as_str())).collect();
+    assert_eq!(
+        grants,
+        [("dynamodb:PutItem", "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/orders")]
+    );
+    let text = yaml.to_document();
+    assert_eq!(text.matches("dynamodb:").count(), 2, "the action and the table's ARN only: {text}");
+    std::fs::write(dir.join("template.yaml"), &text).unwrap();
+    cfn_lint(&dir.join("template.yaml"));
+}
+
+/// cfn-lint of `tests/deploy-tools`, installed by its script.
+fn cfn_lint(template: &Path) {
+    let tools = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy-tools");
+    let install = Command::new("bash")
+        .arg(tools.join("install.sh"))
+        .current_dir(&tools)
+        .stdin(Stdio::null())
+        .output()
+        .expect("bash runs");
+    assert!(install.status.success(), "deploy-tools/install.sh failed: {}", String::from_utf8_lossy(&install.stderr));
+    let output = Command::new(tools.join(".venv/bin/cfn-lint"))
+        .args(["--format", "parseable", "--"])
+        .arg(template)
+        .current_dir(template.parent().unwrap())
+        .output()
+        .expect("cfn-lint runs");
+    let report = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success() && report.trim().is_empty(), "cfn-lint: {report}");
 }

@@ -82,6 +82,20 @@ pub struct Wiring {
     pub machines: BTreeSet<String>,
     /// Whether it waits for children (`.sync`), which needs describe/stop and the events rule.
     pub waits_for_children: bool,
+    /// What its calls of AWS services (DynamoDB, SNS, SQS, EventBridge, Step Functions) need.
+    pub services: BTreeSet<ServiceGrant>,
+}
+
+/// An IAM action a Task calling an AWS service needs, on the resource its arguments name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ServiceGrant {
+    /// The IAM action (`dynamodb:PutItem`).
+    pub action: &'static str,
+    /// The resource's ARN, as a `!Sub` template when it has `${AWS::…}` in it.
+    pub resource: String,
+    /// Set when the arguments compute the resource at run time: why the ARN ends in a wildcard
+    /// (every table, topic, … of the account and region).
+    pub computed: Option<String>,
 }
 
 /// Why a template cannot be made.
@@ -431,7 +445,15 @@ pub fn wiring(plan: &Plan, machine: &MachinePlan) -> Result<Wiring, TemplateErro
     let mut wiring = Wiring::default();
     let mut resources = BTreeSet::new();
     task_resources(&machine.definition, &mut resources);
+    let mut tasks = Vec::new();
+    task_states(&machine.definition, None, &mut tasks);
+    for (state, task) in tasks {
+        service_grants(state, task, &mut wiring.services);
+    }
     for resource in &resources {
+        if service_call(resource).is_some() {
+            continue;
+        }
         match resource.as_str() {
             "arn:aws:states:::lambda:invoke" | "arn:aws:states:::lambda:invoke.waitForTaskToken" => {}
             "arn:aws:states:::states:startExecution" => {}
@@ -485,6 +507,158 @@ fn task_resources(node: &Value, out: &mut BTreeSet<String>) {
         Value::Array(items) => items.iter().for_each(|v| task_resources(v, out)),
         _ => {}
     }
+}
+
+/// Every Task state with its name, branches and iterations included.
+fn task_states<'a>(
+    node: &'a Value,
+    name: Option<&'a str>,
+    out: &mut Vec<(&'a str, &'a serde_json::Map<String, Value>)>,
+) {
+    match node {
+        Value::Object(map) => {
+            if let Some(name) = name
+                && map.get("Type").and_then(Value::as_str) == Some("Task")
+            {
+                out.push((name, map));
+            }
+            for (key, value) in map {
+                match (key.as_str(), value) {
+                    ("States", Value::Object(states)) => states.iter().for_each(|(n, s)| task_states(s, Some(n), out)),
+                    _ => task_states(value, None, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| task_states(v, None, out)),
+        _ => {}
+    }
+}
+
+/// What a Task's resource calls: the IAM action and the kind of resource it acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    Table,
+    Topic,
+    Queue,
+    Bus,
+    Machine,
+}
+
+/// The AWS service calls the template grants: the AWS SDK integration and the optimized one of
+/// each (the IAM action is the API's, whichever integration calls it).
+fn service_call(resource: &str) -> Option<(&'static str, Target)> {
+    let call =
+        resource.strip_prefix("arn:aws:states:::aws-sdk:").or_else(|| resource.strip_prefix("arn:aws:states:::"))?;
+    let call = call.strip_suffix(".waitForTaskToken").unwrap_or(call);
+    Some(match call {
+        "dynamodb:getItem" => ("dynamodb:GetItem", Target::Table),
+        "dynamodb:putItem" => ("dynamodb:PutItem", Target::Table),
+        "dynamodb:updateItem" => ("dynamodb:UpdateItem", Target::Table),
+        "sns:publish" => ("sns:Publish", Target::Topic),
+        "sqs:sendMessage" => ("sqs:SendMessage", Target::Queue),
+        "events:putEvents" | "eventbridge:putEvents" => ("events:PutEvents", Target::Bus),
+        // stepcraft's own machines are named by placeholder (and granted with them), any
+        // other by its ARN.
+        "sfn:startExecution" | "states:startExecution" => ("states:StartExecution", Target::Machine),
+        _ => return None,
+    })
+}
+
+/// An argument of a Task: a literal string, computed at run time (a JSONata `{% … %}` string,
+/// a JSONPath `Key.$`), or absent.
+enum Argument<'a> {
+    Literal(&'a str),
+    Computed,
+    Absent,
+}
+
+fn argument<'a>(arguments: Option<&'a Value>, key: &str) -> Argument<'a> {
+    let Some(arguments) = arguments.and_then(Value::as_object) else { return Argument::Absent };
+    if arguments.contains_key(&format!("{key}.$")) {
+        return Argument::Computed;
+    }
+    match arguments.get(key) {
+        None => Argument::Absent,
+        Some(Value::String(s)) if !s.trim_start().starts_with("{%") => Argument::Literal(s),
+        Some(_) => Argument::Computed,
+    }
+}
+
+const ACCOUNT: &str = "${AWS::Partition}:{service}:${AWS::Region}:${AWS::AccountId}";
+
+fn scoped(service: &str, rest: &str) -> String {
+    format!("arn:{}{rest}", ACCOUNT.replace("{service}", service))
+}
+
+/// The grants of one Task that calls an AWS service: the action on the table, topic, queue,
+/// bus or state machine its arguments name; a wildcard of that kind, in the account and region,
+/// when the arguments compute it (`computed` says why).
+fn service_grants(state: &str, task: &serde_json::Map<String, Value>, out: &mut BTreeSet<ServiceGrant>) {
+    let Some((action, target)) = task.get("Resource").and_then(Value::as_str).and_then(service_call) else { return };
+    let arguments = task.get("Arguments").or_else(|| task.get("Parameters"));
+    let computed = |what: &str, field: &str| {
+        Some(format!(
+            "The {field} of `{state}` is computed at run time, so `{action}` is granted on every {what} of the\n\
+             account and region."
+        ))
+    };
+    let mut grant = |resource: String, computed: Option<String>| {
+        out.insert(ServiceGrant { action, resource, computed });
+    };
+    match target {
+        Target::Table => match argument(arguments, "TableName") {
+            Argument::Literal(arn) if arn.starts_with("arn:") => grant(arn.to_owned(), None),
+            Argument::Literal(name) => grant(scoped("dynamodb", &format!(":table/{name}")), None),
+            _ => grant(scoped("dynamodb", ":table/*"), computed("table", "`TableName`")),
+        },
+        Target::Topic => match argument(arguments, "TopicArn") {
+            Argument::Literal(arn) => grant(arn.to_owned(), None),
+            _ => grant(scoped("sns", ":*"), computed("topic", "`TopicArn`")),
+        },
+        Target::Queue => match argument(arguments, "QueueUrl") {
+            Argument::Literal(url) => match queue_arn(url) {
+                Some(arn) => grant(arn, None),
+                None => grant(scoped("sqs", ":*"), computed("queue", "`QueueUrl`")),
+            },
+            _ => grant(scoped("sqs", ":*"), computed("queue", "`QueueUrl`")),
+        },
+        Target::Bus => {
+            let entries = arguments.and_then(|a| a.get("Entries"));
+            match entries.and_then(Value::as_array) {
+                Some(entries) => {
+                    for entry in entries {
+                        match argument(Some(entry), "EventBusName") {
+                            Argument::Literal(arn) if arn.starts_with("arn:") => grant(arn.to_owned(), None),
+                            Argument::Literal(name) => grant(scoped("events", &format!(":event-bus/{name}")), None),
+                            Argument::Absent => grant(scoped("events", ":event-bus/default"), None),
+                            Argument::Computed => {
+                                grant(scoped("events", ":event-bus/*"), computed("event bus", "`EventBusName`"))
+                            }
+                        }
+                    }
+                }
+                None => grant(scoped("events", ":event-bus/*"), computed("event bus", "`Entries`")),
+            }
+        }
+        Target::Machine => match argument(arguments, "StateMachineArn") {
+            // stepcraft's own machines: granted with `machines`, by reference.
+            Argument::Literal(arn) if arn.starts_with("${") => {}
+            Argument::Literal(arn) => grant(arn.to_owned(), None),
+            _ => grant(scoped("states", ":stateMachine:*"), computed("state machine", "`StateMachineArn`")),
+        },
+    }
+}
+
+/// The ARN of the queue at `url` (`https://sqs.us-east-1.amazonaws.com/123456789012/orders`).
+fn queue_arn(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"))?;
+    let mut parts = rest.split('/');
+    let host = parts.next()?;
+    let (account, name) = (parts.next()?, parts.next()?);
+    let region = host.strip_prefix("sqs.").and_then(|h| h.split('.').next())?;
+    let valid = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    (parts.next().is_none() && valid(region) && valid(account) && valid(name))
+        .then(|| format!("arn:${{AWS::Partition}}:sqs:{region}:{account}:{name}"))
 }
 
 /// `DefinitionSubstitutions` replaces `${Name}` anywhere in the definition's text.
@@ -580,6 +754,7 @@ fn machine_resources(plan: &Plan, machine: &MachinePlan, wiring: &Wiring, resour
             );
         }
     }
+    statements.extend(service_statements(&wiring.services));
     statements.push(Yaml::commented(
         "CloudWatch Logs' log-delivery actions take no resource (Step Functions, \"IAM policies for\n\
          logging to CloudWatch Logs\"), so logging needs \"*\" here.",
@@ -654,6 +829,36 @@ fn machine_resources(plan: &Plan, machine: &MachinePlan, wiring: &Wiring, resour
         format!("{id}Arn"),
         output(format!("The ARN of state machine `{}`", workflow.name), Yaml::reference(&id)),
     );
+}
+
+/// The statements of a machine's service calls: per action, one on the resources the
+/// definition names, and one per wildcard, commented with the reason.
+fn service_statements(grants: &BTreeSet<ServiceGrant>) -> Vec<Yaml> {
+    let arn = |resource: &str| if resource.contains("${") { Yaml::sub(resource) } else { Yaml::str(resource) };
+    let mut statements = Vec::new();
+    let actions: BTreeSet<&str> = grants.iter().map(|g| g.action).collect();
+    for action in actions {
+        let named: Vec<Yaml> =
+            grants.iter().filter(|g| g.action == action && g.computed.is_none()).map(|g| arn(&g.resource)).collect();
+        if !named.is_empty() {
+            statements.push(
+                Map::new().with("Effect", "Allow").with("Action", action).with("Resource", Yaml::seq(named)).into(),
+            );
+        }
+        for grant in grants.iter().filter(|g| g.action == action) {
+            if let Some(why) = &grant.computed {
+                statements.push(Yaml::commented(
+                    why.clone(),
+                    Map::new()
+                        .with("Effect", "Allow")
+                        .with("Action", action)
+                        .with("Resource", Yaml::seq([arn(&grant.resource)]))
+                        .into(),
+                ));
+            }
+        }
+    }
+    statements
 }
 
 #[cfg(test)]
@@ -746,10 +951,89 @@ mod tests {
 
     #[test]
     fn an_unknown_integration_fails_the_build() {
-        let pay = json!({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage", "End": true}}});
+        let pay = json!({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::ecs:runTask.sync", "End": true}}});
         let parent = json!({"StartAt": "A", "States": {"A": {"Type": "Succeed"}}});
         let error = template(&plan(pay, parent)).unwrap_err();
-        assert!(error.0.contains("arn:aws:states:::sqs:sendMessage"), "{error}");
+        assert!(error.0.contains("arn:aws:states:::ecs:runTask.sync"), "{error}");
+    }
+
+    fn sdk_task(resource: &str, arguments: Value) -> Value {
+        json!({"Type": "Task", "Resource": resource, "Arguments": arguments, "End": true})
+    }
+
+    /// Each service call is granted its API's action on the resource its arguments name, and
+    /// nothing else; a resource computed at run time gets the narrowest wildcard, commented.
+    #[test]
+    fn service_calls_are_granted_their_action_on_the_named_resource() {
+        let pay = json!({"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true, "Branches": [
+            {"StartAt": "Get", "States": {
+                "Get": sdk_task("arn:aws:states:::aws-sdk:dynamodb:getItem", json!({"TableName": "orders", "Key": {}})),
+            }},
+            {"StartAt": "Put", "States": {
+                "Put": sdk_task("arn:aws:states:::aws-sdk:dynamodb:putItem", json!({"TableName": "orders", "Item": {}})),
+            }},
+            {"StartAt": "Update", "States": {
+                "Update": sdk_task("arn:aws:states:::dynamodb:updateItem", json!({"TableName": "{% $states.input.table %}"})),
+            }},
+            {"StartAt": "Publish", "States": {
+                "Publish": sdk_task("arn:aws:states:::sns:publish", json!({"TopicArn": "arn:aws:sns:us-east-1:123456789012:orders", "Message": "m"})),
+            }},
+            {"StartAt": "Send", "States": {
+                "Send": sdk_task("arn:aws:states:::aws-sdk:sqs:sendMessage", json!({"QueueUrl": "https://sqs.eu-west-1.amazonaws.com/123456789012/ship", "MessageBody": "m"})),
+            }},
+            {"StartAt": "Announce", "States": {
+                "Announce": sdk_task("arn:aws:states:::events:putEvents", json!({"Entries": [
+                    {"Source": "s", "DetailType": "d", "Detail": "{}"},
+                    {"Source": "s", "DetailType": "d", "Detail": "{}", "EventBusName": "audit"}
+                ]})),
+            }},
+            {"StartAt": "Start", "States": {
+                "Start": sdk_task("arn:aws:states:::aws-sdk:sfn:startExecution", json!({"StateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:other"})),
+            }}
+        ]}}});
+        let parent = json!({"StartAt": "A", "States": {"A": {"Type": "Succeed"}}});
+        let (template, wirings) = template(&plan(pay, parent)).unwrap();
+        let actions: Vec<&str> = wirings["Pay"].services.iter().map(|g| g.action).collect();
+        assert_eq!(
+            actions,
+            [
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+                "events:PutEvents",
+                "events:PutEvents",
+                "sns:Publish",
+                "sqs:SendMessage",
+                "states:StartExecution"
+            ]
+        );
+        assert!(wirings["Pay"].functions.is_empty() && wirings["Pay"].machines.is_empty());
+        let text = template.to_document();
+        for expected in [
+            "Action: dynamodb:GetItem\n              Resource:\n                - !Sub \"arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/orders\"\n",
+            "Action: sns:Publish\n              Resource:\n                - arn:aws:sns:us-east-1:123456789012:orders\n",
+            "Action: sqs:SendMessage\n              Resource:\n                - !Sub \"arn:${AWS::Partition}:sqs:eu-west-1:123456789012:ship\"\n",
+            "event-bus/audit\"\n",
+            "event-bus/default\"\n",
+            "Action: states:StartExecution\n              Resource:\n                - arn:aws:states:us-east-1:123456789012:stateMachine:other\n",
+            "# The `TableName` of `Update` is computed at run time, so `dynamodb:UpdateItem` is granted on every table of the",
+            ":table/*\"\n",
+        ] {
+            let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert!(words(&text).contains(&words(expected)), "{expected}\n---\n{text}");
+        }
+        let parent_role = text.split("ParentStateMachineRole:").nth(1).unwrap();
+        assert!(!parent_role.contains("dynamodb:"), "the other machine gets nothing: {parent_role}");
+    }
+
+    #[test]
+    fn queue_urls_become_queue_arns() {
+        assert_eq!(
+            queue_arn("https://sqs.us-east-1.amazonaws.com/123456789012/orders.fifo").as_deref(),
+            Some("arn:${AWS::Partition}:sqs:us-east-1:123456789012:orders.fifo")
+        );
+        assert_eq!(queue_arn("https://example.com/queue"), None);
+        assert_eq!(queue_arn("https://sqs.us-east-1.amazonaws.com/123456789012/a/b"), None);
     }
 
     #[test]
