@@ -471,7 +471,8 @@ impl Executor {
     }
 
     /// Reads and writes a Distributed Map's objects on the S3-compatible server at
-    /// `endpoint` (`http://127.0.0.1:5000`, path-style, unsigned; see [`HttpStore`]).
+    /// `endpoint` (`http://127.0.0.1:5000`, path-style, unsigned; for signed requests give
+    /// [`Executor::object_store`] an [`HttpStore::signed`]).
     pub fn object_store_endpoint(self, endpoint: &str) -> Result<Executor, StoreError> {
         Ok(self.object_store(HttpStore::new(endpoint)?))
     }

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use md5::{Digest, Md5};
+use sha2::Sha256;
 
 use crate::rt::lock;
 
@@ -167,15 +168,34 @@ impl ObjectStore for MemoryStore {
 }
 
 /// An S3-compatible server reached over plain HTTP/1.1 with path-style requests
-/// (`http://127.0.0.1:5000/bucket/key`), unsigned: for a loopback server such as moto in
-/// server mode (`moto_server`), which accepts unsigned requests. It has no TLS and signs
-/// nothing, so it is not a client for Amazon S3 itself.
-#[derive(Debug, Clone)]
+/// (`http://127.0.0.1:5000/bucket/key`), for a loopback server such as moto in server
+/// mode (`moto_server`). Requests are unsigned, or signed with AWS Signature Version 4
+/// after [`HttpStore::signed`] (moto reads anonymous `GetObject` calls as denied, and
+/// takes any key). It has no TLS, so it is not a client for Amazon S3 itself.
+#[derive(Clone)]
 pub struct HttpStore {
     host: String,
     port: u16,
     base: String,
     timeout: Duration,
+    credentials: Option<Credentials>,
+}
+
+#[derive(Clone)]
+struct Credentials {
+    access_key: String,
+    secret_key: String,
+    region: String,
+}
+
+impl fmt::Debug for HttpStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpStore")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("signed", &self.credentials.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl HttpStore {
@@ -195,7 +215,14 @@ impl HttpStore {
         if host.is_empty() {
             return Err(bad());
         }
-        Ok(HttpStore { host, port, base, timeout: Duration::from_secs(30) })
+        Ok(HttpStore { host, port, base, timeout: Duration::from_secs(30), credentials: None })
+    }
+
+    /// Signs every request with AWS Signature Version 4 for service `s3` in `region`.
+    pub fn signed(mut self, access_key: &str, secret_key: &str, region: &str) -> HttpStore {
+        self.credentials =
+            Some(Credentials { access_key: access_key.into(), secret_key: secret_key.into(), region: region.into() });
+        self
     }
 
     fn path(&self, bucket: &str, key: &str) -> String {
@@ -208,14 +235,33 @@ impl HttpStore {
     }
 
     /// One request on a fresh connection: the status and body.
-    fn request(&self, method: &str, target: &str, body: &[u8]) -> Result<(u16, Vec<u8>), StoreError> {
+    fn request(
+        &self,
+        method: &str,
+        path: &str,
+        query: &[(&str, &str)],
+        body: &[u8],
+    ) -> Result<(u16, Vec<u8>), StoreError> {
+        let mut query: Vec<(String, String)> =
+            query.iter().map(|(k, v)| (encode(k, false), encode(v, false))).collect();
+        query.sort();
+        let qs = query.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&");
+        let target = if qs.is_empty() { path.to_string() } else { format!("{path}?{qs}") };
         let io = |e: std::io::Error| StoreError::new("RequestFailed", format!("{method} {target}: {e}"));
         let mut s = TcpStream::connect((self.host.as_str(), self.port)).map_err(io)?;
         s.set_read_timeout(Some(self.timeout)).map_err(io)?;
+        let host = format!("{}:{}", self.host, self.port);
+        let mut auth = String::new();
+        if let Some(c) = &self.credentials {
+            let date = amz_date(std::time::SystemTime::now());
+            let payload = hex(&Sha256::digest(body));
+            let headers = [("host", host.as_str()), ("x-amz-content-sha256", &payload), ("x-amz-date", &date)];
+            let a = sigv4(method, path, &qs, &headers, &payload, &date, c);
+            auth = format!("Authorization: {a}\r\nx-amz-content-sha256: {payload}\r\nx-amz-date: {date}\r\n");
+        }
+        // An octet-stream body: a server on a web framework may parse a form body away.
         let head = format!(
-            "{method} {target} HTTP/1.1\r\nHost: {}:{}\r\nContent-Length: {}\r\nConnection: close\r\nx-amz-content-sha256: UNSIGNED-PAYLOAD\r\n\r\n",
-            self.host,
-            self.port,
+            "{method} {target} HTTP/1.1\r\nHost: {host}\r\n{auth}Content-Length: {}\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n",
             body.len()
         );
         s.write_all(head.as_bytes()).map_err(io)?;
@@ -279,14 +325,14 @@ impl HttpStore {
 
 impl ObjectStore for HttpStore {
     fn get_object(&self, bucket: &str, key: &str) -> Result<Vec<u8>, StoreError> {
-        match self.request("GET", &self.path(bucket, key), &[])? {
+        match self.request("GET", &self.path(bucket, key), &[], &[])? {
             (200, body) => Ok(body),
             (status, body) => Err(HttpStore::fail(status, &body)),
         }
     }
 
     fn put_object(&self, bucket: &str, key: &str, body: &[u8]) -> Result<(), StoreError> {
-        match self.request("PUT", &self.path(bucket, key), body)? {
+        match self.request("PUT", &self.path(bucket, key), &[], body)? {
             (200, _) => Ok(()),
             (status, body) => Err(HttpStore::fail(status, &body)),
         }
@@ -296,12 +342,11 @@ impl ObjectStore for HttpStore {
         let mut out = Vec::new();
         let mut token: Option<String> = None;
         loop {
-            let mut target = format!("{}?list-type=2&prefix={}", self.path(bucket, ""), encode(prefix, false));
+            let mut query = vec![("list-type", "2"), ("prefix", prefix)];
             if let Some(t) = &token {
-                target.push_str("&continuation-token=");
-                target.push_str(&encode(t, false));
+                query.push(("continuation-token", t.as_str()));
             }
-            let (status, body) = self.request("GET", &target, &[])?;
+            let (status, body) = self.request("GET", &self.path(bucket, ""), &query, &[])?;
             if status != 200 {
                 return Err(HttpStore::fail(status, &body));
             }
@@ -324,6 +369,58 @@ impl ObjectStore for HttpStore {
             }
         }
     }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
+    // RFC 2104 over SHA-256 (64-byte blocks).
+    let mut k = if key.len() > 64 { Sha256::digest(key).to_vec() } else { key.to_vec() };
+    k.resize(64, 0);
+    let mut inner = Sha256::new();
+    inner.update(k.iter().map(|b| b ^ 0x36).collect::<Vec<_>>());
+    inner.update(data);
+    let mut outer = Sha256::new();
+    outer.update(k.iter().map(|b| b ^ 0x5c).collect::<Vec<_>>());
+    outer.update(inner.finalize());
+    outer.finalize().to_vec()
+}
+
+/// `x-amz-date` of a time: `20130524T000000Z`.
+fn amz_date(t: std::time::SystemTime) -> String {
+    let ms = t.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+    let iso = crate::time::format_timestamp(ms);
+    let mut out: String = iso.chars().filter(|c| c.is_ascii_digit() || *c == 'T').take(15).collect();
+    out.push('Z');
+    out
+}
+
+/// The `Authorization` header of AWS Signature Version 4 for service `s3` (AWS docs,
+/// "Signature Calculations for the Authorization Header"): `headers` lowercase and sorted,
+/// `query` canonical (encoded and sorted), `date` as in `x-amz-date`.
+fn sigv4(
+    method: &str,
+    path: &str,
+    query: &str,
+    headers: &[(&str, &str)],
+    payload_hash: &str,
+    date: &str,
+    c: &Credentials,
+) -> String {
+    let canonical_headers: String = headers.iter().map(|(k, v)| format!("{k}:{}\n", v.trim())).collect();
+    let signed = headers.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(";");
+    let request = format!("{method}\n{path}\n{query}\n{canonical_headers}\n{signed}\n{payload_hash}");
+    let day = &date[..8];
+    let scope = format!("{day}/{}/s3/aws4_request", c.region);
+    let to_sign = format!("AWS4-HMAC-SHA256\n{date}\n{scope}\n{}", hex(&Sha256::digest(request.as_bytes())));
+    let mut key = hmac(format!("AWS4{}", c.secret_key).as_bytes(), day.as_bytes());
+    for part in [c.region.as_str(), "s3", "aws4_request"] {
+        key = hmac(&key, part.as_bytes());
+    }
+    let signature = hex(&hmac(&key, to_sign.as_bytes()));
+    format!("AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders={signed}, Signature={signature}", c.access_key)
 }
 
 /// Percent-encodes a path segment (or, with `slash`, a key whose `/` stay).
@@ -385,6 +482,33 @@ mod tests {
         assert_eq!(s.get_object("b", "nope").unwrap_err().code, "NoSuchKey");
         assert_eq!(s.get_object("nope", "y").unwrap_err().code, "NoSuchBucket");
         assert_eq!(s.put_object("nope", "k", b"").unwrap_err().code, "NoSuchBucket");
+    }
+
+    #[test]
+    fn signatures_follow_the_aws_sigv4_example() {
+        // AWS docs, "Signature Calculations for the Authorization Header: Transferring
+        // Payload in a Single Chunk", Example: GET Object.
+        let c = Credentials {
+            access_key: "AKIAIOSFODNN7EXAMPLE".into(),
+            secret_key: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".into(),
+            region: "us-east-1".into(),
+        };
+        let empty = hex(&Sha256::digest(b""));
+        assert_eq!(empty, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        let headers = [
+            ("host", "examplebucket.s3.amazonaws.com"),
+            ("range", "bytes=0-9"),
+            ("x-amz-content-sha256", empty.as_str()),
+            ("x-amz-date", "20130524T000000Z"),
+        ];
+        let a = sigv4("GET", "/test.txt", "", &headers, &empty, "20130524T000000Z", &c);
+        assert_eq!(
+            a,
+            "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, \
+             SignedHeaders=host;range;x-amz-content-sha256;x-amz-date, \
+             Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"
+        );
+        assert_eq!(amz_date(std::time::UNIX_EPOCH + Duration::from_secs(1_369_353_600)), "20130524T000000Z");
     }
 
     #[test]

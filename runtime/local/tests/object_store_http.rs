@@ -180,8 +180,16 @@ fn the_http_store_gets_puts_and_lists_every_page_path_style_and_unsigned() {
     assert_eq!(store.put_object("missing", "k", b"").unwrap_err().code, "NoSuchBucket");
     let reqs = s3.requests.lock().unwrap().clone();
     assert!(reqs.contains(&"GET /data/in/a%20b.json".to_string()), "{reqs:?}");
-    assert!(reqs.iter().any(|r| r.starts_with("GET /data?list-type=2&prefix=in%2F&continuation-token=")), "{reqs:?}");
+    assert!(
+        reqs.iter().any(|r| r.starts_with("GET /data?continuation-token=") && r.ends_with("&list-type=2&prefix=in%2F")),
+        "the second page, its query in canonical order: {reqs:?}"
+    );
     assert!(reqs.iter().all(|r| !r.ends_with("signed")), "unsigned");
+
+    // Signed, every request carries an `Authorization` header.
+    let signed = HttpStore::new(&s3.endpoint).unwrap().signed("testing", "testing", "us-east-1");
+    signed.put_object("data", "s.json", b"1").unwrap();
+    assert!(s3.requests.lock().unwrap().last().unwrap().ends_with(" signed"));
 }
 
 // A whole Distributed Map through the HTTP store: read with ItemReader (AWS docs,
