@@ -482,3 +482,62 @@ async fn children_call_tasks_answered_by_mocks() {
         .await;
     assert_eq!(r.output, Some(json!(["done", "done"])), "{:?}", r.cause);
 }
+
+// AWS docs, "ItemSelector (Map)": "You can specify the ItemSelector field in both an Inline
+// Map state and a Distributed Map state" — here over items an ItemReader read, in JSONata.
+#[tokio::test]
+async fn item_selector_shapes_the_items_an_item_reader_read() {
+    let store = MemoryStore::new();
+    store.put("data", "in.json", r#"[{"v": 1}, {"v": 2}]"#);
+    let mut def = dmap(
+        json!({"ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON"},
+                              "Arguments": {"Bucket": "data", "Key": "in.json"}},
+               "ItemSelector": {"v": "{% $states.context.Map.Item.Value.v * 10 %}",
+                                "at": "{% $states.context.Map.Item.Index %}", "tag": "{% $states.input.tag %}"}}),
+        None,
+    );
+    def["QueryLanguage"] = json!("JSONata");
+    let r = run(&store, def, json!({"tag": "t"})).await;
+    assert_eq!(
+        r.output,
+        Some(json!([{"v": 10, "at": 0, "tag": "t"}, {"v": 20, "at": 1, "tag": "t"}])),
+        "{:?}",
+        r.cause
+    );
+}
+
+// AWS docs, "Restarting state machine executions with redrive", Distributed Map: a redriven
+// Map Run reruns only its unsuccessful children (and starts those never started); the
+// items are read by the ItemReader again.
+#[tokio::test]
+async fn a_redriven_map_run_over_read_items_reruns_only_the_unsuccessful_children() {
+    use std::sync::{Arc, Mutex};
+    let store = MemoryStore::new();
+    store.put("data", "in.json", "[0, 1, 2]");
+    let processor = json!({
+        "P": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:111111111111:function:work", "End": true}
+    });
+    let def = dmap(json!({"ItemReader": get_object("JSON", "in.json"), "MaxConcurrency": 1}), Some(processor));
+    let calls: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let seen = calls.clone();
+    let ex = Executor::new().object_store(store.clone()).handler(move |req: stepcraft_local::TaskRequest| {
+        let seen = seen.clone();
+        async move {
+            let mut c = seen.lock().unwrap();
+            c.push(req.payload.clone());
+            // Item 1 fails the first time it is called.
+            if req.payload == json!(1) && c.iter().filter(|p| **p == json!(1)).count() == 1 {
+                Err(stepcraft_local::TaskFailure::function_error("Broke", "item 1"))
+            } else {
+                Ok(json!(format!("done {}", req.payload)))
+            }
+        }
+    });
+    let first = ex.run(&sm(def), json!({})).await;
+    assert_eq!(first.status, Status::Failed);
+    assert_eq!(*calls.lock().unwrap(), [json!(0), json!(1)], "item 2 never started");
+    let second = ex.redrive(&first).unwrap().await;
+    assert_eq!(second.status, Status::Succeeded, "{:?}", second.cause);
+    assert_eq!(second.output, Some(json!(["done 0", "done 1", "done 2"])));
+    assert_eq!(*calls.lock().unwrap(), [json!(0), json!(1), json!(1), json!(2)], "item 0 did not run again");
+}
