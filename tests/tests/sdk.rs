@@ -157,6 +157,7 @@ async fn on_the_local_executor_under_the_mock_format() {
     let missing = run("NoTable").await;
     assert_eq!(missing.status, Status::Failed, "{}", missing.trace());
     assert_eq!(missing.error.as_deref(), Some("DynamoDb.ResourceNotFoundException"));
+    assert_eq!(missing.cause.as_deref(), Some("Requested resource not found"), "as the native run ends");
     // What the executor sent is what serde sends natively.
     let sent = new.history.iter().find(|e| e.event_type == "TaskScheduled").unwrap().input().unwrap();
     assert_eq!(
@@ -171,6 +172,16 @@ async fn on_the_local_executor_under_the_mock_format() {
         })
         .unwrap()
     );
+}
+
+/// What `stepcraft::main!(save_order)` checks: that the binary hosts every function the
+/// workflow calls. A service call is no Lambda function, and every binary may make it.
+#[test]
+fn a_binary_hosting_the_workflow_needs_nothing_for_its_service_calls() {
+    struct ThisBinary;
+    save_order::__stepcraft_calls::<ThisBinary>();
+    fn hosts<M: stepcraft::__private::Hosts<dynamodb::put_item>>() {}
+    hosts::<ThisBinary>();
 }
 
 #[test]
