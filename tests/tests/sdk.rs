@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use stepcraft::aws::dynamodb::{self, AttributeValue, DynamoDbError, Item, PutItem, WriteOutput};
+use stepcraft::aws::dynamodb::{
+    self, AttributeValue, DynamoDbError, GetItem, GetItemOutput, Item, PutItem, WriteOutput,
+};
 use stepcraft::local::{Local, MockConfig, Status};
 use stepcraft::workflow::run_native;
 use stepcraft::{Data, Workflow, workflow};
@@ -53,6 +55,21 @@ pub async fn save_order(order: NewOrder) -> Result<Saved, SaveError> {
         Err(DynamoDbError::ConditionalCheckFailed(_)) => Ok(Saved { order_id: order.order_id, created: false }),
         Err(error) => Err(error.into()),
     }
+}
+
+/// Reads an order, retrying throttled reads: `#[task(retry(..))]` names the call's variants.
+#[workflow]
+pub async fn read_order(order: NewOrder) -> Result<bool, SaveError> {
+    #[task(retry(errors = [ProvisionedThroughputExceeded], interval = "1s", max_attempts = 2))]
+    let found = dynamodb::get_item(GetItem {
+        table_name: "orders".to_string(),
+        key: order.item.clone(),
+        consistent_read: Some(true),
+        projection_expression: None,
+        expression_attribute_names: None,
+    })
+    .await?;
+    Ok(found.item.is_some())
 }
 
 fn order() -> NewOrder {
@@ -123,6 +140,46 @@ async fn natively_under_typed_mocks() {
         .unwrap_err();
     assert_eq!(missing.error, "DynamoDb.ResourceNotFoundException");
     assert_eq!(missing.cause.as_deref(), Some("Requested resource not found"));
+}
+
+/// A retried service call: its retrier matches the name AWS gives the error, natively and in
+/// the state machine, and the result's fields are read by their JSON names (`Item`).
+#[tokio::test(start_paused = true)]
+async fn a_retried_read_natively_and_on_the_local_executor() {
+    let definition: Value = serde_json::from_str(&read_order::definition_json()).unwrap();
+    let (name, task) = definition["States"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(_, s)| s["Resource"] == "arn:aws:states:::aws-sdk:dynamodb:getItem")
+        .unwrap();
+    assert_eq!(task["Retry"][0]["ErrorEquals"], json!(["DynamoDb.ProvisionedThroughputExceededException"]), "{task}");
+    assert_eq!(task["Arguments"]["ConsistentRead"], json!(true));
+
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let counted = calls.clone();
+    let found = stepcraft::aws::mock::<dynamodb::get_item>(move |_| {
+        match counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst) {
+            0 => Err(DynamoDbError::ProvisionedThroughputExceeded("slow down".into())),
+            _ => Ok(GetItemOutput { item: Some(order().item) }),
+        }
+    })
+    .run(run_native::<read_order>(order()))
+    .await;
+    assert_eq!(found, Ok(true));
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 2);
+
+    let config = MockConfig::from_json(json!({
+        "StateMachines": {"ReadOrder": {"TestCases": {"Throttled": {name: "Throttled"}}}},
+        "MockedResponses": {"Throttled": {
+            "0": {"Throw": {"Error": "DynamoDb.ProvisionedThroughputExceededException", "Cause": "slow down"}},
+            "1": {"Return": {}}
+        }}
+    }))
+    .unwrap();
+    let local = Local::new().mock_config(config, "Throttled").run::<read_order>(&order()).await;
+    assert_eq!(local.status, Status::Succeeded, "{}", local.trace());
+    assert_eq!(local.output, Some(json!(false)), "no `Item`: nothing found");
 }
 
 /// The state machine, on the local executor, under a Step Functions Local mock configuration:
