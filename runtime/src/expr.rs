@@ -496,6 +496,88 @@ fn variant_content(base: &Node, name: &str, repr: Repr) -> String {
     }
 }
 
+/// The first problem the checks of a workflow's input ([`crate::input`]) find in the
+/// execution's input (`$states.input` of the first state), as its message; undefined when it
+/// passes. The same checks, in the same order, with the same messages, as
+/// [`crate::input::problem`] applies natively.
+pub fn input_problem(checks: &[crate::input::Check]) -> Expr<Any> {
+    use crate::input::Kind;
+    let path = |keys: &[String]| keys.iter().fold("$states.input".to_owned(), |p, k| format!("{p}.{}", step(k)));
+    // Checks apply within objects only, as natively. The chain stops at the first failing
+    // check, so a field an earlier check requires to be present and an object needs no test.
+    let mut objects: Vec<&[String]> = Vec::new();
+    let mut present: Vec<&[String]> = vec![&[]];
+    let mut conditions = Vec::new();
+    for check in checks {
+        let mut terms: Vec<String> = (0..check.path.len())
+            .filter(|&n| !(objects.contains(&&check.path[..n]) && present.contains(&&check.path[..n])))
+            .map(|n| format!("$type({}) = \"object\"", path(&check.path[..n])))
+            .collect();
+        let value = path(&check.path);
+        match &check.kind {
+            Kind::Present => terms.push(format!("$not($exists({value}))")),
+            Kind::Valid(expected) => {
+                terms.push(format!("$not({})", admits(expected, &value)));
+                if !present.contains(&check.path.as_slice()) {
+                    terms.insert(terms.len() - 1, format!("$exists({value})"));
+                }
+                if expected.types == ["object"] {
+                    objects.push(&check.path);
+                }
+            }
+        }
+        if matches!(check.kind, Kind::Present) {
+            present.push(&check.path);
+        }
+        conditions.push((terms.join(" and "), literal(&Value::from(check.message()))));
+    }
+    let text = conditions.iter().rev().fold(String::new(), |otherwise, (condition, message)| {
+        if otherwise.is_empty() {
+            format!("{condition} ? {message}")
+        } else {
+            format!("{condition} ? {message} : ({otherwise})")
+        }
+    });
+    src(format!("({text})"), true)
+}
+
+/// The condition that `value` is one of `expected` (see [`input_problem`]).
+fn admits(expected: &crate::input::Expected, value: &str) -> String {
+    let bounds = |mut base: String| {
+        if let Some(lo) = expected.minimum {
+            base.push_str(&format!(" and {value} >= {lo}"));
+        }
+        if let Some(hi) = expected.maximum {
+            base.push_str(&format!(" and {value} <= {hi}"));
+        }
+        base
+    };
+    let kinds: Vec<String> = expected
+        .types
+        .iter()
+        .map(|t| match t.as_str() {
+            "integer" => bounds(format!("$type({value}) = \"number\" and $floor({value}) = {value}")),
+            "number" => bounds(format!("$type({value}) = \"number\"")),
+            "string" => match &expected.one_of {
+                Some(names) => {
+                    format!("$type({value}) = \"string\" and {value} in {}", literal(&Value::from(names.clone())))
+                }
+                None => format!("$type({value}) = \"string\""),
+            },
+            "array" => match &expected.items {
+                Some(items) => format!(
+                    "$type({value}) = \"array\" and $not($exists($filter({value}, function($__e) {{ $not({}) }})))",
+                    admits(items, "$__e")
+                ),
+                None => format!("$type({value}) = \"array\""),
+            },
+            other => format!("$type({value}) = {}", literal(&Value::from(other))),
+        })
+        .map(|term| format!("({term})"))
+        .collect();
+    kinds.join(" or ")
+}
+
 /// A binary operator whose meaning does not depend on types: `==`, `!=`, `and`, `or` (JSON
 /// equality is Rust's on every serialised value; orderings go through [`compare`]).
 pub fn binary<A: ?Sized, B: ?Sized>(left: &Expr<A>, op: Op, right: &Expr<B>) -> Expr<Any> {
@@ -644,7 +726,7 @@ pub fn arith<A: Arithmetic + ?Sized, B: ?Sized>(left: &Expr<A>, op: Op, right: &
 /// An integer sum, difference or product as Rust has it, or none: within the type's bounds
 /// (where Rust panics on overflow) and ±(2^53 − 1) (past which a double skips integers), else
 /// the evaluation fails (`States.QueryEvaluationError`), as the native run does
-/// (`workflow::computed`). Other values as they are.
+/// (`workflow::add`). Other values as they are.
 fn exact<A: JsonKind + ?Sized>(text: String) -> Expr<A> {
     if !A::INTEGER {
         return src(text, false);

@@ -287,8 +287,13 @@ impl Entry {
 
     /// The entry of an activity.
     pub fn activity<A: Activity + crate::workflow::Step>() -> Entry {
-        async fn call<A: Activity>(input: <A as Activity>::Input, _: Context) -> Result<A::Output, FunctionError> {
-            A::run(input).await.map_err(|e| FunctionError::from_error(&e))
+        async fn call<A: Activity>(
+            input: <A as Activity>::Input,
+            context: Context,
+        ) -> Result<A::Output, FunctionError> {
+            crate::invocation::scope(crate::invocation::Invocation::of(&context), A::run(input))
+                .await
+                .map_err(|e| FunctionError::from_error(&e))
         }
         Entry {
             name: A::NAME,
@@ -447,7 +452,17 @@ impl Entry {
                     Err(Box::new(error) as BoxError)
                 })
             },
-            invoke: |event| Box::pin(invoke_json(event, call::<W>)),
+            // The state machine's first states check the input (`crate::input`): so does this.
+            invoke: |event| {
+                Box::pin(async move {
+                    if let Ok(input) = serde_json::from_slice::<Value>(&event)
+                        && let Some(problem) = crate::input::problem(&crate::input::checks::<W::Input>(), &input)
+                    {
+                        return Err(FunctionError::new(FunctionError::INVALID_INPUT, problem));
+                    }
+                    invoke_json(event, call::<W>).await
+                })
+            },
             describe: || {
                 serde_json::json!({
                     "input": schemars::schema_for!(W::Input),
@@ -538,7 +553,10 @@ async fn call_json<H: Handler>(
     state: &'static H::State,
     context: Context,
 ) -> Result<H::Output, FunctionError> {
-    H::call(event, state, context).await.map_err(|e| FunctionError::from_error(&e))
+    let invocation = crate::invocation::Invocation::of(&context);
+    crate::invocation::scope(invocation, H::call(event, state, context))
+        .await
+        .map_err(|e| FunctionError::from_error(&e))
 }
 
 /// One invocation from the command line: the event is decoded, handled and encoded exactly as

@@ -54,6 +54,8 @@ pub mod events;
 pub mod expr;
 pub mod handler;
 pub mod http;
+pub mod input;
+mod invocation;
 mod lambda;
 pub mod local;
 mod log;
@@ -65,6 +67,7 @@ pub use callback::{CallbackError, TaskToken, callback};
 pub use data::Data;
 pub use error::{Error, FunctionError};
 pub use handler::Handler;
+pub use invocation::Invocation;
 pub use lambda_runtime::Context;
 /// The JSON Schema library behind the schemas of activities and handlers. Its derive names the
 /// library as `schemars`, so import both: `use stepcraft::{JsonSchema, schemars};`, then

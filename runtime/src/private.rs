@@ -14,6 +14,7 @@ pub use crate::handler::{
     Trigger, TypeSchema,
 };
 pub use crate::http::{Cors, FromHttpRequest, IntoHttpResponse};
+pub use crate::input::checking_input;
 pub use crate::lambda::BoxFuture;
 pub use crate::retry_names::{ErrorNames, NameTable, RetryErrors, check_retry_name, check_retry_variant};
 pub use crate::workflow::{

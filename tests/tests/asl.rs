@@ -88,7 +88,7 @@ const KNOWN_REJECTIONS: &[KnownRejection] = &[
         file: "wait.asl.json",
         validator: "statelint",
         messages: &[
-            "State Machine.States.Wait.Seconds is \"{% $states.context.Execution.Input.delayMinutes * 60 %}\" but should be an Integer",
+            "State Machine.States.Wait.Seconds is \"{% ($__r := $states.context.Execution.Input.delayMinutes * 60; ",
             "State Machine.States.Wait until.Timestamp is \"{% $states.context.Execution.Input.notBefore %}\" but should be an ISO8601 timestamp",
         ],
         why: "statelint does not know JSONata expressions in Wait Seconds/Timestamp",
@@ -396,6 +396,18 @@ fn cases() -> Vec<Case> {
             local_known: None,
         },
         Case {
+            name: "an input that is not an order: InvalidInput naming the missing field, as natively",
+            input: json!({"bad": 1}),
+            inject: vec![],
+            expected: Expected::Native,
+            states: &["Check input", "Invalid input"],
+            calls: Some(&[]),
+            retries: &[],
+            waits: &[],
+            known_mismatch: None,
+            local_known: None,
+        },
+        Case {
             name: "empty order: a Fail state",
             input: order_with(json!({"items": []})),
             inject: vec![],
@@ -603,12 +615,24 @@ fn cases() -> Vec<Case> {
     ]
 }
 
+/// The states a case lists, after the input check every workflow's state machine starts with
+/// (`stepcraft::input`): `Check input` first, unless the case lists it (a bad input's case).
+fn checked_first(states: &[&'static str]) -> Vec<&'static str> {
+    let check = stepcraft::input::CHECK_STATE;
+    if states.first() == Some(&check) {
+        states.to_vec()
+    } else {
+        std::iter::once(check).chain(states.iter().copied()).collect()
+    }
+}
+
 /// What the interpreter gave against what was expected: the problems, empty if none.
 fn compare(case: &Case, expected: &Want<'_>, run: &Execution, top_level: &[String]) -> Vec<String> {
     let mut problems = compare_want(expected, run, "interpreter");
     let entered = top_level_entered(run, top_level);
-    if entered != case.states {
-        problems.push(format!("top-level states entered: {entered:?}, expected {:?}", case.states));
+    let states = checked_first(case.states);
+    if entered != states {
+        problems.push(format!("top-level states entered: {entered:?}, expected {states:?}"));
     }
     if let Some(calls) = case.calls {
         check_calls(run, calls, &mut problems);
@@ -1044,6 +1068,29 @@ fn golden_cases() -> Vec<GoldenCase> {
             json!({"userName": "Bjorn"}),
             &["If signup.user_name.len() > 5", "Set size 2", "Succeed"],
         ),
+        // The input is checked as decoding it checks it (stepcraft::input): the state
+        // machine fails with InvalidInput and the native run's cause, naming the field.
+        GoldenCase::new(
+            "Sequential",
+            "an input without its fields: InvalidInput",
+            json!({"bad": 1}),
+            &["Check input", "Invalid input"],
+        )
+        .calls(&[]),
+        GoldenCase::new(
+            "Sequential",
+            "a nested field of the wrong type: InvalidInput naming it",
+            golden_order_with(json!({"customer": {"emailAddress": 7, "tier": "Gold"}})),
+            &["Check input", "Invalid input"],
+        )
+        .calls(&[]),
+        GoldenCase::new(
+            "Sequential",
+            "a negative amount for a u64: InvalidInput",
+            golden_order_with(json!({"totalCents": -5})),
+            &["Check input", "Invalid input"],
+        )
+        .calls(&[]),
         GoldenCase::new("Sequential", "happy path", golden_order(), SEQUENTIAL).calls(&["reserve", "charge", "notify"]),
         GoldenCase::new(
             "Sequential",
@@ -1359,10 +1406,10 @@ fn golden_cases() -> Vec<GoldenCase> {
                 "local vs interpreter: status TIMED_OUT vs SUCCEEDED",
                 "local vs interpreter: output - vs 2",
                 "local vs interpreter: error Some(\"States.Timeout\") vs None",
-                "local vs interpreter: top-level states entered [\"Wait 1m30s\", \"Wait\", \"Wait until\"] vs \
-                 [\"Wait 1m30s\", \"Wait\", \"Wait until\", \"Succeed\"]",
-                "local vs interpreter: states entered (as a multiset) [\"Wait\", \"Wait 1m30s\", \"Wait until\"] vs \
-                 [\"Succeed\", \"Wait\", \"Wait 1m30s\", \"Wait until\"]",
+                "local vs interpreter: top-level states entered [\"Check input\", \"Wait 1m30s\", \"Wait\", \"Wait \
+                 until\"] vs [\"Check input\", \"Wait 1m30s\", \"Wait\", \"Wait until\", \"Succeed\"]",
+                "local vs interpreter: states entered (as a multiset) [\"Check input\", \"Wait\", \"Wait 1m30s\", \
+                 \"Wait until\"] vs [\"Check input\", \"Succeed\", \"Wait\", \"Wait 1m30s\", \"Wait until\"]",
                 "local vs interpreter: waits [90.0, 120.0] vs [90.0, 120.0, ",
             ],
         ),
@@ -1389,7 +1436,7 @@ fn golden_cases() -> Vec<GoldenCase> {
             "the interpreter words a JSONata failure's cause its own way (and numbers events otherwise); the \
              local executor writes AWS's wording, as the recorded executions have it",
             &["local vs interpreter: cause Some(\"An error occurred while executing the state 'Wait' (entered at the \
-               event id #4). The JSONata expression"],
+               event id #"],
         ),
         // Step Functions' Standard executions last at most a year: this Timestamp is less than
         // a year away (until mid-2027; afterwards it is a past one, no wait, which agrees too).
@@ -1737,8 +1784,9 @@ fn compare_golden(
         (None, _) => unreachable!("a native or declared result for every other case"),
     };
     let entered = top_level_entered(run, top_level);
-    if entered != case.states {
-        problems.push(format!("top-level states entered: {entered:?}, expected {:?}", case.states));
+    let states = checked_first(case.states);
+    if entered != states {
+        problems.push(format!("top-level states entered: {entered:?}, expected {states:?}"));
     }
     if let Some(calls) = case.calls {
         check_calls(run, calls, &mut problems);

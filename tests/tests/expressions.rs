@@ -407,10 +407,16 @@ fn values(rng: &mut Rng) -> Value {
 
 /* ------------------------------------------ EVALUATION ------------------------------------------ */
 
+/// The state after the input check (`Check input`).
+fn first_state(definition: &Value) -> &str {
+    let start = definition["StartAt"].as_str().unwrap();
+    definition["States"][start]["Default"].as_str().filter(|_| start == stepcraft::input::CHECK_STATE).unwrap_or(start)
+}
+
 /// The emitted JSONata of each form: the fields of the final state's `Output`.
 fn emitted() -> Vec<(String, String)> {
     let definition: Value = serde_json::from_str(&<forms as Workflow>::definition_json()).unwrap();
-    let start = definition["StartAt"].as_str().unwrap();
+    let start = first_state(&definition);
     let output = definition["States"][start]["Output"].as_object().expect("the workflow is one state with an Output");
     output
         .iter()
@@ -578,7 +584,7 @@ pub async fn big_mul(i: Pair) -> Result<i64, Never> {
 fn integer_results_past_2_pow_53_fail_natively_as_in_the_state_machine() {
     fn source<W: Workflow>() -> String {
         let definition: Value = serde_json::from_str(&W::definition_json()).unwrap();
-        let start = definition["StartAt"].as_str().unwrap();
+        let start = first_state(&definition);
         let text = definition["States"][start]["Output"].as_str().expect("one state whose Output is an expression");
         text.strip_prefix("{%").and_then(|t| t.strip_suffix("%}")).unwrap().trim().to_owned()
     }
@@ -622,4 +628,126 @@ fn integer_results_past_2_pow_53_fail_natively_as_in_the_state_machine() {
     }
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
     assert!(failed > 0 && computed > failed, "both sides of the bound are drawn: {failed} failed, {computed} computed");
+}
+
+/* ------------------------------------------ INPUT CHECKS ------------------------------------------ */
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, Data)]
+#[serde(rename_all = "camelCase")]
+pub struct Signup {
+    pub user_name: String,
+    pub age: u8,
+    pub ratio: f64,
+    pub admin: bool,
+    pub tags: Vec<String>,
+    pub note: Option<String>,
+    pub plan: Plan,
+    pub address: Address,
+    pub billing: Option<Address>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, Data)]
+pub enum Plan {
+    Free,
+    Pro,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, Data)]
+pub struct Address {
+    pub street: String,
+    pub zip: u32,
+}
+
+/// A valid signup, then one to three mistakes: a field removed, or replaced by a value of
+/// another JSON type (singleton arrays, fractions, negatives, out-of-range numbers, unknown
+/// enum names, `null` included).
+fn signup(rng: &mut Rng) -> Value {
+    let mut input = json!({
+        "userName": string(rng), "age": rng.below(256), "ratio": float(rng), "admin": rng.below(2) == 0,
+        "tags": (0..rng.below(3)).map(|_| string(rng)).collect::<Vec<_>>(), "plan": rng.pick(&["Free", "Pro"]),
+        "address": {"street": string(rng), "zip": rng.below(100_000)},
+    });
+    if rng.below(2) == 0 {
+        input["note"] = if rng.below(2) == 0 { Value::Null } else { Value::from(string(rng)) };
+    }
+    if rng.below(2) == 0 {
+        input["billing"] = json!({"street": string(rng), "zip": 1});
+    }
+    let paths: &[&[&str]] = &[
+        &["userName"], &["age"], &["ratio"], &["admin"], &["tags"], &["note"], &["plan"], &["address"],
+        &["address", "street"], &["address", "zip"], &["billing"], &["billing", "zip"],
+    ];
+    let wrong = [
+        json!(null), json!("7"), json!(7), json!(-1), json!(1.5), json!(256), json!(4_294_967_296_u64), json!(true),
+        json!([]), json!(["x"]), json!([1]), json!({}), json!("Gold"), json!("Pro"),
+    ];
+    for _ in 0..1 + rng.below(3) {
+        let path = *rng.pick(paths);
+        let (last, parents) = path.split_last().unwrap();
+        let Some(Value::Object(parent)) = parents.iter().try_fold(&mut input, |v, k| v.get_mut(*k)) else { continue };
+        if rng.below(3) == 0 {
+            parent.remove(*last);
+        } else {
+            parent.insert(last.to_string(), rng.pick(&wrong).clone());
+        }
+    }
+    if rng.below(40) == 0 {
+        input = rng.pick(&wrong).clone();
+    }
+    input
+}
+
+/// The state machine's `Check input` (its JSONata, by the project's engine and a sample by the
+/// reference jsonata) finds the problem native `invoke` finds, with the same message, on every
+/// input; and an input both pass decodes.
+#[test]
+fn the_state_machine_checks_the_input_as_decoding_it_does() {
+    let checks = stepcraft::input::checks::<Signup>();
+    let source = stepcraft::expr::input_problem(&checks).source();
+    let expression = Expression::parse(&source).unwrap();
+    let mut rng = Rng(seed() ^ 0x19_07);
+    let (mut batch, mut expected, mut mismatches) = (Vec::new(), Vec::new(), Vec::new());
+    let mut bad = 0;
+    for _ in 0..cases() {
+        let input = signup(&mut rng);
+        let native = stepcraft::input::problem(&checks, &input);
+        let decodes = serde_json::from_value::<Signup>(input.clone()).is_ok();
+        bad += usize::from(native.is_some());
+        let states = json!({"input": input});
+        let env = Env::step_functions().bind("states", &states);
+        let got = expression.evaluate(&Value::Null, &env);
+        let agree = match (&native, &got) {
+            (Some(message), Ok(Some(Value::String(got)))) => message == got,
+            (None, Ok(None)) => decodes,
+            _ => false,
+        };
+        if !agree && mismatches.len() < 20 {
+            mismatches.push(format!("{input}\n  native: {native:?} (decodes: {decodes})\n  JSONata: {got:?}"));
+        }
+        if batch.len() < 300 {
+            batch.push(json!({"expr": source, "input": null, "bindings": {"states": {"input": input}}}));
+            expected.push((input, native));
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+    assert!(bad > cases() / 2 && bad < cases(), "both good and bad inputs are drawn: {bad} bad");
+    let Some(root) = oracle() else { return };
+    let mut child = std::process::Command::new("node")
+        .arg(root.join("eval.js"))
+        .current_dir(&root)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("node runs");
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), Value::from(batch).to_string().as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    let results: Vec<Value> = serde_json::from_slice(&output.stdout).expect("eval.js answers a JSON array");
+    let mismatches: Vec<String> = results
+        .iter()
+        .zip(&expected)
+        .filter(|(got, (_, native))| got.get("value").and_then(Value::as_str) != native.as_deref())
+        .take(20)
+        .map(|(got, (input, native))| format!("{input}\n  native: {native:?}\n  jsonata 2.0.6: {got}"))
+        .collect();
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }

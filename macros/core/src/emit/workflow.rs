@@ -71,7 +71,7 @@ pub fn emit_workflow(workflow: &Workflow<'_>, graph: &Graph) -> TokenStream {
                 const EXPRESS: bool = #express;
 
                 fn definition() -> #private::asl::StateMachine {
-                    #definition
+                    #private::checking_input::<#input>(#definition)
                 }
 
                 fn run(input: #input) -> impl #private::core::future::Future<
