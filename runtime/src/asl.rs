@@ -455,9 +455,10 @@ impl Retrier {
     }
 
     /// `rules` followed by the Lambda service retrier (before a final `States.ALL` rule), for
-    /// tasks calling activities; child workflows get `rules` alone.
-    pub fn with_service_errors(mut rules: Vec<Retrier>, child_workflow: bool) -> Vec<Retrier> {
-        if !child_workflow {
+    /// tasks invoking a Lambda function (`lambda`, a `Step::LAMBDA`); child workflows and AWS
+    /// service calls get `rules` alone.
+    pub fn with_service_errors(mut rules: Vec<Retrier>, lambda: bool) -> Vec<Retrier> {
+        if lambda {
             let service = Retrier::lambda_service_errors();
             match rules.iter().position(Retrier::is_catch_all) {
                 Some(i) => rules.insert(i, service),

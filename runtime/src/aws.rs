@@ -232,6 +232,7 @@ macro_rules! service_error {
 
         impl std::error::Error for $name {}
 
+        #[diagnostic::do_not_recommend]
         impl Error for $name {
             fn names() -> Vec<&'static str> {
                 vec![$($aws),+]
@@ -251,6 +252,7 @@ macro_rules! service_error {
             }
         }
 
+        #[diagnostic::do_not_recommend]
         impl ErrorNames for $name {
             const NAMES: NameTable = NameTable {
                 ty: stringify!($name),
@@ -306,11 +308,16 @@ macro_rules! call {
         #[derive(Debug, Clone, Copy)]
         pub struct $fn_name {}
 
+        // Not offered in diagnostics about a user's own steps and errors (nor the error
+        // types' impls above): the fix there is never one of these.
+        #[diagnostic::do_not_recommend]
         impl Step for $fn_name {
             type Input = $input;
             type Output = $output;
             type Error = $error;
             const CHILD_WORKFLOW: bool = false;
+            // A service call is no Lambda function: `Lambda.*` errors cannot reach it.
+            const LAMBDA: bool = false;
 
             fn task(payload: Value) -> asl::Task {
                 super::service_task::<Self>(payload)
@@ -326,6 +333,7 @@ macro_rules! call {
             const PATH: &'static str = $path;
         }
 
+        #[diagnostic::do_not_recommend]
         impl ExpressStep for $fn_name {}
 
         impl RetryErrors for $fn_name {

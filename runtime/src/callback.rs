@@ -123,7 +123,7 @@ pub fn callback_task<A: CallbackActivity>(payload: Value) -> asl::Task {
         assign: asl::Assign::new(),
         timeout_seconds: config.timeout_seconds,
         heartbeat_seconds: config.heartbeat_seconds,
-        retry: Retrier::with_service_errors(config.retry, false),
+        retry: Retrier::with_service_errors(config.retry, true),
         catch: Vec::new(),
         next: asl::Next::End,
     }

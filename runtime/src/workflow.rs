@@ -61,6 +61,10 @@ pub trait Step: 'static {
     type Error: Error;
     /// Whether this is a workflow (a child execution) rather than an activity.
     const CHILD_WORKFLOW: bool;
+    /// Whether the Task invokes a Lambda function, so that it may fail with Lambda's service
+    /// errors and gets the retrier AWS recommends for them: activities (the default), not
+    /// child workflows nor AWS service calls (`stepcraft::aws`).
+    const LAMBDA: bool = true;
 
     /// The Task state that calls it with this payload (a JSON template); the workflow sets
     /// its transitions.
@@ -104,7 +108,7 @@ pub fn placeholder(name: &str, suffix: &str) -> String {
 /// followed by the retrier AWS recommends for Lambda's own transient errors, its timeouts.
 pub fn activity_task<A: Activity>(payload: Value) -> asl::Task {
     let config = A::config();
-    let retry = Retrier::with_service_errors(config.retry, false);
+    let retry = Retrier::with_service_errors(config.retry, true);
     asl::Task {
         comment: None,
         resource: "arn:aws:states:::lambda:invoke".into(),

@@ -72,6 +72,45 @@ pub async fn read_order(order: NewOrder) -> Result<bool, SaveError> {
     Ok(found.item.is_some())
 }
 
+#[derive(Debug, thiserror::Error, stepcraft::Error)]
+pub enum LedgerError {
+    #[error("the ledger is busy")]
+    Busy,
+}
+
+#[derive(Debug, thiserror::Error, stepcraft::Error)]
+pub enum AuditError {
+    #[error(transparent)]
+    #[stepcraft(transparent)]
+    Db(#[from] DynamoDbError),
+    #[error(transparent)]
+    #[stepcraft(transparent)]
+    Ledger(#[from] LedgerError),
+}
+
+/// Records that an order was read: a Lambda function.
+#[stepcraft::activity]
+pub async fn record_read(order: NewOrder) -> Result<bool, LedgerError> {
+    Ok(!order.order_id.is_empty())
+}
+
+/// A retried service call beside a retried activity: only the activity invokes Lambda.
+#[workflow]
+pub async fn audit_order(order: NewOrder) -> Result<bool, AuditError> {
+    #[task(retry(errors = [ProvisionedThroughputExceeded], max_attempts = 2))]
+    let found = dynamodb::get_item(GetItem {
+        table_name: "orders".to_string(),
+        key: order.item.clone(),
+        consistent_read: None,
+        projection_expression: None,
+        expression_attribute_names: None,
+    })
+    .await?;
+    #[task(retry(errors = [Busy], max_attempts = 2))]
+    let recorded = record_read(order.clone()).await?;
+    Ok(found.item.is_some() && recorded)
+}
+
 fn order() -> NewOrder {
     let item = Item::from([
         ("orderId".to_string(), AttributeValue::S("o-1".into())),
@@ -180,6 +219,33 @@ async fn a_retried_read_natively_and_on_the_local_executor() {
     let local = Local::new().mock_config(config, "Throttled").run::<read_order>(&order()).await;
     assert_eq!(local.status, Status::Succeeded, "{}", local.trace());
     assert_eq!(local.output, Some(json!(false)), "no `Item`: nothing found");
+}
+
+/// `#[task(retry(..))]` on a service call gives it the user's rules alone: it invokes no
+/// Lambda function, so Lambda's service errors cannot reach it; on an activity the rules are
+/// followed by the Lambda service retrier AWS recommends.
+#[test]
+fn a_retried_service_call_has_no_lambda_retrier_and_a_retried_activity_keeps_it() {
+    let definition: Value = serde_json::from_str(&audit_order::definition_json()).unwrap();
+    let retriers = |resource: &str| -> Vec<Value> {
+        let (_, task) = definition["States"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .find(|(_, s)| s["Resource"] == resource)
+            .unwrap_or_else(|| panic!("a Task of {resource}: {definition}"));
+        task["Retry"].as_array().unwrap().iter().map(|r| r["ErrorEquals"].clone()).collect()
+    };
+    let lambda = json!([
+        "Lambda.ServiceException",
+        "Lambda.AWSLambdaException",
+        "Lambda.SdkClientException",
+        "Lambda.TooManyRequestsException"
+    ]);
+    let service = retriers("arn:aws:states:::aws-sdk:dynamodb:getItem");
+    assert_eq!(service, [json!(["DynamoDb.ProvisionedThroughputExceededException"])]);
+    let activity = retriers("arn:aws:states:::lambda:invoke");
+    assert_eq!(activity, [json!(["Busy"]), lambda]);
 }
 
 /// The state machine, on the local executor, under a Step Functions Local mock configuration:

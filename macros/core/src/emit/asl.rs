@@ -804,7 +804,7 @@ pub fn task_overrides(private: &TokenStream, callee: &TokenStream, task: &TaskSe
         let error = quote!(<#callee as #private::RetryErrors>::Error);
         let rules = rules.iter().map(|r| super::activity::emit_retrier(private, r, &error));
         let retry = quote!(::std::vec![#(#rules),*]);
-        overrides.push(quote!(task.retry = #private::asl::Retrier::with_service_errors(#retry, <#callee as #private::Step>::CHILD_WORKFLOW);));
+        overrides.push(quote!(task.retry = #private::asl::Retrier::with_service_errors(#retry, <#callee as #private::Step>::LAMBDA);));
     }
     if let Some(t) = task.timeout_seconds {
         overrides.push(quote!(task.timeout_seconds = ::core::option::Option::Some(#t);));
@@ -832,7 +832,7 @@ pub fn emit_task_checks(graph: &Graph, private: &TokenStream, steps: &syn::Ident
 fn task_checks(private: &TokenStream, callee: &TokenStream, path: &syn::Path, task: &TaskSettings) -> Vec<TokenStream> {
     let Some(rules) = &task.retry else { return Vec::new() };
     let error = quote!(<#callee as #private::RetryErrors>::Error);
-    let lambda = quote!(!<#callee as #private::Step>::CHILD_WORKFLOW);
+    let lambda = quote!(<#callee as #private::Step>::LAMBDA);
     let name = quote!(#path).to_string().replace(' ', "");
     let owner = super::activity::RetryOwner { error: &error, lambda, name: &name };
     let mut checks = super::activity::name_checks(private, rules, &owner);

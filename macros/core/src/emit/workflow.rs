@@ -86,6 +86,7 @@ pub fn emit_workflow(workflow: &Workflow<'_>, graph: &Graph) -> TokenStream {
                 type Output = #output;
                 type Error = #error;
                 const CHILD_WORKFLOW: bool = true;
+                const LAMBDA: bool = false;
 
                 fn task(payload: #private::serde_json::Value) -> #private::asl::Task {
                     #private::workflow_task::<Self>(payload)
@@ -182,6 +183,7 @@ pub fn emit_unchecked(workflow: &Workflow<'_>) -> TokenStream {
                 type Output = #output;
                 type Error = #error;
                 const CHILD_WORKFLOW: bool = true;
+                const LAMBDA: bool = false;
 
                 fn task(payload: #private::serde_json::Value) -> #private::asl::Task {
                     #private::workflow_task::<Self>(payload)
