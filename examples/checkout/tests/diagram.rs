@@ -118,11 +118,14 @@ fn the_saga_renders_in_chromium_and_its_declined_run_reads_in_the_report() {
     assert_eq!(outcome("ReleaseInventory"), "succeeded");
     assert_eq!(outcome("ReserveInventory"), "succeeded");
     assert_eq!(outcome("Fail"), "failed");
+    assert_eq!(outcome("Check input"), "succeeded");
+    assert_eq!(outcome("Invalid input"), "not-entered");
     assert_eq!(outcome("PackItem"), "not-entered");
     assert!(dom.contains(r#"<span class="status" id="status">FAILED</span>"#));
     assert!(dom.contains(r#"<dd id="error"><code>CardDeclined</code></dd>"#));
     let timeline: Vec<&str> = dom.matches(r#"<details class="visit"#).collect();
-    assert_eq!(timeline.len(), 5, "one timeline entry per state entered");
+    // The first is the state machine's input check ("Check input").
+    assert_eq!(timeline.len(), 6, "one timeline entry per state entered");
     assert!(dom.contains(r#"data-state="ChargePayment" data-outcome="caught""#));
     assert!(dom.contains("failed with <code class=\"error\">CardDeclined</code>"));
 }
