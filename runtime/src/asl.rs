@@ -82,8 +82,24 @@ pub enum QueryLanguage {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ProcessorConfig {
-    /// `INLINE`.
+    /// `INLINE`, or `DISTRIBUTED`: each item is a child execution.
     pub mode: &'static str,
+    /// A Distributed Map's children: `STANDARD` or `EXPRESS` executions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub execution_type: Option<&'static str>,
+}
+
+impl ProcessorConfig {
+    /// An inline Map's: the iterations run in the parent execution.
+    pub fn inline() -> Self {
+        ProcessorConfig { mode: "INLINE", execution_type: None }
+    }
+
+    /// A Distributed Map's: each item a child execution, of type `EXPRESS` (`express`) or
+    /// `STANDARD`.
+    pub fn distributed(express: bool) -> Self {
+        ProcessorConfig { mode: "DISTRIBUTED", execution_type: Some(if express { "EXPRESS" } else { "STANDARD" }) }
+    }
 }
 
 /// The states of a machine, in insertion order.
@@ -265,6 +281,7 @@ impl Serialize for State {
                 entry_if(&mut map, "ItemSelector", m.item_selector.as_ref())?;
                 map.serialize_entry("ItemProcessor", &m.item_processor)?;
                 entry_if(&mut map, "MaxConcurrency", m.max_concurrency.as_ref())?;
+                entry_if(&mut map, "Label", m.label.as_ref())?;
                 entry_if(&mut map, "Output", m.output.as_ref())?;
                 assign_if(&mut map, &m.assign)?;
                 list_if(&mut map, "Retry", &m.retry)?;
@@ -361,7 +378,7 @@ pub struct Parallel {
     pub next: Next,
 }
 
-/// An inline `Map` state.
+/// A `Map` state: inline, or distributed (`item_processor`'s `ProcessorConfig`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Map {
     pub comment: Option<String>,
@@ -371,6 +388,8 @@ pub struct Map {
     pub item_processor: StateMachine,
     /// 0 = unbounded.
     pub max_concurrency: Option<u32>,
+    /// A Distributed Map's Map Run label.
+    pub label: Option<String>,
     pub output: Option<Value>,
     pub assign: Assign,
     pub retry: Vec<Retrier>,

@@ -6,6 +6,7 @@ pub mod catch;
 pub mod child;
 pub mod choice;
 pub mod common;
+pub mod distributed;
 pub mod enumerate;
 pub mod join;
 pub mod let_else;
@@ -31,6 +32,7 @@ pub const CASES: &[Case] = &[
     ("catch", <catch::catch as Workflow>::definition_json),
     ("child", <child::child as Workflow>::definition_json),
     ("choice", <choice::choice as Workflow>::definition_json),
+    ("distributed", <distributed::distributed as Workflow>::definition_json),
     ("enumerate", <enumerate::enumerate as Workflow>::definition_json),
     ("join", <join::join as Workflow>::definition_json),
     ("let_else", <let_else::let_else as Workflow>::definition_json),

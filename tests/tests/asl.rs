@@ -1381,6 +1381,45 @@ fn golden_cases() -> Vec<GoldenCase> {
         .inject(Injection::service_error("pack", "ServiceException").on_attempts(&[1]))
         .calls(&["pack", "pack", "pack", "pack", "pack", "pack", "notify", "notify", "notify"])
         .retries(&[("Pack", Exactly(&[1.0, 1.0, 1.0]))]),
+        /* ---- distributed: each item a child execution ---- */
+        GoldenCase::new(
+            "Distributed",
+            "3 items: every child succeeds, totals collected in order with their index",
+            golden_order_with(json!({"items": items(3)})),
+            &["For each item", "For each item 2", "Succeed"],
+        )
+        .calls(&["check_stock", "check_stock", "check_stock", "pack", "pack", "pack"])
+        // Interpreter limitation, found here and not yet reported upstream: the Lambda calls of
+        // a Distributed Map's child executions are missing from its notes (their results are
+        // right: the output agrees).
+        .known(
+            "the interpreter's notes leave out the Lambda calls of Distributed Map children",
+            &["Lambda calls: [], expected"],
+        ),
+        GoldenCase::new(
+            "Distributed",
+            "an item out of stock: its child's error fails the workflow",
+            golden_order_with(json!({"items": [{"sku": "PIANO-9", "quantity": 101, "priceCents": 1}]})),
+            &["For each item"],
+        )
+        .calls(&["check_stock"])
+        // Interpreter limitation, as above, and: a failed child does not fail its Map Run. AWS,
+        // "Tolerated failure threshold for Distributed Map state": "The default percentage
+        // value is zero, which means that the workflow fails if any one of its child workflow
+        // executions fails or times out." The native run and the local executor fail with the
+        // child's error (the executor's reading of an unset threshold, in its README).
+        .known(
+            "the interpreter's Distributed Map goes on past a failed child",
+            &["native: Err(OutOfStock", "cause \"\" != native", "top-level states entered", "Lambda calls: [], expected"],
+        )
+        .local_known("the interpreter's Distributed Map goes on past a failed child", &["local vs interpreter: "]),
+        GoldenCase::new(
+            "Distributed",
+            "0 items: no child execution",
+            golden_order_with(json!({"items": []})),
+            &["For each item", "For each item 2", "Succeed"],
+        )
+        .calls(&[]),
         /* ---- wait ---- */
         GoldenCase::new(
             "Wait",
@@ -1999,8 +2038,8 @@ fn checkout_local() -> Local {
 /// activity, hosted by the local executor.
 fn golden_local() -> Local {
     use golden::{
-        branch_return, callback, catch, child, choice, common, enumerate, join, let_else, map, overrides, parallel,
-        returns, semantics, sequential, strings, wait, wait_millis,
+        branch_return, callback, catch, child, choice, common, distributed, enumerate, join, let_else, map, overrides,
+        parallel, returns, semantics, sequential, strings, wait, wait_millis,
     };
     Local::new()
         .host(semantics::reraise {})
@@ -2023,6 +2062,8 @@ fn golden_local() -> Local {
         .host(branch_return::branch_return {})
         .host(let_else::let_else {})
         .host(enumerate::enumerate {})
+        .host(distributed::distributed {})
+        .host(distributed::check_stock {})
         .host(returns::returns {})
         .host(child::child {})
         .host(overrides::overrides {})

@@ -19,6 +19,8 @@ fn limits_agree() {
     assert_eq!(macros::MAX_ATTEMPTS, local::MAX_ATTEMPTS);
     assert_eq!(macros::MAX_DELAY_SECONDS, local::MAX_DELAY_SECONDS);
     assert_eq!(macros::MAX_STATE_NAME, local::MAX_STATE_NAME);
+    assert_eq!(macros::MAX_MAP_LABEL, local::MAX_MAP_LABEL);
+    assert_eq!(macros::MAP_LABEL_FORBIDDEN, local::MAP_LABEL_FORBIDDEN);
 }
 
 #[test]

@@ -84,6 +84,8 @@ pub struct Wiring {
     pub waits_for_children: bool,
     /// What its calls of AWS services (DynamoDB, SNS, SQS, EventBridge, Step Functions) need.
     pub services: BTreeSet<ServiceGrant>,
+    /// Whether it holds a Distributed Map, whose children are executions of the machine itself.
+    pub distributed_map: bool,
 }
 
 /// An IAM action a Task calling an AWS service needs, on the resource its arguments name.
@@ -469,6 +471,7 @@ pub fn wiring(plan: &Plan, machine: &MachinePlan) -> Result<Wiring, TemplateErro
             }
         }
     }
+    wiring.distributed_map = has_distributed_map(&machine.definition);
     let mut placeholders = BTreeSet::new();
     collect_placeholders(&machine.definition, &mut placeholders);
     for placeholder in placeholders {
@@ -491,6 +494,18 @@ pub fn wiring(plan: &Plan, machine: &MachinePlan) -> Result<Wiring, TemplateErro
         }
     }
     Ok(wiring)
+}
+
+/// Whether a Map of the definition (at any depth) runs in `DISTRIBUTED` mode.
+fn has_distributed_map(node: &Value) -> bool {
+    match node {
+        Value::Object(map) => {
+            map.get("ProcessorConfig").and_then(|c| c.get("Mode")).and_then(Value::as_str) == Some("DISTRIBUTED")
+                || map.values().any(has_distributed_map)
+        }
+        Value::Array(items) => items.iter().any(has_distributed_map),
+        _ => false,
+    }
 }
 
 /// The `Resource` of every Task, branches and iterations included.
@@ -824,11 +839,54 @@ fn machine_resources(plan: &Plan, machine: &MachinePlan, wiring: &Wiring, resour
         log_group,
         log_group_resource(Some(Yaml::sub(format!("/aws/vendedlogs/states/${{AWS::StackName}}-{}", workflow.name)))),
     );
+    if wiring.distributed_map {
+        resources.insert(format!("{id}DistributedMapPolicy"), distributed_map_policy(&id, &role));
+    }
     resources.insert(role, role_resource("states.amazonaws.com", statements));
     outputs.insert(
         format!("{id}Arn"),
         output(format!("The ARN of state machine `{}`", workflow.name), Yaml::reference(&id)),
     );
+}
+
+/// What a Distributed Map's machine `id` needs to run its children (executions of itself): a
+/// policy of its own on the machine's role, since the role cannot name the machine it belongs
+/// to without a circular dependency.
+fn distributed_map_policy(id: &str, role: &str) -> Map {
+    let statements = vec![
+        Yaml::commented(
+            "Step Functions, \"IAM policies for using Distributed Map states\": \"When you include a\n\
+             Distributed Map state in your workflows, Step Functions needs appropriate permissions to\n\
+             allow the state machine role to invoke the StartExecution API action for the Distributed\n\
+             Map state\" (\"states:StartExecution\" on the state machine itself).",
+            Map::new()
+                .with("Effect", "Allow")
+                .with("Action", "states:StartExecution")
+                .with("Resource", Yaml::seq([Yaml::reference(id)]))
+                .into(),
+        ),
+        Yaml::commented(
+            "The same page's policy: \"states:DescribeExecution\" and \"states:StopExecution\" on its\n\
+             executions; a child is named `execution:<machine>/<Map Run label>:<id>`, hence `/*`.",
+            Map::new()
+                .with("Effect", "Allow")
+                .with("Action", Yaml::strs(["states:DescribeExecution", "states:StopExecution"]))
+                .with(
+                    "Resource",
+                    Yaml::seq([Yaml::sub(format!(
+                        "arn:${{AWS::Partition}}:states:${{AWS::Region}}:${{AWS::AccountId}}:execution:${{{id}.Name}}/*"
+                    ))]),
+                )
+                .into(),
+        ),
+    ];
+    Map::new().with("Type", "AWS::IAM::Policy").with(
+        "Properties",
+        Map::new()
+            .with("PolicyName", "distributed-map")
+            .with("Roles", Yaml::seq([Yaml::reference(role)]))
+            .with("PolicyDocument", policy_document(statements)),
+    )
 }
 
 /// The statements of a machine's service calls: per action, one on the resources the
@@ -909,6 +967,24 @@ mod tests {
     fn lambda_task(placeholder: &str) -> Value {
         json!({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
                "Arguments": {"FunctionName": format!("${{{placeholder}}}"), "Payload": "{% $states.input %}"}, "End": true})
+    }
+
+    #[test]
+    fn a_distributed_map_may_start_describe_and_stop_its_own_children() {
+        let pay = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "Items": "{% [1, 2] %}", "End": true,
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                              "StartAt": "A", "States": {"A": lambda_task("Charge")}}}}});
+        let parent = json!({"StartAt": "A", "States": {"A": lambda_task("Refund")}});
+        let (template, wirings) = template(&plan(pay, parent)).unwrap();
+        assert!(wirings["Pay"].distributed_map && !wirings["Parent"].distributed_map);
+        let text = template.to_document();
+        let policy = text.split("PayStateMachineDistributedMapPolicy:\n").nth(1).expect("a policy of its own");
+        let policy = &policy[..policy.find("\n  Pay").unwrap_or(policy.len())];
+        assert!(policy.contains("Type: AWS::IAM::Policy") && policy.contains("- !Ref PayStateMachineRole"), "{policy}");
+        assert!(policy.contains("Action: states:StartExecution\n") && policy.contains("- !Ref PayStateMachine\n"));
+        assert!(policy.contains("- states:DescribeExecution\n") && policy.contains("- states:StopExecution\n"));
+        assert!(policy.contains(":execution:${PayStateMachine.Name}/*"), "{policy}");
+        assert_eq!(text.matches("DistributedMapPolicy:").count(), 1, "only the machine holding one: {text}");
     }
 
     #[test]

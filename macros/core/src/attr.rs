@@ -7,8 +7,8 @@
 
 use crate::ctxt::Ctxt;
 use crate::limits::{
-    EXPRESS_MAX_SECONDS, LAMBDA_MAX_SECONDS, LAMBDA_MEMORY_MB, MAX_ATTEMPTS as MAX_ATTEMPTS_LIMIT, MAX_DELAY_SECONDS,
-    MAX_SECONDS,
+    EXPRESS_MAX_SECONDS, LAMBDA_MAX_SECONDS, LAMBDA_MEMORY_MB, MAP_LABEL_FORBIDDEN, MAX_ATTEMPTS as MAX_ATTEMPTS_LIMIT,
+    MAX_DELAY_SECONDS, MAX_MAP_LABEL, MAX_SECONDS,
 };
 use crate::symbol::*;
 use proc_macro2::{Span, TokenStream};
@@ -204,6 +204,13 @@ pub fn parse_options(
         };
         let key_str = key.to_string();
         let Some(symbol) = accepted.iter().copied().find(|s| key == s) else {
+            if let Some((.., why)) =
+                REFUSED_OPTIONS.iter().find(|(list, keys, _)| *list == what && keys.contains(&key_str.as_str()))
+            {
+                cx.error_spanned_by(key, format!("`{what}` has no option `{key_str}`: {why}"));
+                unknown = true;
+                return skip_value(&meta);
+            }
             let names: Vec<&str> = accepted.iter().map(|s| s.0).collect();
             let hint = suggest(&key_str, &names).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
             cx.error_spanned_by(
@@ -1175,6 +1182,12 @@ pub struct TaskAttrs {
 pub struct MapAttrs {
     pub name: Option<Spanned<String>>,
     pub max_concurrency: Option<u64>,
+    /// `distributed`: a Distributed Map, each item a child execution of its own.
+    pub distributed: Option<Span>,
+    /// `execution = "express"`: the children are Express executions (else Standard).
+    pub express_children: Option<Span>,
+    /// `label = "Pack"`: the Map Run's label, in its ARN and its children's.
+    pub label: Option<Spanned<String>>,
 }
 
 /// State machine names: 1–80 characters, none of the ones Step Functions forbids.
@@ -1217,7 +1230,17 @@ fn state_name(cx: &Ctxt, expr: &Expr) -> Option<Spanned<String>> {
 
 const WORKFLOW_OPTIONS: &[Symbol] = &[NAME, TIMEOUT, COMMENT, EXPRESS, CRATE];
 const TASK_OPTIONS: &[Symbol] = &[NAME, RETRY, TIMEOUT, HEARTBEAT];
-const MAP_OPTIONS: &[Symbol] = &[NAME, MAX_CONCURRENCY];
+const MAP_OPTIONS: &[Symbol] = &[NAME, MAX_CONCURRENCY, DISTRIBUTED, EXECUTION, LABEL];
+
+/// Options a user may look for that stepcraft does not offer, by list, with the reason and
+/// what to write instead (reported in place of "unknown option").
+const REFUSED_OPTIONS: &[(&str, &[&str], &str)] = &[(
+    "map",
+    &["tolerated_failures", "tolerated_failure_count", "tolerated_failure_percentage"],
+    "a Distributed Map's tolerated failures have no meaning in Rust: the loop would go on past an \
+     iteration's `?`, and the values it collects would hold errors; catch the error inside the loop \
+     (`match step(item).await { Ok(v) => .., Err(_) => .. }`) to go on past it",
+)];
 
 impl WorkflowAttrs {
     /// Reads the arguments of `#[workflow(..)]`.
@@ -1317,18 +1340,77 @@ impl MapAttrs {
             cx.error_spanned_by(attr, "expected `#[map(..)]` with options, e.g. `#[map(max_concurrency = 5)]`");
             return attrs;
         };
-        parse_options(cx, "map", MAP_OPTIONS, list.tokens.clone(), |key, meta| {
-            let example = if key == NAME { "name = \"Pack each item\"" } else { "max_concurrency = 5" };
+        let mut execution: Option<Span> = None;
+        let keys = parse_options(cx, "map", MAP_OPTIONS, list.tokens.clone(), |key, meta| {
+            if key == DISTRIBUTED {
+                attrs.distributed = Some(meta.path.span());
+                return flag(cx, meta, key, "#[map(distributed)]");
+            }
+            let example = match key {
+                NAME => "name = \"Pack each item\"",
+                MAX_CONCURRENCY => "max_concurrency = 5",
+                EXECUTION => "execution = \"express\"",
+                _ => "label = \"PackItems\"",
+            };
             let Some(expr) = value_expr(cx, meta, key, example)? else { return Ok(()) };
-            if key == NAME {
-                attrs.name = state_name(cx, &expr);
-            } else {
-                attrs.max_concurrency = integer(cx, &expr, key, example, 0..=10_000);
+            match key {
+                NAME => attrs.name = state_name(cx, &expr),
+                MAX_CONCURRENCY => attrs.max_concurrency = integer(cx, &expr, key, example, 0..=10_000),
+                EXECUTION => {
+                    execution = Some(meta.path.span());
+                    let s = string(cx, &expr, key, example);
+                    match s.as_ref().map(LitStr::value).as_deref() {
+                        Some("express") => attrs.express_children = Some(expr.span()),
+                        Some("standard") | None => {}
+                        Some(other) => cx.error_spanned_by(
+                            &expr,
+                            format!(
+                                "`execution` is `\"standard\"` or `\"express\"` (the children's workflow type), \
+                                 not `\"{other}\"`, e.g. `{example}`"
+                            ),
+                        ),
+                    }
+                }
+                _ => attrs.label = map_label(cx, &expr),
             }
             Ok(())
         });
+        // `ExecutionType` and `Label` belong to a Distributed Map only (a misspelt
+        // `distributed` was reported already).
+        if attrs.distributed.is_none() && keys.all_known {
+            for (span, key) in [(execution, EXECUTION), (attrs.label.as_ref().map(|l| l.span), LABEL)] {
+                if let Some(span) = span {
+                    cx.error_at(
+                        span,
+                        format!(
+                            "`{key}` is an option of a distributed map (its items are child executions); \
+                             add `distributed`, e.g. `#[map(distributed, {key} = ..)]`"
+                        ),
+                    );
+                }
+            }
+        }
         attrs
     }
+}
+
+/// A Distributed Map's `Label`: 1 to 40 characters, no whitespace, none of those Step
+/// Functions forbids (it is part of the Map Run's ARN).
+fn map_label(cx: &Ctxt, expr: &Expr) -> Option<Spanned<String>> {
+    let s = string(cx, expr, LABEL, "label = \"PackItems\"")?;
+    let value = s.value();
+    let bad = |c: char| c.is_whitespace() || c.is_control() || MAP_LABEL_FORBIDDEN.contains(c);
+    if value.is_empty() || value.chars().count() > MAX_MAP_LABEL || value.chars().any(bad) {
+        cx.error_spanned_by(
+            &s,
+            format!(
+                "a map `label` is 1 to {MAX_MAP_LABEL} characters without whitespace or any of \
+                 {MAP_LABEL_FORBIDDEN} (Step Functions puts it in ARNs), e.g. `label = \"PackItems\"`"
+            ),
+        );
+        return None;
+    }
+    Some(Spanned { value, span: s.span() })
 }
 
 #[cfg(test)]

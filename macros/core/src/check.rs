@@ -43,7 +43,79 @@ pub fn check_one_handler_per_binary(cx: &Ctxt, handler: &Handler<'_>) -> bool {
 /// The rules of a whole workflow.
 pub fn check_workflow(cx: &Ctxt, workflow: &Workflow<'_>) {
     check_express_callbacks(cx, workflow);
+    check_distributed_maps(cx, workflow);
     check_literal_bytes(cx, workflow);
+}
+
+// A Distributed Map starts child executions, which an Express state machine cannot do
+// (`CreateStateMachine` refuses it; the local executor's `MachineType::Express` check says
+// so too), and Express children cannot wait for a callback (`.waitForTaskToken`), as no
+// Express execution can (https://docs.aws.amazon.com/step-functions/latest/dg/choosing-workflow-type.html).
+fn check_distributed_maps(cx: &Ctxt, workflow: &Workflow<'_>) {
+    struct Visitor<'c> {
+        cx: &'c Ctxt,
+        express: bool,
+        /// Inside a loop whose children are Express executions.
+        express_children: usize,
+    }
+    impl<'ast> syn::visit::Visit<'ast> for Visitor<'_> {
+        fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
+            let (distributed, express_children) = map_flags(&f.attrs);
+            if let (Some(span), true) = (distributed, self.express) {
+                self.cx.error_at(
+                    span,
+                    "an express workflow cannot hold a distributed map: express state machines cannot start the \
+                     child executions of a Distributed Map; remove `distributed` for an inline Map, or remove \
+                     `express` from `#[workflow(..)]` to make it a standard workflow",
+                );
+            }
+            let express_children = distributed.is_some() && express_children;
+            self.express_children += usize::from(express_children);
+            syn::visit::visit_expr_for_loop(self, f);
+            self.express_children -= usize::from(express_children);
+        }
+
+        fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+            if self.express_children > 0
+                && let syn::Expr::Path(func) = &*call.func
+                && func.path.segments.last().is_some_and(|s| s.ident == "callback")
+                && call.args.len() == 2
+            {
+                self.cx.error_spanned_by(
+                    &func.path,
+                    "the children of a `#[map(distributed, execution = \"express\")]` loop are express executions, \
+                     which cannot wait for a callback (`.waitForTaskToken`); write `execution = \"standard\"`",
+                );
+            }
+            syn::visit::visit_expr_call(self, call);
+        }
+    }
+    let mut visitor = Visitor { cx, express: workflow.attrs.express.is_some(), express_children: 0 };
+    syn::visit::Visit::visit_block(&mut visitor, &workflow.original.block);
+}
+
+/// What a loop's `#[map(..)]` says of its mode, read from its tokens (`attr.rs` reports any
+/// mistake in them): the `distributed` keyword, and whether `execution = "express"`.
+fn map_flags(attrs: &[syn::Attribute]) -> (Option<proc_macro2::Span>, bool) {
+    use proc_macro2::TokenTree;
+    let mut distributed = None;
+    let mut express = false;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("map")) {
+        let syn::Meta::List(list) = &attr.meta else { continue };
+        let tokens: Vec<TokenTree> = list.tokens.clone().into_iter().collect();
+        for (i, token) in tokens.iter().enumerate() {
+            let TokenTree::Ident(ident) = token else { continue };
+            if ident == "distributed" {
+                distributed = Some(ident.span());
+            }
+            if ident == "execution"
+                && let Some(TokenTree::Literal(value)) = tokens.get(i + 2)
+            {
+                express |= value.to_string() == "\"express\"";
+            }
+        }
+    }
+    (distributed, express)
 }
 
 // A definition must fit Step Functions' limit on its size (1 MiB, the `CreateStateMachine`

@@ -25,3 +25,8 @@ pub const LAMBDA_MAX_SECONDS: u64 = 900;
 pub const LAMBDA_MEMORY_MB: std::ops::RangeInclusive<u64> = 128..=10_240;
 /// Step Functions' bound on an express workflow's execution (5 minutes).
 pub const EXPRESS_MAX_SECONDS: u64 = 300;
+/// Step Functions' limit on a Distributed Map's `Label`, in characters.
+pub const MAX_MAP_LABEL: usize = 40;
+/// The characters a Distributed Map's `Label` may not hold, besides whitespace and control
+/// characters (Step Functions, "Using Map state in Distributed mode", Label).
+pub const MAP_LABEL_FORBIDDEN: &str = "<>{}[]?*\"#%\\^|~`$&,;:/";

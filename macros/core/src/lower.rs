@@ -11,7 +11,7 @@ use crate::body::{Block, Branch, Call, ErrArm, Flow, ForLoop, LetPat, OkArm, Ret
 use crate::ctxt::Ctxt;
 use crate::ir::expr::{ArmPat, Cond, ErrCatch, Expr, Seconds, VarDef, VarId, Vars};
 use crate::ir::{
-    Assign, Catch, Condition, FailWith, Graph, Jitter, Kind, Machine, Next, Retry, RetryError, State, StateId,
+    Assign, Catch, Condition, Distributed, FailWith, Graph, Jitter, Kind, Machine, Next, Retry, RetryError, State, StateId,
     TaskSettings, Value,
 };
 use crate::limits::{MAX_STATE_NAME, MAX_STATES};
@@ -661,6 +661,10 @@ impl Lowerer<'_> {
                 indexed: f.index.is_some(),
                 processor,
                 max_concurrency: f.attrs.max_concurrency,
+                distributed: f.attrs.distributed.map(|_| Distributed {
+                    express: f.attrs.express_children.is_some(),
+                    label: f.attrs.label.as_ref().map(|l| l.value.clone()),
+                }),
                 assign,
                 next: Self::next(k),
             },

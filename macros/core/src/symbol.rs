@@ -54,6 +54,9 @@ pub const COMMENT: Symbol = Symbol("comment");
 pub const MAX_CONCURRENCY: Symbol = Symbol("max_concurrency");
 pub const TASK: Symbol = Symbol("task");
 pub const MAP: Symbol = Symbol("map");
+pub const DISTRIBUTED: Symbol = Symbol("distributed");
+pub const EXECUTION: Symbol = Symbol("execution");
+pub const LABEL: Symbol = Symbol("label");
 pub const STEPCRAFT: Symbol = Symbol("stepcraft");
 
 impl PartialEq<Symbol> for Ident {

@@ -1290,10 +1290,20 @@ fn map(cx: &mut Cx, st: &Map<String, Value>, loc: &str, ql: QueryLanguage) -> Ma
     let mut distributed = false;
     let processor = match st.get(proc_key).and_then(Value::as_object) {
         Some(p) => {
-            if let Some(mode) = p.get("ProcessorConfig").and_then(|c| c.get("Mode")).and_then(Value::as_str) {
+            let config = p.get("ProcessorConfig");
+            if let Some(mode) = config.and_then(|c| c.get("Mode")).and_then(Value::as_str) {
                 distributed = mode == "DISTRIBUTED";
             }
-            sub_machine(cx, p, &format!("{loc}/{proc_key}"))
+            // The children of `ExecutionType: EXPRESS` are Express executions: their machine
+            // is checked as one (no `.sync`, `.waitForTaskToken`, activities, nested
+            // Distributed Map), as `CreateStateMachine` checks an Express machine.
+            let express_children = distributed
+                && config.and_then(|c| c.get("ExecutionType")).and_then(Value::as_str) == Some("EXPRESS");
+            let outer = cx.express;
+            cx.express |= express_children;
+            let set = sub_machine(cx, p, &format!("{loc}/{proc_key}"));
+            cx.express = outer;
+            set
         }
         None => {
             cx.schema(loc, "A Map state requires 'ItemProcessor' (or the legacy 'Iterator')");
@@ -1680,8 +1690,8 @@ fn map_label(cx: &mut Cx, v: &Value, loc: &str) -> Option<String> {
         cx.schema(loc, "'Label' must be a string");
         return None;
     };
-    let bad = |c: char| c.is_whitespace() || c.is_control() || "<>{}[]?*\"#%\\^|~`$&,;:/".contains(c);
-    if s.is_empty() || s.chars().count() > 40 || s.chars().any(bad) {
+    let bad = |c: char| c.is_whitespace() || c.is_control() || crate::limits::MAP_LABEL_FORBIDDEN.contains(c);
+    if s.is_empty() || s.chars().count() > crate::limits::MAX_MAP_LABEL || s.chars().any(bad) {
         cx.schema(
             loc,
             "'Label' must be 1 to 40 characters, without whitespace or any of < > { } [ ] ? * \" # % \\ ^ | ~ ` $ & , ; : /",

@@ -211,3 +211,8 @@ mod tests {
         }
     }
 }
+/// Step Functions' limit on a Distributed Map's `Label`, in characters (AWS docs, "Using Map
+/// state in Distributed mode", Label).
+pub const MAX_MAP_LABEL: usize = 40;
+/// The characters a `Label` may not hold, besides whitespace and control characters.
+pub const MAP_LABEL_FORBIDDEN: &str = "<>{}[]?*\"#%\\^|~`$&,;:/";

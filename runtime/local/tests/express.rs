@@ -55,6 +55,25 @@ fn create_state_machine_refuses_a_distributed_map_for_express() {
     assert!(StateMachine::from_json(&def).is_ok());
 }
 
+// The children of a Distributed Map with `ExecutionType: EXPRESS` are Express executions
+// ("Distributed Map state", ProcessorConfig: "ExecutionType … EXPRESS"): the same rules apply to
+// its item processor, and only there.
+#[test]
+fn express_children_are_checked_as_express_machines() {
+    let map = |execution: &str, resource: &str| {
+        json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true, "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": execution},
+            "StartAt": "T", "States": {"T": {"Type": "Task", "Resource": resource, "End": true}}}}}})
+    };
+    let e = StateMachine::from_json(&map("EXPRESS", "arn:aws:states:::lambda:invoke.waitForTaskToken"))
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("does not support '.waitForTaskToken'") && e.contains("/States/M/ItemProcessor/States/T"), "{e}");
+    assert!(StateMachine::from_json(&map("STANDARD", "arn:aws:states:::lambda:invoke.waitForTaskToken")).is_ok());
+    assert!(StateMachine::from_json(&map("EXPRESS", "arn:aws:states:::lambda:invoke")).is_ok());
+}
+
 fn wait(seconds: u64) -> Value {
     json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": seconds, "End": true}}})
 }

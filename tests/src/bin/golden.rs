@@ -7,8 +7,8 @@
 mod golden;
 
 use golden::{
-    branch_return, callback, catch, child, choice, common, enumerate, join, let_else, map, overrides, parallel,
-    returns, semantics, sequential, strings, wait, wait_millis,
+    branch_return, callback, catch, child, choice, common, distributed, enumerate, join, let_else, map, overrides,
+    parallel, returns, semantics, sequential, strings, wait, wait_millis,
 };
 
 stepcraft::main!(
@@ -24,6 +24,8 @@ stepcraft::main!(
     branch_return::branch_return,
     let_else::let_else,
     enumerate::enumerate,
+    distributed::distributed,
+    distributed::check_stock,
     returns::returns,
     child::child,
     overrides::overrides,

@@ -212,7 +212,7 @@ impl Parser<'_> {
             if name == "None" {
                 return Expr::None(span);
             }
-            if let Some(id) = self.lookup(&name) {
+            if let Some(id) = self.read(ident) {
                 return Expr::Var(id, ident.span());
             }
             if starts_upper(ident) {
@@ -511,7 +511,7 @@ impl Parser<'_> {
                         }
                     } else {
                         let ident = Ident::new(name, template.span());
-                        match self.lookup(name) {
+                        match self.read(&ident) {
                             Some(id) => pieces.push(Expr::ToString(Box::new(Expr::Var(id, template.span())))),
                             None => self.error(&ident, format!("`{name}` is not a variable of this workflow")),
                         }

@@ -377,7 +377,9 @@ impl Parser<'_> {
                     Flow::Pure(Expr::Unit(m.span()))
                 }
                 syn::Expr::Path(p) if self.outcome_var(p).is_some() => {
-                    Flow::Unwrap { var: self.outcome_var(p).expect("checked"), span: t.span() }
+                    let var = self.outcome_var(p).expect("checked");
+                    self.check_isolated_read(var, &self.vars.list[var].rust.to_string(), p.span());
+                    Flow::Unwrap { var, span: t.span() }
                 }
                 other => {
                     self.error(
@@ -732,6 +734,7 @@ impl Parser<'_> {
         if let syn::Expr::Path(p) = strip(&m.expr)
             && let Some(var) = self.outcome_var(p)
         {
+            self.check_isolated_read(var, &self.vars.list[var].rust.to_string(), p.span());
             return self.match_outcome(var, &m.arms, span);
         }
         let scrutinee = self.expr(&m.expr);
@@ -1112,6 +1115,11 @@ impl Parser<'_> {
             other => (other, false),
         };
         let items = self.expr(strip_iteration(collection));
+        // Inside a distributed loop, only its own scopes may be read (an inline loop nested in
+        // it keeps that rule).
+        let outer_isolated = attrs
+            .distributed
+            .map(|_| self.isolated.replace(Isolated { outer_scopes: self.scopes.len(), reported: Vec::new() }));
         self.scopes.push(HashMap::new());
         let mut index = None;
         let item_pat = match strip_pat_type(&f.pat) {
@@ -1157,6 +1165,9 @@ impl Parser<'_> {
         self.scopes.push(HashMap::new());
         let body = self.stmts(body_stmts, f.body.span(), false);
         let collect = collect.and_then(|m| self.collect(m));
+        if let Some(outer) = outer_isolated {
+            self.isolated = outer;
+        }
         self.scopes.pop();
         self.nested.pop();
         self.tail_ctx = outer_tail;

@@ -184,6 +184,17 @@ pub struct Parser<'a> {
     tail_ctx: bool,
     /// The variables declared `let mut` (already reported): changing them is the same mistake.
     mutable: Vec<VarId>,
+    /// The innermost `#[map(distributed)]` loop whose body is being read.
+    isolated: Option<Isolated>,
+}
+
+/// A `#[map(distributed)]` loop's body: its iterations are child executions, which see their
+/// item and nothing else of the workflow.
+struct Isolated {
+    /// How many scopes enclose the loop: a variable found in one of them is outside it.
+    outer_scopes: usize,
+    /// The outer variables read so far (each is reported once).
+    reported: Vec<VarId>,
 }
 
 impl<'a> Parser<'a> {
@@ -203,6 +214,7 @@ impl<'a> Parser<'a> {
             nested: Vec::new(),
             tail_ctx: false,
             mutable: Vec::new(),
+            isolated: None,
         };
         if let Some((ident, ty)) = input {
             parser.bind(ident, VarDef::Input(ty.clone()));
@@ -298,6 +310,39 @@ impl<'a> Parser<'a> {
 
     fn lookup(&self, name: &str) -> Option<VarId> {
         self.scopes.iter().rev().find_map(|s| s.get(name).copied())
+    }
+
+    /// The variable `ident` names, read as a value: inside a `#[map(distributed)]` loop, one
+    /// defined outside it is an error.
+    fn read(&mut self, ident: &Ident) -> Option<VarId> {
+        let name = ident.to_string();
+        let id = self.lookup(&name)?;
+        self.check_isolated_read(id, &name, ident.span());
+        Some(id)
+    }
+
+    // A Distributed Map's iterations are child executions: Step Functions gives each its item
+    // as the execution's input, and "Distributed Map cannot reference outer variables" (AWS,
+    // "Passing data between states with variables"), nor the workflow's input (the child's
+    // `$states.context.Execution.Input` is its item). A read of anything else would compile
+    // and fail, or read the item, on AWS only.
+    fn check_isolated_read(&mut self, id: VarId, name: &str, span: Span) {
+        let Some(isolated) = &self.isolated else { return };
+        let depth = self.scopes.iter().rposition(|s| s.get(name) == Some(&id));
+        if depth.is_none_or(|d| d >= isolated.outer_scopes) || isolated.reported.contains(&id) {
+            return;
+        }
+        self.cx.error_at(
+            span,
+            format!(
+                "`{name}` is defined outside this `#[map(distributed)]` loop, whose iterations are child executions \
+                 that receive their item and nothing else; make `{name}` part of the items the loop iterates over, \
+                 or remove `distributed` for an inline Map, which can read it"
+            ),
+        );
+        if let Some(isolated) = &mut self.isolated {
+            isolated.reported.push(id);
+        }
     }
 }
 

@@ -690,7 +690,7 @@ impl Emitter<'_> {
                     })
                 }
             }
-            Kind::Map { items, indexed, processor, max_concurrency, assign, next } => {
+            Kind::Map { items, indexed, processor, max_concurrency, distributed, assign, next } => {
                 let items = self.expr(items);
                 let item_selector = if *indexed {
                     quote!(::core::option::Option::Some(__E::indexed_item_selector()))
@@ -705,6 +705,17 @@ impl Emitter<'_> {
                     }
                     None => quote!(::core::option::Option::None),
                 };
+                let (config, label) = match distributed {
+                    Some(d) => {
+                        let express = d.express;
+                        let label = match &d.label {
+                            Some(l) => quote!(::core::option::Option::Some(#private::std::string::String::from(#l))),
+                            None => quote!(::core::option::Option::None),
+                        };
+                        (quote!(#private::asl::ProcessorConfig::distributed(#express)), label)
+                    }
+                    None => (quote!(#private::asl::ProcessorConfig::inline()), quote!(::core::option::Option::None)),
+                };
                 let assign = self.assign(assign);
                 let next = self.next(*next);
                 quote! {
@@ -714,10 +725,11 @@ impl Emitter<'_> {
                         item_selector: #item_selector,
                         item_processor: {
                             let mut processor = #processor;
-                            processor.processor_config = ::core::option::Option::Some(#private::asl::ProcessorConfig { mode: "INLINE" });
+                            processor.processor_config = ::core::option::Option::Some(#config);
                             processor
                         },
                         max_concurrency: #max,
+                        label: #label,
                         output: ::core::option::Option::None,
                         assign: #assign,
                         retry: ::std::vec::Vec::new(),

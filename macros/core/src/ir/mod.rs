@@ -157,6 +157,8 @@ pub enum Kind {
         indexed: bool,
         processor: Machine,
         max_concurrency: Option<u64>,
+        /// A Distributed Map: each item a child execution.
+        distributed: Option<Distributed>,
         assign: Vec<Assign>,
         next: Next,
     },
@@ -164,6 +166,14 @@ pub enum Kind {
         output: Option<Value>,
     },
     Fail(FailWith),
+}
+
+/// A Distributed Map's settings (`#[map(distributed, ..)]`).
+pub struct Distributed {
+    /// The children are Express executions (else Standard).
+    pub express: bool,
+    /// The Map Run's label.
+    pub label: Option<String>,
 }
 
 /// A Task's settings given at the call site (`#[task(..)]`), over the called activity's.

@@ -1,0 +1,38 @@
+// `execution` is the children's workflow type: `standard` or `express`.
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use stepcraft::{activity, workflow, Data};
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, Data)]
+struct Item {
+    sku: String,
+    quantity: u32,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, Data)]
+struct Order {
+    id: String,
+    items: Vec<Item>,
+}
+
+#[derive(Debug, thiserror::Error, stepcraft::Error)]
+enum ShopError {
+    #[error("out of stock")]
+    OutOfStock,
+}
+
+#[activity]
+async fn pack(item: Item) -> Result<u32, ShopError> {
+    Ok(item.quantity)
+}
+
+#[workflow]
+async fn ship(order: Order) -> Result<(), ShopError> {
+    #[map(distributed, execution = "async")]
+    for item in order.items {
+        pack(item).await?;
+    }
+    Ok(())
+}
+
+fn main() {}
