@@ -17,7 +17,8 @@
 //! | execution name without whitespace, brackets, wildcards, special or control characters ([`check_name`]) | `StartExecution` | `InvalidName`, no execution |
 //! | state machine name: the same rules | `CreateStateMachine` | `ValidationException` / `InvalidName` |
 //! | state name ≤ 80 characters | `CreateStateMachine` | the definition is invalid |
-//! | a state's input, output or a task's result ≤ 256 KiB | the state that produced it | the execution fails with `States.DataLimitExceeded` |
+//! | a state's input, output, effective input (`Parameters`, `Arguments`) or a task's result ≤ 256 KiB | the state that produced it | the execution fails with `States.DataLimitExceeded` |
+//! | a variable ≤ 256 KiB, one `Assign` ≤ 256 KiB, the variables stored ≤ 10 MiB ([`check_assigned`]) | the state assigning them | the execution fails with `States.DataLimitExceeded` |
 //! | 25,000 history events | the 25,000th event | it is `ExecutionFailed` (`States.Runtime`) unless it is `ExecutionSucceeded` |
 //! | one year of execution | the deadline | `ExecutionTimedOut` (`States.Timeout`) |
 //!
@@ -45,6 +46,11 @@ pub const MAX_NAME: usize = 80;
 /// The largest execution input, state input or output and task result: 256 KiB, counted as
 /// bytes of UTF-8 JSON text.
 pub const MAX_PAYLOAD_BYTES: usize = 262_144;
+/// The largest variable, and the most bytes of variables one `Assign` field assigns: 256 KiB
+/// (AWS docs, "Passing data between states with variables", Variable size limits).
+pub const MAX_ASSIGN_BYTES: usize = 262_144;
+/// The most bytes of variables an execution stores at once: 10 MiB (the same section).
+pub const MAX_STORED_VARIABLES_BYTES: usize = 10 * 1024 * 1024;
 /// The most events one (standard) execution's history holds.
 pub const MAX_HISTORY_EVENTS: u64 = 25_000;
 /// The longest a standard execution runs (one year).
@@ -156,6 +162,34 @@ pub fn check_state_payload(state: &str, value: &Value) -> Result<(), (&'static s
             format!(
                 "The state/task '{state}' returned a result with a size exceeding the maximum number of bytes service limit."
             ),
+        ));
+    }
+    Ok(())
+}
+
+/// What a state's `Assign` assigns (`assigned`, after evaluation) against the variable size
+/// limits: no variable over 256 KiB, at most 256 KiB in all; and, with `stored` the size of
+/// the variables the execution holds besides them, at most 10 MiB stored. The error and cause
+/// that fail the execution at that state when a limit is broken. (AWS's page gives the limits,
+/// not the wording of the failure; the error is the one AWS raises for every payload limit.)
+pub fn check_assigned(state: &str, assigned: &[(&str, &Value)], stored: usize) -> Result<(), (&'static str, String)> {
+    let failure = |what: String| {
+        Err(("States.DataLimitExceeded", format!("The state '{state}' assigned {what}, exceeding the maximum number of bytes service limit.")))
+    };
+    let mut total = 0usize;
+    for (name, value) in assigned {
+        let size = crate::value::size_past(value, MAX_ASSIGN_BYTES);
+        if size > MAX_ASSIGN_BYTES {
+            return failure(format!("the variable '{name}' with a size over {MAX_ASSIGN_BYTES} bytes"));
+        }
+        total += size;
+    }
+    if total > MAX_ASSIGN_BYTES {
+        return failure(format!("variables of {total} bytes in all, over {MAX_ASSIGN_BYTES} bytes for one Assign"));
+    }
+    if stored + total > MAX_STORED_VARIABLES_BYTES {
+        return failure(format!(
+            "variables that bring the execution's stored variables over {MAX_STORED_VARIABLES_BYTES} bytes"
         ));
     }
     Ok(())

@@ -27,9 +27,15 @@ pub fn json_eq(a: &Value, b: &Value) -> bool {
 /// Whether `v`, serialized compactly, exceeds `limit` bytes. Stops counting as soon as
 /// it does, without allocating.
 pub fn exceeds(v: &Value, limit: usize) -> bool {
+    size_past(v, limit) > limit
+}
+
+/// The size of `v` serialized compactly, counted exactly up to `limit` and only until it is
+/// past it (then some number above `limit`), without allocating.
+pub fn size_past(v: &Value, limit: usize) -> usize {
     let mut n = 0usize;
     size(v, &mut n, limit);
-    n > limit
+    n
 }
 
 fn str_size(s: &str) -> usize {

@@ -98,6 +98,69 @@ fn a_task_result_over_the_limit_fails_the_task() {
     assert_eq!(r.history.last().unwrap().event_type, "ExecutionFailed");
 }
 
+// The same quota covers "input data when scheduling a task": `Arguments` (or `Parameters`)
+// that build more than 256 KiB from a smaller input fail the task before it is scheduled.
+#[test]
+fn arguments_over_the_limit_fail_the_task_before_it_is_scheduled() {
+    let call = |arguments: Value| {
+        sm(json!({"QueryLanguage": "JSONata", "StartAt": "Call", "States": {"Call": {
+            "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:111111111111:function:echo",
+            "Arguments": arguments, "End": true}}}))
+    };
+    let input = json!({"s": "y".repeat(200_000)});
+    let echo = || Executor::new().mock_function("echo", Mock::returns(json!("ok")));
+    let r = echo().run_blocking(&call(json!({"a": "{% $states.input.s %}"})), input.clone());
+    assert_eq!(r.status, Status::Succeeded, "{}", r.trace());
+    let r = echo().run_blocking(&call(json!({"a": "{% $states.input.s %}", "b": "{% $states.input.s %}"})), input);
+    assert_eq!(r.error.as_deref(), Some("States.DataLimitExceeded"), "{}", r.trace());
+    assert!(!r.history.iter().any(|e| e.event_type == "TaskScheduled"), "never scheduled: {}", r.trace());
+}
+
+// "Passing data between states with variables", Variable size limits: "The maximum size of a
+// single variable is 256 KiB, for both Standard and Express workflows. The maximum combined
+// size of all variables in a single Assign field is also 256 KiB. [...] The total size of all
+// stored variables cannot exceed 10 MiB per execution."
+#[test]
+fn variables_are_held_to_256_kib_each_and_per_assign_and_10_mib_stored() {
+    let assign = |assign: Value| {
+        sm(json!({"QueryLanguage": "JSONata", "StartAt": "Keep", "States": {
+            "Keep": {"Type": "Pass", "Assign": assign, "Output": {}, "Next": "Done"},
+            "Done": {"Type": "Succeed"}}}))
+    };
+    let input = json!({"s": "y".repeat(200_000)});
+    let run = |def| Executor::new().run_blocking(&def, input.clone());
+    // One variable of 200,000 bytes: fine.
+    assert_eq!(run(assign(json!({"x": "{% $states.input.s %}"}))).status, Status::Succeeded);
+    // One variable over 256 KiB, from an input under it.
+    let r = run(assign(json!({"x": "{% $states.input.s & $states.input.s %}"})));
+    assert_eq!(r.error.as_deref(), Some("States.DataLimitExceeded"), "{}", r.trace());
+    assert!(r.cause.as_deref().unwrap().contains("the variable 'x'"), "{:?}", r.cause);
+    // Two of 200,000 bytes in one Assign: each fits, together they do not.
+    let r = run(assign(json!({"x": "{% $states.input.s %}", "y": "{% $states.input.s %}"})));
+    assert_eq!(r.error.as_deref(), Some("States.DataLimitExceeded"), "{}", r.trace());
+    assert!(r.cause.as_deref().unwrap().contains("for one Assign"), "{:?}", r.cause);
+    assert!(!r.history.iter().any(|e| e.event_type == "PassStateExited"));
+    // Fifty-two states each storing 200,000 bytes in a variable of its own pass 10 MiB at the
+    // fifty-third; reassigning the same variable never does.
+    let chain = |distinct: bool| {
+        let mut states = serde_json::Map::new();
+        for i in 0..60 {
+            let name = if distinct { format!("v{i}") } else { "v".to_owned() };
+            states.insert(format!("S{i}"), json!({"Type": "Pass", "Assign": {name: "{% $states.input.s %}"},
+                                                  "Next": if i == 59 { "Done".to_owned() } else { format!("S{}", i + 1) }}));
+        }
+        states.insert("Done".into(), json!({"Type": "Succeed", "Output": {}}));
+        sm(json!({"QueryLanguage": "JSONata", "StartAt": "S0", "States": states}))
+    };
+    assert_eq!(run(chain(false)).status, Status::Succeeded);
+    let r = run(chain(true));
+    assert_eq!(r.error.as_deref(), Some("States.DataLimitExceeded"), "{}", r.trace());
+    assert!(r.cause.as_deref().unwrap().contains("stored variables"), "{:?}", r.cause);
+    let size = 200_002usize; // each variable's JSON text
+    let failing = limits::MAX_STORED_VARIABLES_BYTES / size; // the first state past 10 MiB
+    assert_eq!(r.states_entered().last(), Some(&format!("S{failing}").as_str()), "{}", r.trace());
+}
+
 /// `Count` and `Check` loop `n` times (four events a round), then `Done` ends the execution:
 /// 1 + 4n + 2 + 1 events in all.
 fn counting_loop() -> StateMachine {

@@ -27,7 +27,7 @@ use crate::model::*;
 use crate::rt::lock;
 use crate::template::{PathTemplate, Resolve, TemplateError};
 use crate::time::format_timestamp;
-use crate::value::{MAX_PAYLOAD_BYTES, exceeds, to_json_string, type_name};
+use crate::value::{to_json_string, type_name};
 
 /// What a Map state iterates over and how, evaluated before its first iteration.
 pub(super) struct MapInputs {
@@ -306,19 +306,10 @@ impl<'c> Ctx<'c> {
         self.with_env(sv, scope, &|f| f(e), |env| e.eval(env))
     }
 
+    /// A state's input or output is at most 256 KiB of UTF-8 (AWS docs, "Step Functions
+    /// service quotas", Task, activity and input/output quotas): `limits.rs`.
     pub(super) fn check_size(&self, v: &Visit<'_>, value: &Value) -> Result<(), Failure> {
-        // A state's input or output is at most 256 KiB of UTF-8 (AWS docs, "Step
-        // Functions service quotas", Task, activity and input/output quotas).
-        if exceeds(value, MAX_PAYLOAD_BYTES) {
-            return Err(Failure::new(
-                "States.DataLimitExceeded",
-                Some(format!(
-                    "The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.",
-                    v.state.name
-                )),
-            ));
-        }
-        Ok(())
+        crate::limits::check_state_payload(&v.state.name, value).map_err(|(e, c)| Failure::new(e, Some(c)))
     }
 
     pub(super) fn apply_path(
@@ -483,7 +474,14 @@ impl<'c> Ctx<'c> {
 
     /// The effective input of a Task or Parallel: `InputPath` then `Parameters`
     /// (JSONPath) or `Arguments` (JSONata).
+    /// The effective input is a payload too: at most 256 KiB.
     pub(super) fn arguments(&self, v: &Visit<'_>, th: &mut Thread<'_>, input: &Value) -> Result<Value, Failure> {
+        let effective = self.effective_input(v, th, input)?;
+        self.check_size(v, &effective)?;
+        Ok(effective)
+    }
+
+    fn effective_input(&self, v: &Visit<'_>, th: &mut Thread<'_>, input: &Value) -> Result<Value, Failure> {
         match &v.state.flow {
             DataFlow::Path { input_path, parameters, .. } => match (input_path, parameters) {
                 // Parameters read the input in place when there is no InputPath.

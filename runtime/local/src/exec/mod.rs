@@ -156,6 +156,24 @@ impl<'p> Scope<'p> {
         false
     }
 
+    /// The bytes of the variables this line holds (its own and its outer scopes'), except
+    /// those `replaced` names; counted up to just past the stored-variables limit.
+    fn stored_bytes(&self, replaced: impl Fn(&str) -> bool) -> usize {
+        let limit = crate::limits::MAX_STORED_VARIABLES_BYTES;
+        let mut total = 0usize;
+        let mut s = Some(self);
+        while let Some(sc) = s {
+            for (_, v) in sc.vars.iter().filter(|(k, _)| !replaced(k)) {
+                total += crate::value::size_past(v, limit);
+                if total > limit {
+                    return total;
+                }
+            }
+            s = sc.parent;
+        }
+        total
+    }
+
     fn set(&mut self, name: Arc<str>, value: Value) {
         match self.vars.iter_mut().find(|(k, _)| *k == name) {
             Some(slot) => slot.1 = value,
@@ -555,6 +573,10 @@ impl<'c> Ctx<'c> {
         crate::limits::check_state_payload(&v.state.name, &output).map_err(|(e, c)| Failure::new(e, Some(c)))?;
         let mut assigned_map = None;
         if !assigned.is_empty() {
+            // Variables: 256 KiB each and per Assign, 10 MiB stored (`limits.rs`).
+            let named: Vec<(&str, &Value)> = assigned.iter().map(|(k, val)| (&**k, val)).collect();
+            let stored = th.scope.stored_bytes(|k| named.iter().any(|(n, _)| *n == k));
+            crate::limits::check_assigned(&v.state.name, &named, stored).map_err(|(e, c)| Failure::new(e, Some(c)))?;
             let mut m = Vec::with_capacity(assigned.len());
             for (k, val) in assigned {
                 // A branch or iteration sees outer variables read-only (AWS docs,
