@@ -186,7 +186,8 @@ impl Local {
         Ok(executor)
     }
 
-    /// Runs workflow `W` to its end with `input`.
+    /// Runs workflow `W` to its end with `input`. Panics, saying why, if `StartExecution`
+    /// would refuse the input (over 256 KiB): no execution starts.
     pub async fn run<W: Workflow>(&self, input: &W::Input) -> ExecutionResult {
         let input = serde_json::to_value(input).expect("a workflow's input serialises");
         let mut local = self.clone();
@@ -199,8 +200,11 @@ impl Local {
         }
     }
 
-    /// Runs hosted workflow `name` to its end with a JSON input.
+    /// Runs hosted workflow `name` to its end with a JSON input. An input `StartExecution`
+    /// would refuse (over 256 KiB) starts no execution: the error says why.
     pub async fn run_json(&self, name: &str, input: Value) -> Result<ExecutionResult, String> {
+        stepcraft_local::limits::execution_input_value(&input)
+            .map_err(|e| format!("StartExecution refuses the input of `{name}`: {e}"))?;
         let machine = self.state_machine(name)?;
         let executor = self.executor()?;
         Ok(executor.run(&machine, input).await)

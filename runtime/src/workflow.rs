@@ -489,7 +489,14 @@ pub(crate) fn record_failure(name: &str, message: &str, cause: Option<String>) {
 /// Runs workflow `W` natively (as [`Workflow::run`]) and reports its failure as the state
 /// machine's execution would: error name and cause ([`NativeFailure`]). A task that times out
 /// where the caller's error type has no room for `States.Timeout` ends the run here with it.
+/// An input `StartExecution` would refuse (over 256 KiB as JSON) runs nothing: the failure is
+/// the API's (`ValidationException`), as no execution would start.
 pub async fn run_native<W: Workflow>(input: W::Input) -> Result<W::Output, NativeFailure> {
+    if let Ok(json) = serde_json::to_value(&input)
+        && let Err(refused) = stepcraft_local::limits::execution_input_value(&json)
+    {
+        return Err(NativeFailure { error: refused.code.to_owned(), cause: Some(refused.message) });
+    }
     let run = FAILURES.scope(Failures::default(), async {
         let result = W::run(input).await;
         (result, FAILURES.with(|f| f.take()))

@@ -168,3 +168,25 @@ async fn a_timeout_a_catch_all_arm_would_take_panics_where_the_error_type_cannot
     use no_room_for_a_timeout::{Lookup, caught};
     let _ = stepcraft::workflow::run_native::<caught>(Lookup { delay_s: 5 }).await;
 }
+
+// Step Functions' StartExecution: "input ... Length Constraints: Maximum length of 262144"
+// (bytes of UTF-8). A native run of an input the state machine could never be started with
+// runs nothing and fails as the API refuses it; so does a local run.
+#[tokio::test(start_paused = true)]
+async fn an_input_start_execution_would_refuse_runs_neither_natively_nor_locally() {
+    use golden::sequential::sequential;
+    let mut big = order(1, 4200);
+    big.order_id = "o".repeat(262_144);
+    let failed = stepcraft::workflow::run_native::<sequential>(big.clone()).await.unwrap_err();
+    assert_eq!(failed.error, "ValidationException");
+    assert!(failed.cause.as_deref().unwrap().contains("less than or equal to 262144"), "{failed:?}");
+    let local = stepcraft::local::Local::new().host(golden::sequential::sequential {});
+    let refused = local.run_json("sequential", serde_json::to_value(&big).unwrap()).await.unwrap_err();
+    assert!(refused.starts_with("StartExecution refuses the input of `sequential`: ValidationException"), "{refused}");
+    // At the limit, both run.
+    let mut fits = order(1, 4200);
+    let size = serde_json::to_vec(&fits).unwrap().len();
+    fits.order_id.push_str(&"o".repeat(262_144 - size));
+    assert!(stepcraft::workflow::run_native::<sequential>(fits.clone()).await.is_ok());
+    assert!(local.run_json("sequential", serde_json::to_value(&fits).unwrap()).await.is_ok());
+}

@@ -521,7 +521,10 @@ impl Executor {
         self.core.callbacks.poll_activity_task(activity_arn, worker_name).await
     }
 
-    /// Starts an execution; it runs when polled (await it, or spawn it).
+    /// Starts an execution; it runs when polled (await it, or spawn it). This is the engine:
+    /// the checks `StartExecution` makes of its request (the name, an input of at most 256
+    /// KiB) are [`crate::limits::start_execution`], which `stepcraft local`, a binary's `run`,
+    /// `stepcraft::local::Local` and native runs apply before they start anything.
     pub fn start(&self, machine: &StateMachine, input: Value) -> Execution {
         let n = self.core.counter.fetch_add(1, Ordering::Relaxed);
         self.start_named(machine, input, &format!("execution-{n}"))

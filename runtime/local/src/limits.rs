@@ -97,19 +97,29 @@ pub fn execution_input(input: &[u8]) -> Result<Value, ApiError> {
     // UTF-8 encoding" (API_StartExecution); the API refuses a request breaking a member's
     // constraint with a ValidationException and, the input being sensitive data, without
     // echoing its value.
-    if input.len() > MAX_PAYLOAD_BYTES {
-        return Err(ApiError {
-            code: "ValidationException",
-            message: format!(
-                "1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to {MAX_PAYLOAD_BYTES} (the input is {} bytes)",
-                input.len()
-            ),
-        });
-    }
+    input_size(input.len())?;
     serde_json::from_slice(input).map_err(|e| ApiError {
         code: "InvalidExecutionInput",
         message: format!("Invalid State Machine Execution Input: '{e}'"),
     })
+}
+
+/// An execution input given as a value (`stepcraft::local::Local::run`, a native run), as
+/// `StartExecution` would receive it: its compact JSON text at most 256 KiB.
+pub fn execution_input_value(input: &Value) -> Result<(), ApiError> {
+    input_size(crate::value::size_past(input, usize::MAX))
+}
+
+fn input_size(bytes: usize) -> Result<(), ApiError> {
+    if bytes > MAX_PAYLOAD_BYTES {
+        return Err(ApiError {
+            code: "ValidationException",
+            message: format!(
+                "1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to {MAX_PAYLOAD_BYTES} (the input is {bytes} bytes)"
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// An execution's or a state machine's name as `StartExecution` and `CreateStateMachine` check
