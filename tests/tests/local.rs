@@ -39,7 +39,8 @@ async fn the_state_machine_returns_what_the_native_run_returns() {
     assert_eq!(local.status, Status::Succeeded, "{}", local.trace());
     let native = sequential::sequential(input).await.unwrap();
     assert_eq!(local.output, Some(serde_json::to_value(native).unwrap()));
-    assert_eq!(local.states_entered(), ["Reserve", "Charge", "Notify", "Succeed"]);
+    // The first is the input check every state machine starts with.
+    assert_eq!(local.states_entered(), ["Check input", "Reserve", "Charge", "Notify", "Succeed"]);
 }
 
 #[tokio::test]
