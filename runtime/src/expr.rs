@@ -7,7 +7,9 @@
 //! token.
 //!
 //! Literal strings are written as JSON string literals with `%` escaped, so no value can end
-//! the `{% … %}` template it sits in.
+//! the `{% … %}` template it sits in; in a JSON template, a literal string that Step Functions
+//! would evaluate (one from `{%` to `%}`, at any depth of a literal) is written as an
+//! expression whose value is that string.
 //!
 //! This module is the one place that writes JSONata: the macros' generated code, the runtime's
 //! ASL model (`asl.rs`, `workflow.rs`, `callback.rs`) and nothing else build expressions here,
@@ -19,7 +21,7 @@
 //! | Rust | JSONata |
 //! | --- | --- |
 //! | the workflow's input / a variable | `$states.context.Execution.Input` / `$name` |
-//! | `x.field` | `x.jsonName` (backquoted when not a plain name); a `#[serde(default)]` or `Option` field: `($exists(p) ? p : default)` |
+//! | `x.field` | `x.jsonName` (backquoted when not a plain name, ``x.$lookup($, "a`b")`` when it holds a backquote); a `#[serde(default)]` or `Option` field: `($exists(p) ? p : default)` |
 //! | `x.0`, `x[i]` | `x[0]`, `x[i]` |
 //! | literals, `None`, `Some(x)` | JSON literals (`%` escaped), `null`, `x` |
 //! | `T { a: x }`, enum variants | object constructors / JSON values per serde's representation |
@@ -106,10 +108,7 @@ impl Node {
     fn template(&self) -> Value {
         match self {
             Node::Src { text, .. } => Value::String(format!("{{% {text} %}}")),
-            Node::Lit(Value::String(s)) if s.trim_start().starts_with("{%") && s.trim_end().ends_with("%}") => {
-                Value::String(format!("{{% {} %}}", literal(&Value::String(s.clone()))))
-            }
-            Node::Lit(value) => value.clone(),
+            Node::Lit(value) => literal_template(value),
             Node::Object(fields) => Value::Object(fields.iter().map(|(k, v)| (k.clone(), v.template())).collect()),
             Node::Array(items) => Value::Array(items.iter().map(Node::template).collect()),
         }
@@ -119,6 +118,20 @@ impl Node {
 /// A JSON value as JSONata source, `%` escaped so it cannot close a template.
 fn literal(value: &Value) -> String {
     serde_json::to_string(value).expect("JSON values serialise").replace('%', "\\u0025")
+}
+
+/// A JSON value as a template: the value itself, but every string in it that Step Functions
+/// would evaluate (a JSON string value from `{%` to `%}`, at any depth) becomes an expression
+/// whose value is that string.
+fn literal_template(value: &Value) -> Value {
+    match value {
+        Value::String(s) if s.trim_start().starts_with("{%") && s.trim_end().ends_with("%}") => {
+            Value::String(format!("{{% {} %}}", literal(value)))
+        }
+        Value::Array(items) => Value::Array(items.iter().map(literal_template).collect()),
+        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), literal_template(v))).collect()),
+        other => other.clone(),
+    }
 }
 
 fn src<T: ?Sized>(text: String, atomic: bool) -> Expr<T> {
@@ -163,12 +176,20 @@ impl<T: ?Sized> Expr<T> {
     }
 }
 
-/// A JSON name as a JSONata path step: bare when it is a plain name, backquoted otherwise.
+/// A JSON name as a JSONata path step: bare when it is a plain name, backquoted otherwise, and
+/// `$lookup($, "name")` (the same step, by a string literal) when it holds a backquote, which
+/// ends a backquoted name (JSONata has no escape there).
 fn step(name: &str) -> String {
     let plain = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         && !matches!(name, "and" | "or" | "in" | "true" | "false" | "null" | "function");
-    if plain { name.to_owned() } else { format!("`{}`", name.replace('`', "")) }
+    if plain {
+        name.to_owned()
+    } else if name.contains('`') {
+        format!("$lookup($, {})", literal(&Value::from(name)))
+    } else {
+        format!("`{name}`")
+    }
 }
 
 /// The operators whose JSONata spelling does not depend on types (`+` and `/` do: see [`add`]
@@ -382,31 +403,31 @@ pub fn collection_of<T>(item: &Expr<T>) -> Expr<Vec<T>> {
 
 /// A struct value built field by field: `T { a: x, b: y }`.
 pub fn object<T: Data>(fields: Vec<(&str, Expr<Any>)>) -> Expr<T> {
-    let mut out = Vec::new();
+    // Each member is a key and its value, or (`None`) a flattened value known only as an
+    // expression, whose members are merged in. Any string is a key, `""` too.
+    let mut out: Vec<(Option<String>, Node)> = Vec::new();
     for (name, value) in fields {
         match T::json_field(name) {
-            Some(Field::Key(key)) => out.push((key.to_owned(), value.node)),
+            Some(Field::Key(key)) => out.push((Some(key.to_owned()), value.node)),
             Some(Field::Flattened) => match value.node {
-                Node::Object(inner) => out.extend(inner),
-                other => out.push((String::new(), other)),
+                Node::Object(inner) => out.extend(inner.into_iter().map(|(k, v)| (Some(k), v))),
+                other => out.push((None, other)),
             },
             None => {}
         }
     }
-    if out.iter().any(|(k, _)| k.is_empty()) {
-        let merged: Vec<String> = out
-            .iter()
-            .map(|(k, v)| {
-                if k.is_empty() {
-                    v.source()
-                } else {
-                    format!("{{{}: {}}}", literal(&Value::from(k.as_str())), v.source())
-                }
-            })
-            .collect();
-        return src(format!("$merge([{}])", merged.join(", ")), true);
+    if out.iter().all(|(k, _)| k.is_some()) {
+        let members = out.into_iter().map(|(k, v)| (k.expect("every member has a key"), v)).collect();
+        return Expr { node: Node::Object(members), _type: PhantomData };
     }
-    Expr { node: Node::Object(out), _type: PhantomData }
+    let merged: Vec<String> = out
+        .iter()
+        .map(|(k, v)| match k {
+            None => v.source(),
+            Some(k) => format!("{{{}: {}}}", literal(&Value::from(k.as_str())), v.source()),
+        })
+        .collect();
+    src(format!("$merge([{}])", merged.join(", ")), true)
 }
 
 /// An object with these keys as they are (no `Data` renames).
