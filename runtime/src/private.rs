@@ -18,8 +18,8 @@ pub use crate::input::checking_input;
 pub use crate::lambda::BoxFuture;
 pub use crate::retry_names::{ErrorNames, NameTable, RetryErrors, check_retry_name, check_retry_variant};
 pub use crate::workflow::{
-    CopyByClone, CopyBySerde, ExpressStep, InputCopy, NoCopy, Step, Workflow, activity_task, add, divisor,
-    error_name, error_names, mul, native_call, reraised, sub, workflow_task,
+    CopyByClone, CopyBySerde, ExpressStep, InputCopy, NoCopy, Step, Workflow, activity_task, add, divisor, error_name,
+    error_names, mul, native_call, reraised, sub, workflow_task,
 };
 pub use ::core;
 pub use ::lambda_runtime::Context;
@@ -38,4 +38,14 @@ pub mod assert {
     pub fn error<E: crate::Error>() {}
     /// The future of an activity must be `Send`: Step Functions runs activities concurrently.
     pub fn send<F: ::core::future::Future + Send>(_: &F) {}
+}
+
+/// An activity's error type, as its `Activity` and `Step` impls name it: one bound, so that a
+/// type that is not a [`crate::Error`] is one error, not one per impl.
+pub trait ErrorType {
+    type Type: crate::Error;
+}
+
+impl<T: crate::Error> ErrorType for T {
+    type Type = T;
 }

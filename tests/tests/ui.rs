@@ -21,11 +21,6 @@ const SEVERAL: &[(&str, usize, &str)] = &[
         2,
         "the input type lacks two traits (`Deserialize`, `JsonSchema`), each its own derive to add",
     ),
-    (
-        "activity_error_not_derived",
-        2,
-        "rustc checks the error type at `Activity::Error` and at `Step::Error`, two bounds of the runtime",
-    ),
 ];
 
 /// The error headings of a `.stderr`: `error: …` and `error[E0277]: …` lines.

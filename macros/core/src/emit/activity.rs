@@ -83,6 +83,10 @@ fn expand(activity: &Activity<'_>, types: Types, parts: Parts) -> TokenStream {
     let name = activity.name();
     let Types { input, output, error } = &types;
     let Parts { retry, checks: variant_checks, checked, .. } = parts;
+    // The one bound rustc checks the error type against: a type that is not a
+    // `stepcraft::Error` is one error, not one per impl naming it. (Spanned at the attribute:
+    // with the error type's span, the obligations of the two impls are reported apart.)
+    let checked_error = quote!(<#error as #private::ErrorType>::Type);
     let doc = format!("The activity [`{ident}`](fn@{ident}): what `stepcraft::main!` hosts and workflows call.");
     let timeout = option(activity.attrs.timeout.as_ref().map(|t| t.value));
     let heartbeat = option(activity.attrs.heartbeat.as_ref().map(|t| t.value));
@@ -98,7 +102,7 @@ fn expand(activity: &Activity<'_>, types: Types, parts: Parts) -> TokenStream {
             quote! {
                 type Input = #input;
                 type Output = #output;
-                type Error = #error;
+                type Error = #checked_error;
                 const CHILD_WORKFLOW: bool = false;
 
                 fn task(payload: #private::serde_json::Value) -> #private::asl::Task {
@@ -155,7 +159,7 @@ fn expand(activity: &Activity<'_>, types: Types, parts: Parts) -> TokenStream {
             impl #private::Activity for #ident {
                 type Input = #lambda_input;
                 type Output = #output;
-                type Error = #error;
+                type Error = #checked_error;
                 const NAME: &'static str = #name;
                 const SPEC: #private::FunctionSpec = #private::FunctionSpec {
                     memory: #memory,
