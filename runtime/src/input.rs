@@ -115,7 +115,9 @@ impl Expected {
         let in_bounds = |n: f64| self.minimum.is_none_or(|lo| n >= lo) && self.maximum.is_none_or(|hi| n <= hi);
         self.types.iter().any(|t| match (t.as_str(), value) {
             ("null", Value::Null) | ("boolean", Value::Bool(_)) => true,
-            ("array", Value::Array(elements)) => self.items.as_ref().is_none_or(|e| elements.iter().all(|v| e.admits(v))),
+            ("array", Value::Array(elements)) => {
+                self.items.as_ref().is_none_or(|e| elements.iter().all(|v| e.admits(v)))
+            }
             ("object", Value::Object(_)) => true,
             ("string", Value::String(s)) => self.one_of.as_ref().is_none_or(|names| names.contains(s)),
             ("number", Value::Number(n)) => n.as_f64().is_some_and(in_bounds),

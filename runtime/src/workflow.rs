@@ -525,7 +525,9 @@ pub async fn run_native<W: Workflow>(input: W::Input) -> Result<W::Output, Nativ
         Err(payload) => match payload.downcast::<TaskTimedOut>() {
             Ok(_) => Err(NativeFailure { error: "States.Timeout".into(), cause: None }),
             Err(payload) => match payload.downcast::<NotComputable>() {
-                Ok(failure) => Err(NativeFailure { error: "States.QueryEvaluationError".into(), cause: Some(failure.0) }),
+                Ok(failure) => {
+                    Err(NativeFailure { error: "States.QueryEvaluationError".into(), cause: Some(failure.0) })
+                }
                 Err(payload) => std::panic::resume_unwind(payload),
             },
         },
@@ -624,8 +626,7 @@ where
                     record_failure(error.name(), &error.to_string(), None);
                     return Err(error);
                 }
-                let timed_out =
-                    TaskTimedOut { step, seconds: task.timeout_seconds.unwrap_or_default(), caught_all };
+                let timed_out = TaskTimedOut { step, seconds: task.timeout_seconds.unwrap_or_default(), caught_all };
                 // Under `run_native` the run ends with `States.Timeout`; a direct
                 // `Workflow::run` has no `Result` that can carry it: a panic that says so.
                 match FAILURES.try_with(|_| ()) {

@@ -1410,7 +1410,12 @@ fn golden_cases() -> Vec<GoldenCase> {
         // child's error (the executor's reading of an unset threshold, in its README).
         .known(
             "the interpreter's Distributed Map goes on past a failed child",
-            &["native: Err(OutOfStock", "cause \"\" != native", "top-level states entered", "Lambda calls: [], expected"],
+            &[
+                "native: Err(OutOfStock",
+                "cause \"\" != native",
+                "top-level states entered",
+                "Lambda calls: [], expected",
+            ],
         )
         .local_known("the interpreter's Distributed Map goes on past a failed child", &["local vs interpreter: "]),
         GoldenCase::new(

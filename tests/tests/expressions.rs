@@ -674,12 +674,34 @@ fn signup(rng: &mut Rng) -> Value {
         input["billing"] = json!({"street": string(rng), "zip": 1});
     }
     let paths: &[&[&str]] = &[
-        &["userName"], &["age"], &["ratio"], &["admin"], &["tags"], &["note"], &["plan"], &["address"],
-        &["address", "street"], &["address", "zip"], &["billing"], &["billing", "zip"],
+        &["userName"],
+        &["age"],
+        &["ratio"],
+        &["admin"],
+        &["tags"],
+        &["note"],
+        &["plan"],
+        &["address"],
+        &["address", "street"],
+        &["address", "zip"],
+        &["billing"],
+        &["billing", "zip"],
     ];
     let wrong = [
-        json!(null), json!("7"), json!(7), json!(-1), json!(1.5), json!(256), json!(4_294_967_296_u64), json!(true),
-        json!([]), json!(["x"]), json!([1]), json!({}), json!("Gold"), json!("Pro"),
+        json!(null),
+        json!("7"),
+        json!(7),
+        json!(-1),
+        json!(1.5),
+        json!(256),
+        json!(4_294_967_296_u64),
+        json!(true),
+        json!([]),
+        json!(["x"]),
+        json!([1]),
+        json!({}),
+        json!("Gold"),
+        json!("Pro"),
     ];
     for _ in 0..1 + rng.below(3) {
         let path = *rng.pick(paths);

@@ -11,8 +11,8 @@ use crate::body::{Block, Branch, Call, ErrArm, Flow, ForLoop, LetPat, OkArm, Ret
 use crate::ctxt::Ctxt;
 use crate::ir::expr::{ArmPat, Cond, ErrCatch, Expr, Seconds, VarDef, VarId, Vars};
 use crate::ir::{
-    Assign, Catch, Condition, Distributed, FailWith, Graph, Jitter, Kind, Machine, Next, Retry, RetryError, State, StateId,
-    TaskSettings, Value,
+    Assign, Catch, Condition, Distributed, FailWith, Graph, Jitter, Kind, Machine, Next, Retry, RetryError, State,
+    StateId, TaskSettings, Value,
 };
 use crate::limits::{MAX_STATE_NAME, MAX_STATES};
 use crate::naming::pascal;

@@ -1297,8 +1297,8 @@ fn map(cx: &mut Cx, st: &Map<String, Value>, loc: &str, ql: QueryLanguage) -> Ma
             // The children of `ExecutionType: EXPRESS` are Express executions: their machine
             // is checked as one (no `.sync`, `.waitForTaskToken`, activities, nested
             // Distributed Map), as `CreateStateMachine` checks an Express machine.
-            let express_children = distributed
-                && config.and_then(|c| c.get("ExecutionType")).and_then(Value::as_str) == Some("EXPRESS");
+            let express_children =
+                distributed && config.and_then(|c| c.get("ExecutionType")).and_then(Value::as_str) == Some("EXPRESS");
             let outer = cx.express;
             cx.express |= express_children;
             let set = sub_machine(cx, p, &format!("{loc}/{proc_key}"));

@@ -184,7 +184,10 @@ pub fn check_state_payload(state: &str, value: &Value) -> Result<(), (&'static s
 /// not the wording of the failure; the error is the one AWS raises for every payload limit.)
 pub fn check_assigned(state: &str, assigned: &[(&str, &Value)], stored: usize) -> Result<(), (&'static str, String)> {
     let failure = |what: String| {
-        Err(("States.DataLimitExceeded", format!("The state '{state}' assigned {what}, exceeding the maximum number of bytes service limit.")))
+        Err((
+            "States.DataLimitExceeded",
+            format!("The state '{state}' assigned {what}, exceeding the maximum number of bytes service limit."),
+        ))
     };
     let mut total = 0usize;
     for (name, value) in assigned {

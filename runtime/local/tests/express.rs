@@ -69,7 +69,10 @@ fn express_children_are_checked_as_express_machines() {
         .map(|_| ())
         .unwrap_err()
         .to_string();
-    assert!(e.contains("does not support '.waitForTaskToken'") && e.contains("/States/M/ItemProcessor/States/T"), "{e}");
+    assert!(
+        e.contains("does not support '.waitForTaskToken'") && e.contains("/States/M/ItemProcessor/States/T"),
+        "{e}"
+    );
     assert!(StateMachine::from_json(&map("STANDARD", "arn:aws:states:::lambda:invoke.waitForTaskToken")).is_ok());
     assert!(StateMachine::from_json(&map("EXPRESS", "arn:aws:states:::lambda:invoke")).is_ok());
 }
